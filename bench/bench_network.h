@@ -1,0 +1,17 @@
+// A benchmark tenant: nodes, skus and ample stock, loaded through the API.
+#pragma once
+
+#include <string>
+
+#include "app/hub.h"
+
+namespace orderhub::bench {
+
+inline constexpr int kBenchNodes = 20;
+inline constexpr int kBenchSkus = 1000;
+inline constexpr const char* kBenchKey = "ohk_bench_key";
+
+// Adds the bench key and network to `hub`'s store.
+Status LoadBenchNetwork(app::Hub& hub);
+
+}  // namespace orderhub::bench

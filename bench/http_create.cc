@@ -1,0 +1,162 @@
+// http_create: durable order creation over HTTP/1.1 keep-alive, loaded by wrk
+// (Debian's package) from the same machine, 3-line orders, every answer after
+// its group commit. Then the same server's trivial endpoint (/healthz) as the
+// ceiling, and the ratio of the two.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "app/hub.h"
+#include "bench/bench.h"
+#include "bench/bench_network.h"
+
+namespace orderhub::bench {
+namespace {
+
+// wrk script: unique channel order ids per thread, three random skus, and a
+// JSON summary line from done().
+constexpr const char* kCreateScript = R"LUA(
+local counter = 0
+local tid = 0
+local threads = {}
+function setup(thread)
+  thread:set("tid", #threads + 1)
+  table.insert(threads, thread)
+end
+function init(args)
+  math.randomseed(tid * 7919)
+end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer ohk_bench_key"
+function request()
+  counter = counter + 1
+  local lines = {}
+  for i = 1, 3 do
+    lines[i] = string.format('{"sku":"S%d","quantity":%d,"unit_price":1999}', math.random(0, 999), math.random(1, 3))
+  end
+  local body = string.format(
+    '{"channel":"tmall","channel_order_id":"W%d-%d-%d","customer_id":"C%d","currency":"CNY","paid":true,' ..
+    '"lines":[%s],"ship_to":{"region_code":"310115","address":"x"}}',
+    RUN, tid, counter, math.random(1, 100000), table.concat(lines, ","))
+  return wrk.format(nil, "/v1/orders", nil, body)
+end
+)LUA";
+
+constexpr const char* kSummaryScript = R"LUA(
+function done(summary, latency, requests)
+  local s = summary.duration / 1e6
+  io.write(string.format(
+    '{"requests":%d,"req_per_s":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,"non_2xx":%d,"socket_errors":%d}\n',
+    summary.requests, summary.requests / s, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write +
+    summary.errors.timeout))
+end
+)LUA";
+
+// Runs wrk and returns its JSON summary line, empty on failure.
+std::string RunWrk(const std::string& script_path, const std::string& url, int connections, int seconds) {
+  const std::string cmd = "wrk -t2 -c" + std::to_string(connections) + " -d" + std::to_string(seconds) +
+                          "s --timeout 5s -s " + script_path + " " + url + " 2>&1";
+  FILE* f = popen(cmd.c_str(), "r");
+  if (f == nullptr) return "";
+  std::string out, line;
+  char buf[4096];
+  while (fgets(buf, sizeof buf, f) != nullptr) out += buf;
+  pclose(f);
+  std::istringstream in(out);
+  std::string summary;
+  while (std::getline(in, line)) {
+    if (line.rfind("{\"requests\"", 0) == 0) summary = line;
+  }
+  if (summary.empty()) std::cerr << out;
+  return summary;
+}
+
+double Field(const std::string& json, const std::string& key) {
+  const size_t at = json.find("\"" + key + "\":");
+  return at == std::string::npos ? 0 : std::atof(json.c_str() + at + key.size() + 3);
+}
+
+}  // namespace
+
+int HttpCreate(int argc, char** argv) {
+  int seconds = 10, connections = 64;
+  std::string durability = "full";
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
+      seconds = std::atoi(argv[++i]);
+    } else if (std::strcmp(argv[i], "--connections") == 0 && i + 1 < argc) {
+      connections = std::atoi(argv[++i]);
+    } else if (std::strcmp(argv[i], "--durability") == 0 && i + 1 < argc) {
+      durability = argv[++i];
+    } else if (std::strcmp(argv[i], "--help") == 0) {
+      std::cout << "orderhub bench http_create [--seconds 10] [--connections 64] [--durability full|normal]\n"
+                   "needs wrk on PATH (scripts/bootstrap installs it)\n";
+      return 0;
+    } else {
+      std::cerr << "orderhub: unknown option " << argv[i] << "\n";
+      return 2;
+    }
+  }
+  if (seconds < 1 || seconds > 600 || connections < 1 || connections > 1024 ||
+      (durability != "full" && durability != "normal")) {
+    std::cerr << "orderhub: --seconds 1..600, --connections 1..1024, --durability full|normal\n";
+    return 2;
+  }
+  if (std::system("command -v wrk >/dev/null 2>&1") != 0) {
+    std::cerr << "orderhub: wrk is not installed (scripts/bootstrap installs it)\n";
+    return 1;
+  }
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("orderhub-bench-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  app::HubOptions o;
+  o.data_dir = dir.string();
+  o.durability = durability == "full" ? store::Durability::kFull : store::Durability::kNormal;
+  o.server.port = 0;
+  static SystemClock clock;
+  auto hub = app::Hub::Open(o, &clock);
+  if (!hub.ok()) {
+    std::cerr << hub.status().ToString() << "\n";
+    return 1;
+  }
+  if (Status st = LoadBenchNetwork(**hub); !st.ok()) {
+    std::cerr << st.ToString() << "\n";
+    return 1;
+  }
+  if (Status st = (*hub)->Serve(); !st.ok()) {
+    std::cerr << st.ToString() << "\n";
+    return 1;
+  }
+  const std::string base = "http://127.0.0.1:" + std::to_string((*hub)->port());
+  const std::string create_lua = (dir / "create.lua").string(), trivial_lua = (dir / "trivial.lua").string();
+  std::ofstream(create_lua) << "RUN = " << getpid() << "\n" << kCreateScript << kSummaryScript;
+  std::ofstream(trivial_lua) << kSummaryScript;
+  std::cerr << "http_create: " << connections << " connections, " << seconds << " s, durability " << durability
+            << "\n";
+  const std::string create = RunWrk(create_lua, base + "/v1/orders", connections, seconds);
+  const std::string trivial = RunWrk(trivial_lua, base + "/healthz", connections, seconds);
+  (*hub)->Stop();
+  std::filesystem::remove_all(dir);
+  if (create.empty() || trivial.empty()) {
+    std::cerr << "orderhub: wrk gave no summary\n";
+    return 1;
+  }
+  std::cerr << "create:  " << create << "\ntrivial: " << trivial << "\n";
+  const double rate = Field(create, "req_per_s"), ceiling = Field(trivial, "req_per_s");
+  std::printf(
+      "{\"bench\":\"http_create\",\"orders_per_s\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"non_2xx\":%.0f,"
+      "\"ceiling_req_per_s\":%.0f,\"ceiling_p99_ms\":%.3f,\"ratio_to_ceiling\":%.3f,\"connections\":%d,"
+      "\"durability\":\"%s\"}\n",
+      rate, Field(create, "p50_ms"), Field(create, "p99_ms"), Field(create, "non_2xx"), ceiling,
+      Field(trivial, "p99_ms"), ceiling > 0 ? rate / ceiling : 0, connections, durability.c_str());
+  return Field(create, "non_2xx") == 0 ? 0 : 1;
+}
+
+}  // namespace orderhub::bench

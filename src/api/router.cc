@@ -1,0 +1,531 @@
+#include "api/router.h"
+
+#include <chrono>
+
+#include "api/problem.h"
+#include "base/json_writer.h"
+#include "codec/command_codec.h"
+#include "codec/json_reader.h"
+#include "codec/order_codec.h"
+#include "codec/resource_codec.h"
+
+namespace orderhub::api {
+namespace {
+
+using writer::Reply;
+
+struct RouteSpec {
+  const char* method;
+  const char* pattern;  // "{x}" matches one path segment
+};
+
+constexpr RouteSpec kRoutes[] = {
+    {"GET", "/healthz"},                                  // 0
+    {"GET", "/readyz"},                                   // 1
+    {"GET", "/metrics"},                                  // 2
+    {"GET", "/v1/openapi.json"},                          // 3
+    {"POST", "/v1/orders"},                               // 4
+    {"GET", "/v1/orders"},                                // 5
+    {"GET", "/v1/orders/{id}"},                           // 6
+    {"POST", "/v1/orders/{id}/cancel"},                   // 7
+    {"POST", "/v1/orders/{id}/events"},                   // 8
+    {"POST", "/v1/orders/{id}/tracking"},                 // 9
+    {"GET", "/v1/orders/{id}/events"},                    // 10
+    {"PUT", "/v1/nodes/{code}"},                          // 11
+    {"GET", "/v1/nodes"},                                 // 12
+    {"GET", "/v1/nodes/{code}"},                          // 13
+    {"PUT", "/v1/skus/{code}"},                           // 14
+    {"GET", "/v1/skus"},                                  // 15
+    {"GET", "/v1/skus/{code}"},                           // 16
+    {"PUT", "/v1/inventory/{sku}/{node}"},                // 17
+    {"GET", "/v1/inventory/{sku}/{node}"},                // 18
+    {"POST", "/v1/inventory/{sku}/{node}/adjustments"},   // 19
+    {"GET", "/v1/inventory/{sku}"},                       // 20
+};
+constexpr size_t kRouteCount = std::size(kRoutes);
+constexpr size_t kUnmatched = kRouteCount;
+
+std::vector<std::string> RouteNames() {
+  std::vector<std::string> names;
+  for (const RouteSpec& r : kRoutes) names.push_back(std::string(r.method) + " " + r.pattern);
+  names.push_back("unmatched");
+  return names;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decoding; false on a broken escape.
+bool Decode(std::string_view in, bool plus_is_space, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%') {
+      if (i + 2 >= in.size()) return false;
+      const int h = HexValue(in[i + 1]), l = HexValue(in[i + 2]);
+      if (h < 0 || l < 0) return false;
+      out->push_back(static_cast<char>(h * 16 + l));
+      i += 2;
+    } else if (plus_is_space && in[i] == '+') {
+      out->push_back(' ');
+    } else {
+      out->push_back(in[i]);
+    }
+  }
+  return true;
+}
+
+std::vector<std::string_view> SplitPath(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t i = 1;
+  while (i <= path.size()) {
+    const size_t j = path.find('/', i);
+    const size_t end = j == std::string_view::npos ? path.size() : j;
+    out.push_back(path.substr(i, end - i));
+    i = end + 1;
+  }
+  return out;
+}
+
+// Matches `segments` against a pattern; fills `params` with decoded {x} values.
+bool Match(std::string_view pattern, const std::vector<std::string_view>& segments, std::vector<std::string>* params) {
+  const std::vector<std::string_view> pat = SplitPath(pattern);
+  if (pat.size() != segments.size()) return false;
+  params->clear();
+  for (size_t i = 0; i < pat.size(); ++i) {
+    if (!pat[i].empty() && pat[i].front() == '{') {
+      std::string v;
+      if (segments[i].empty() || !Decode(segments[i], false, &v)) return false;
+      params->push_back(std::move(v));
+    } else if (pat[i] != segments[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Path parameters are identifiers like those in bodies: printable ASCII, no '/'.
+Status CheckPathId(const std::string& v, const char* name) {
+  if (v.size() > codec::kMaxIdLength) {
+    return Status::InvalidArgument("too_long", std::string(name) + " is longer than 64 bytes", "");
+  }
+  for (unsigned char c : v) {
+    if (c <= 0x20 || c >= 0x7f || c == '/') {
+      return Status::InvalidArgument("invalid_id", std::string(name) + " may hold only printable ASCII", "");
+    }
+  }
+  return Status::OK();
+}
+
+Reply Json(int status, std::string body) {
+  Reply r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+std::string OrderDoc(const engine::Engine& e, const model::Order& o) {
+  std::string doc;
+  JsonWriter w(&doc);
+  codec::WriteOrder(o, e.StateName(o), w);
+  return doc;
+}
+
+}  // namespace
+
+Router::Router(writer::Writer* writer, store::Store* store, std::string openapi_json)
+    : writer_(writer), store_(store), openapi_json_(std::move(openapi_json)), metrics_(RouteNames()) {}
+
+Result<Principal> Router::Authenticate(const Request& req) {
+  std::string key = req.api_key;
+  if (key.empty() && req.authorization.rfind("Bearer ", 0) == 0) key = req.authorization.substr(7);
+  if (key.empty()) {
+    return Status::Unauthenticated("an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key'");
+  }
+  const std::string hash = codec::Sha256Hex(key);
+  {
+    std::lock_guard<std::mutex> lock(keys_mu_);
+    if (auto it = keys_.find(hash); it != keys_.end()) return it->second;
+  }
+  auto found = store_->FindApiKey(hash);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return Status::Unauthenticated("the API key is not valid");
+  Principal p{(*found)->tenant, (*found)->role};
+  std::lock_guard<std::mutex> lock(keys_mu_);
+  keys_.emplace(hash, p);
+  return p;
+}
+
+void Router::Handle(const Request& req, writer::Done done) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const size_t q = req.target.find('?');
+  const std::string_view path = std::string_view(req.target).substr(0, q);
+  size_t route = kUnmatched;
+  bool path_known = false;
+  std::vector<std::string> params;
+  if (!path.empty() && path.front() == '/') {
+    const std::vector<std::string_view> segments = SplitPath(path);
+    for (size_t i = 0; i < kRouteCount; ++i) {
+      if (Match(kRoutes[i].pattern, segments, &params)) {
+        path_known = true;
+        if (req.method == kRoutes[i].method) {
+          route = i;
+          break;
+        }
+      }
+    }
+    if (route != kUnmatched) Match(kRoutes[route].pattern, segments, &params);
+  }
+  auto finish = [this, route, t0, done = std::move(done)](Reply r) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+    metrics_.Record(route, r.status, static_cast<uint64_t>(us.count()));
+    done(std::move(r));
+  };
+  if (route == kUnmatched) {
+    Reply r = Problem(path_known ? Status::InvalidArgument("method_not_allowed",
+                                                           req.method + " is not allowed on " + std::string(path), "")
+                                 : Status::NotFound("no_route", "no such resource: " + std::string(path), ""));
+    if (path_known) r.status = 405;
+    finish(std::move(r));
+    return;
+  }
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (Status st = CheckPathId(params[i], "path parameter"); !st.ok()) {
+      finish(Problem(st));
+      return;
+    }
+  }
+  switch (route) {
+    case 0: {
+      Reply r = Json(200, "ok\n");
+      r.content_type = "text/plain";
+      finish(std::move(r));
+      return;
+    }
+    case 1:
+      finish(ready() ? Json(200, "{\"ready\":true}") : Json(503, "{\"ready\":false}"));
+      return;
+    case 2: {
+      const writer::WriterStats* ws = &writer_->stats();
+      Query(
+          [this, ws](const engine::Engine& e, const engine::Outcome&) {
+            Reply r = Json(200, metrics_.Render(e.state_counts(), *ws));
+            r.content_type = "text/plain; version=0.0.4";
+            return r;
+          },
+          std::move(finish));
+      return;
+    }
+    case 3:
+      finish(Json(200, openapi_json_));
+      return;
+    default:
+      break;
+  }
+  auto who = Authenticate(req);
+  if (!who.ok()) {
+    finish(Problem(who.status()));
+    return;
+  }
+  Dispatch(req, route, params, *who, std::move(finish));
+}
+
+void Router::SubmitCommand(store::JournalRecord record, writer::Render render, writer::Done done) {
+  auto cmd = codec::DecodeCommand(record);
+  if (!cmd.ok()) {
+    done(Problem(cmd.status()));
+    return;
+  }
+  writer::Submission s;
+  s.has_command = true;
+  s.command = std::move(*cmd);
+  s.record = std::move(record);
+  s.render = std::move(render);
+  s.done = std::move(done);
+  writer_->Submit(std::move(s));
+}
+
+void Router::Query(writer::Render render, writer::Done done) {
+  writer::Submission s;
+  s.render = std::move(render);
+  s.done = std::move(done);
+  writer_->Submit(std::move(s));
+}
+
+void Router::Dispatch(const Request& req, size_t route, const std::vector<std::string>& p, const Principal& who,
+                      writer::Done done) {
+  const std::string& tenant = who.tenant;
+  auto record = [&](const char* kind, std::string target, std::string body) {
+    store::JournalRecord r;
+    r.tenant = tenant;
+    r.kind = kind;
+    r.target = std::move(target);
+    r.actor = who.role;
+    r.body = std::move(body);
+    return r;
+  };
+  // Renders the order after a command, or the problem.
+  auto order_reply = [tenant](int ok_status) {
+    return [tenant, ok_status](const engine::Engine& e, const engine::Outcome& out) {
+      if (!out.status.ok()) return Problem(out.status);
+      return Json(ok_status, OrderDoc(e, *e.FindOrder(tenant, out.order_id)));
+    };
+  };
+  switch (route) {
+    case 4: {  // POST /v1/orders
+      const std::string& key = req.idempotency_key;
+      if (key.size() > 128 || std::any_of(key.begin(), key.end(), [](unsigned char c) { return c < 0x21 || c > 0x7e; })) {
+        done(Problem(Status::InvalidArgument("invalid_idempotency_key",
+                                             "Idempotency-Key must be 1-128 printable ASCII characters", "")));
+        return;
+      }
+      store::JournalRecord r = record(codec::kCreateOrder, writer_->NewOrderId(), req.body);
+      r.idempotency_key = key;
+      SubmitCommand(std::move(r),
+                    [tenant, key](const engine::Engine& e, const engine::Outcome& out) {
+                      if (out.status.code() == Code::kAlreadyExists && !out.order_id.empty()) {
+                        std::string extra;
+                        JsonWriter w(&extra);
+                        w.Field("existing_order_id", out.order_id);
+                        w.Key("order").Raw(OrderDoc(e, *e.FindOrder(tenant, out.order_id)));
+                        extra.insert(extra.begin(), ',');
+                        return Problem(out.status, extra);
+                      }
+                      if (!out.status.ok()) return Problem(out.status);
+                      Reply rep = Json(201, OrderDoc(e, *e.FindOrder(tenant, out.order_id)));
+                      rep.headers.emplace_back("Location", "/v1/orders/" + out.order_id);
+                      if (out.replayed) {
+                        rep.replay_tenant = tenant;
+                        rep.replay_key = key;
+                        rep.headers.emplace_back("Idempotency-Replayed", "true");
+                      }
+                      return rep;
+                    },
+                    std::move(done));
+      return;
+    }
+    case 5: {  // GET /v1/orders
+      store::OrderQuery q;
+      q.tenant = tenant;
+      const size_t qpos = req.target.find('?');
+      std::string_view qs = qpos == std::string::npos ? std::string_view() : std::string_view(req.target).substr(qpos + 1);
+      while (!qs.empty()) {
+        const size_t amp = qs.find('&');
+        const std::string_view pair = qs.substr(0, amp);
+        qs = amp == std::string_view::npos ? std::string_view() : qs.substr(amp + 1);
+        if (pair.empty()) continue;
+        const size_t eq = pair.find('=');
+        std::string name, value;
+        if (!Decode(pair.substr(0, eq), true, &name) ||
+            !Decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true, &value)) {
+          done(ParameterProblem(pair.substr(0, eq), "malformed_query", "broken percent-encoding"));
+          return;
+        }
+        if (value.size() > codec::kMaxTextLength) {
+          done(ParameterProblem(name, "too_long", "parameter value is longer than 512 bytes"));
+          return;
+        }
+        auto time_param = [&](Micros* out) {
+          if (!ParseRfc3339(value, out)) {
+            done(ParameterProblem(name, "invalid_time", "must be an RFC 3339 time"));
+            return false;
+          }
+          return true;
+        };
+        if (name == "state") q.state = value;
+        else if (name == "channel") q.channel = value;
+        else if (name == "customer_id") q.customer_id = value;
+        else if (name == "sku") q.sku = value;
+        else if (name == "order_type") q.order_type = value;
+        else if (name == "created_from") { if (!time_param(&q.created_from)) return; }
+        else if (name == "created_to") { if (!time_param(&q.created_to)) return; }
+        else if (name == "cursor") {
+          if (!IsValidOrderId(value)) {
+            done(ParameterProblem(name, "invalid_cursor", "cursor must be a next_cursor value from a previous page"));
+            return;
+          }
+          q.cursor = value;
+        } else if (name == "limit") {
+          char* end = nullptr;
+          const long v = std::strtol(value.c_str(), &end, 10);
+          if (value.empty() || *end != '\0' || v < 1 || v > 200) {
+            done(ParameterProblem(name, "out_of_range", "limit must be an integer from 1 to 200"));
+            return;
+          }
+          q.limit = static_cast<int>(v);
+        } else if (name.rfind("attr.", 0) == 0 && name.size() > 5) {
+          if (q.attrs.size() == 8) {
+            done(ParameterProblem(name, "too_many_filters", "at most 8 attr.* filters"));
+            return;
+          }
+          q.attrs.emplace_back(name.substr(5), value);
+        } else {
+          done(ParameterProblem(name, "unknown_parameter",
+                                "unknown parameter; known: state, channel, customer_id, sku, order_type, "
+                                "created_from, created_to, attr.<key>, limit, cursor"));
+          return;
+        }
+      }
+      auto page = store_->ListOrders(q);
+      if (!page.ok()) {
+        done(Problem(page.status()));
+        return;
+      }
+      std::string body = "{\"items\":[";
+      for (size_t i = 0; i < page->docs.size(); ++i) {
+        if (i) body.push_back(',');
+        body += page->docs[i];
+      }
+      body += "],\"next_cursor\":";
+      body += page->next_cursor.empty() ? "null" : "\"" + page->next_cursor + "\"";
+      body += "}";
+      done(Json(200, std::move(body)));
+      return;
+    }
+    case 6: {  // GET /v1/orders/{id}
+      auto doc = store_->GetOrderDoc(tenant, p[0]);
+      if (!doc.ok()) return done(Problem(doc.status()));
+      if (!doc->has_value()) {
+        return done(Problem(Status::NotFound("order_not_found", "order '" + p[0] + "' does not exist", "")));
+      }
+      return done(Json(200, std::move(**doc)));
+    }
+    case 7: {  // POST /v1/orders/{id}/cancel
+      auto reason = codec::ParseCancel(req.body);
+      if (!reason.ok()) return done(Problem(reason.status()));
+      std::string body;
+      JsonWriter w(&body);
+      w.BeginObject().Field("event", "cancel").Field("reason", *reason).EndObject();
+      return SubmitCommand(record(codec::kFireEvent, p[0], std::move(body)), order_reply(200), std::move(done));
+    }
+    case 8:  // POST /v1/orders/{id}/events
+      return SubmitCommand(record(codec::kFireEvent, p[0], req.body), order_reply(200), std::move(done));
+    case 9:  // POST /v1/orders/{id}/tracking
+      return SubmitCommand(record(codec::kTracking, p[0], req.body),
+                           [tenant](const engine::Engine& e, const engine::Outcome& out) {
+                             if (!out.status.ok()) return Problem(out.status);
+                             const model::Order* o = e.FindOrder(tenant, out.order_id);
+                             std::string body;
+                             JsonWriter w(&body);
+                             w.BeginObject().Field("order_id", o->id).Field("seq", static_cast<int64_t>(o->event_count));
+                             w.Field("state", e.StateName(*o)).EndObject();
+                             return Json(201, std::move(body));
+                           },
+                           std::move(done));
+    case 10: {  // GET /v1/orders/{id}/events
+      auto doc = store_->GetOrderDoc(tenant, p[0]);  // also the tenant check
+      if (!doc.ok()) return done(Problem(doc.status()));
+      if (!doc->has_value()) {
+        return done(Problem(Status::NotFound("order_not_found", "order '" + p[0] + "' does not exist", "")));
+      }
+      auto events = store_->OrderEvents(p[0]);
+      if (!events.ok()) return done(Problem(events.status()));
+      std::string body;
+      JsonWriter w(&body);
+      w.BeginObject().Key("items").BeginArray();
+      for (const model::OrderEvent& e : *events) codec::WriteEvent(e, w);
+      w.EndArray().EndObject();
+      return done(Json(200, std::move(body)));
+    }
+    case 11:  // PUT /v1/nodes/{code}
+      return SubmitCommand(record(codec::kPutNode, p[0], req.body),
+                           [tenant, code = p[0]](const engine::Engine& e, const engine::Outcome& out) {
+                             if (!out.status.ok()) return Problem(out.status);
+                             std::string body;
+                             JsonWriter w(&body);
+                             codec::WriteNode(*e.FindNode(tenant, code), w);
+                             return Json(200, std::move(body));
+                           },
+                           std::move(done));
+    case 12:  // GET /v1/nodes
+    case 15:  // GET /v1/skus
+      return Query(
+          [tenant, nodes = route == 12](const engine::Engine& e, const engine::Outcome&) {
+            std::string body;
+            JsonWriter w(&body);
+            w.BeginObject().Key("items").BeginArray();
+            if (nodes) {
+              e.ForEachNode(tenant, [&](const model::Node& n) { codec::WriteNode(n, w); });
+            } else {
+              e.ForEachSku(tenant, [&](const model::Sku& s) { codec::WriteSku(s, w); });
+            }
+            w.EndArray().EndObject();
+            return Json(200, std::move(body));
+          },
+          std::move(done));
+    case 13:  // GET /v1/nodes/{code}
+    case 16:  // GET /v1/skus/{code}
+      return Query(
+          [tenant, code = p[0], nodes = route == 13](const engine::Engine& e, const engine::Outcome&) {
+            std::string body;
+            JsonWriter w(&body);
+            if (nodes) {
+              const model::Node* n = e.FindNode(tenant, code);
+              if (n == nullptr) return Problem(Status::NotFound("unknown_node", "node '" + code + "' does not exist"));
+              codec::WriteNode(*n, w);
+            } else {
+              const model::Sku* s = e.FindSku(tenant, code);
+              if (s == nullptr) return Problem(Status::NotFound("unknown_sku", "sku '" + code + "' does not exist"));
+              codec::WriteSku(*s, w);
+            }
+            return Json(200, std::move(body));
+          },
+          std::move(done));
+    case 14:  // PUT /v1/skus/{code}
+      return SubmitCommand(record(codec::kPutSku, p[0], req.body),
+                           [tenant, code = p[0]](const engine::Engine& e, const engine::Outcome& out) {
+                             if (!out.status.ok()) return Problem(out.status);
+                             std::string body;
+                             JsonWriter w(&body);
+                             codec::WriteSku(*e.FindSku(tenant, code), w);
+                             return Json(200, std::move(body));
+                           },
+                           std::move(done));
+    case 17:    // PUT /v1/inventory/{sku}/{node}
+    case 18:    // GET /v1/inventory/{sku}/{node}
+    case 19: {  // POST /v1/inventory/{sku}/{node}/adjustments
+      auto render = [tenant, sku = p[0], node = p[1]](const engine::Engine& e, const engine::Outcome& out) {
+        if (!out.status.ok()) return Problem(out.status);
+        if (e.FindSku(tenant, sku) == nullptr) {
+          return Problem(Status::NotFound("unknown_sku", "sku '" + sku + "' does not exist", "/sku"));
+        }
+        if (e.FindNode(tenant, node) == nullptr) {
+          return Problem(Status::NotFound("unknown_node", "node '" + node + "' does not exist", "/node"));
+        }
+        const model::StockLevel* l = e.Stock(tenant, sku, node);
+        std::string body;
+        JsonWriter w(&body);
+        codec::WriteStock(sku, node, l == nullptr ? model::StockLevel{} : *l, w);
+        return Json(200, std::move(body));
+      };
+      if (route == 18) return Query(render, std::move(done));
+      return SubmitCommand(record(route == 17 ? codec::kSetStock : codec::kAdjustStock, p[0] + "/" + p[1], req.body),
+                           render, std::move(done));
+    }
+    case 20:  // GET /v1/inventory/{sku}
+      return Query(
+          [tenant, sku = p[0]](const engine::Engine& e, const engine::Outcome&) {
+            const model::Sku* s = e.FindSku(tenant, sku);
+            if (s == nullptr) return Problem(Status::NotFound("unknown_sku", "sku '" + sku + "' does not exist"));
+            std::string body;
+            JsonWriter w(&body);
+            int64_t available = 0;
+            const auto levels = e.StockOf(tenant, sku);
+            for (const auto& [node, l] : levels) available += l.Available();
+            w.BeginObject().Field("sku", sku).Field("available", available).Key("paused_channels").BeginArray();
+            for (const std::string& c : e.PausedChannels(*s)) w.String(c);
+            w.EndArray().Key("nodes").BeginArray();
+            for (const auto& [node, l] : levels) codec::WriteStock(sku, node, l, w);
+            w.EndArray().EndObject();
+            return Json(200, std::move(body));
+          },
+          std::move(done));
+    default:
+      return done(Problem(Status::Internal("route not wired")));
+  }
+}
+
+}  // namespace orderhub::api

@@ -1,0 +1,58 @@
+// The REST API v1: authenticates, validates, turns requests into engine
+// commands (through the journal-record codec, the same path a restart
+// replays) and renders answers. Transport-free: http_server.cc feeds it.
+//
+// Thread-safe: any I/O thread may call Handle concurrently.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "api/metrics.h"
+#include "store/store.h"
+#include "writer/writer.h"
+
+namespace orderhub::api {
+
+struct Request {
+  std::string method;           // "GET", "POST", ...
+  std::string target;           // path and query, as sent
+  std::string body;
+  std::string authorization;    // Authorization header
+  std::string api_key;          // X-API-Key header
+  std::string idempotency_key;  // Idempotency-Key header
+};
+
+struct Principal {
+  std::string tenant;
+  std::string role;
+};
+
+class Router {
+ public:
+  Router(writer::Writer* writer, store::Store* store, std::string openapi_json);
+
+  // Calls `done` exactly once, on this thread or on the committer thread.
+  void Handle(const Request& req, writer::Done done);
+
+  // Route name for metrics, e.g. "GET /v1/orders/{id}".
+  Metrics& metrics() { return metrics_; }
+  bool ready() const { return !writer_->failed(); }
+
+ private:
+  Result<Principal> Authenticate(const Request& req);
+  void Dispatch(const Request& req, size_t route, const std::vector<std::string>& path, const Principal& who,
+                writer::Done done);
+  void SubmitCommand(store::JournalRecord record, writer::Render render, writer::Done done);
+  void Query(writer::Render render, writer::Done done);
+
+  writer::Writer* writer_;
+  store::Store* store_;
+  std::string openapi_json_;
+  Metrics metrics_;
+  std::mutex keys_mu_;
+  std::unordered_map<std::string, Principal> keys_;  // GUARDED_BY(keys_mu_): key hash -> principal
+};
+
+}  // namespace orderhub::api

@@ -1,0 +1,185 @@
+#include "app/cli.h"
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/demo.h"
+#include "app/hub.h"
+#include "app/keys.h"
+#include "bench/bench.h"
+
+namespace orderhub::app {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: orderhub <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  serve [--data DIR] [--listen HOST:PORT] [--config FILE] [--demo] [--durability full|normal]\n"
+    "        run the hub (default --data orderhub-data, --listen 127.0.0.1:8080)\n"
+    "  keys create --data DIR --tenant NAME [--role ROLE]\n"
+    "        print a new API key (and nothing else) on standard output\n"
+    "  bench NAME [options]\n"
+    "        run a benchmark; its last output line is one JSON object (see BENCHMARKS.md)\n"
+    "        names: engine_create, http_create, restart\n"
+    "\n"
+    "every command takes --help.\n";
+
+struct Args {
+  std::map<std::string, std::string> values;
+  std::vector<std::string> positional;
+  bool help = false;
+};
+
+// Parses --flag VALUE pairs; `flags_without_value` take none.
+bool ParseArgs(int argc, char** argv, int start, const std::vector<std::string>& known,
+               const std::vector<std::string>& flags_without_value, Args* out, std::string* error) {
+  for (int i = start; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      out->help = true;
+      continue;
+    }
+    if (a.rfind("--", 0) != 0) {
+      out->positional.push_back(a);
+      continue;
+    }
+    std::string name = a.substr(2), value;
+    if (const size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (std::find(flags_without_value.begin(), flags_without_value.end(), name) != flags_without_value.end()) {
+      value = "true";
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      *error = "option --" + name + " needs a value";
+      return false;
+    }
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      *error = "unknown option --" + name;
+      return false;
+    }
+    out->values[name] = value;
+  }
+  return true;
+}
+
+int Usage(const std::string& error) {
+  std::cerr << "orderhub: " << error << "\n\n" << kUsage;
+  return 2;
+}
+
+int Fail(const Status& st) {
+  std::cerr << "orderhub: " << st.ToString() << "\n";
+  return 1;
+}
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop.store(true); }
+
+
+int Serve(int argc, char** argv) {
+  Args args;
+  std::string error;
+  if (!ParseArgs(argc, argv, 2, {"data", "listen", "config", "demo", "durability", "threads"}, {"demo"}, &args,
+                 &error)) {
+    return Usage(error);
+  }
+  if (args.help) {
+    std::cout << "orderhub serve [--data DIR] [--listen HOST:PORT] [--config FILE] [--demo] [--durability full|normal]"
+                 " [--threads N]\n";
+    return 0;
+  }
+  if (!args.positional.empty()) return Usage("unexpected argument " + args.positional[0]);
+  HubOptions o;
+  std::string listen = "127.0.0.1:8080";
+  if (args.values.count("config")) {
+    if (Status st = ApplyConfigFile(args.values["config"], &o, &listen); !st.ok()) return Fail(st);
+  }
+  if (args.values.count("data")) o.data_dir = args.values["data"];
+  if (args.values.count("listen")) listen = args.values["listen"];
+  if (args.values.count("durability")) {
+    const std::string& d = args.values["durability"];
+    if (d != "full" && d != "normal") return Usage("--durability must be full or normal");
+    o.durability = d == "full" ? store::Durability::kFull : store::Durability::kNormal;
+  }
+  if (args.values.count("threads")) {
+    o.server.threads = std::atoi(args.values["threads"].c_str());
+    if (o.server.threads < 1 || o.server.threads > 64) return Usage("--threads must be 1..64");
+  }
+  const size_t colon = listen.rfind(':');
+  const int port = colon == std::string::npos ? -1 : std::atoi(listen.c_str() + colon + 1);
+  if (colon == std::string::npos || port < 0 || port > 65535) return Usage("--listen must be HOST:PORT");
+  o.server.host = listen.substr(0, colon);
+  o.server.port = static_cast<uint16_t>(port);
+
+  static SystemClock clock;
+  auto hub = Hub::Open(o, &clock);
+  if (!hub.ok()) return Fail(hub.status());
+  if (args.values.count("demo")) {
+    if (Status st = SeedDemo(**hub); !st.ok()) return Fail(st);
+  }
+  if (Status st = (*hub)->Serve(); !st.ok()) return Fail(st);
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::printf("OrderHub listening on http://%s:%u (data %s, %lld journal records replayed)\n", o.server.host.c_str(),
+              (*hub)->port(), o.data_dir.c_str(), static_cast<long long>((*hub)->replayed_records()));
+  if (args.values.count("demo")) {
+    std::printf("demo tenant '%s', API key: %s\n  try: curl -H 'Authorization: Bearer %s' http://%s:%u/v1/orders?limit=2\n",
+                kDemoTenant, kDemoKey, kDemoKey, o.server.host.c_str(), (*hub)->port());
+  }
+  std::fflush(stdout);
+  while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  (*hub)->Stop();
+  return 0;
+}
+
+int Keys(int argc, char** argv) {
+  Args args;
+  std::string error;
+  if (!ParseArgs(argc, argv, 2, {"data", "tenant", "role"}, {}, &args, &error)) return Usage(error);
+  if (args.help) {
+    std::cout << "orderhub keys create --data DIR --tenant NAME [--role ROLE]\nroles:";
+    for (const char* r : kRoles) std::cout << " " << r;
+    std::cout << "\n";
+    return 0;
+  }
+  if (args.positional.size() != 1 || args.positional[0] != "create") return Usage("expected: keys create");
+  if (!args.values.count("data") || !args.values.count("tenant")) return Usage("keys create needs --data and --tenant");
+  const std::string role = args.values.count("role") ? args.values["role"] : "admin";
+  if (!IsKnownRole(role)) return Usage("unknown role '" + role + "'");
+  std::error_code ec;
+  std::filesystem::create_directories(args.values["data"], ec);
+  auto store = store::SqliteStore::Open(args.values["data"] + "/orderhub.db", store::Durability::kFull);
+  if (!store.ok()) return Fail(store.status());
+  SystemClock clock;
+  auto key = CreateKey(**store, args.values["tenant"], role, clock.Now());
+  if (!key.ok()) return Fail(key.status());
+  std::cout << *key << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  if (argc < 2) return Usage("missing command");
+  const std::string cmd = argv[1];
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (cmd == "serve") return Serve(argc, argv);
+  if (cmd == "keys") return Keys(argc, argv);
+  if (cmd == "bench") return bench::Main(argc - 1, argv + 1);
+  return Usage("unknown command '" + cmd + "'");
+}
+
+}  // namespace orderhub::app

@@ -1,0 +1,47 @@
+// `orderhub serve --config FILE`: the same options as the flags, in YAML.
+#include <yaml-cpp/yaml.h>
+
+#include "app/hub.h"
+
+namespace orderhub::app {
+namespace {
+Status Bad(const std::string& path, const YAML::Mark& m, const std::string& what) {
+  return Status::InvalidArgument("invalid_config", path + ":" + std::to_string(m.line + 1) + ": " + what, "");
+}
+}  // namespace
+
+// Keys: data, listen, durability (full|normal), lifecycles (a directory), threads, max_body_bytes.
+Status ApplyConfigFile(const std::string& path, HubOptions* o, std::string* listen) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    return Status::IOError("cannot read config file " + path);
+  } catch (const YAML::Exception& e) {
+    return Bad(path, e.mark, e.msg);
+  }
+  if (!root.IsMap()) return Bad(path, root.Mark(), "the config must be a mapping");
+  try {
+    for (const auto& kv : root) {
+      const std::string key = kv.first.as<std::string>();
+      const YAML::Node& v = kv.second;
+      if (key == "data") o->data_dir = v.as<std::string>();
+      else if (key == "listen") *listen = v.as<std::string>();
+      else if (key == "lifecycles") o->lifecycles_dir = v.as<std::string>();
+      else if (key == "threads") o->server.threads = v.as<int>();
+      else if (key == "max_body_bytes") o->server.max_body_bytes = v.as<size_t>();
+      else if (key == "durability") {
+        const std::string d = v.as<std::string>();
+        if (d != "full" && d != "normal") return Bad(path, v.Mark(), "durability must be full or normal");
+        o->durability = d == "full" ? store::Durability::kFull : store::Durability::kNormal;
+      } else {
+        return Bad(path, kv.first.Mark(), "unknown key '" + key + "'");
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return Bad(path, e.mark, e.msg);
+  }
+  return Status::OK();
+}
+
+}  // namespace orderhub::app

@@ -1,0 +1,113 @@
+#include "app/hub.h"
+
+#include <filesystem>
+#include <future>
+#include <random>
+
+#include "codec/command_codec.h"
+#include "embedded_files.h"
+
+namespace orderhub::app {
+
+Result<lifecycle::LifecycleSet> BuiltinLifecycles() {
+  lifecycle::LifecycleSet set;
+  for (const EmbeddedFile& f : kEmbeddedLifecycles) {
+    auto lc = lifecycle::ParseLifecycle(f.text, std::string(f.name));
+    if (!lc.ok()) return lc.status();
+    set.Add(*lc);
+  }
+  return set;
+}
+
+const std::string& OpenApiJson() {
+  static const std::string doc(kEmbeddedOpenApi.text);
+  return doc;
+}
+
+Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& options, const Clock* clock) {
+  std::unique_ptr<Hub> hub(new Hub());
+  hub->options_ = options;
+  auto lcs = options.lifecycles_dir.empty() ? BuiltinLifecycles()
+                                            : lifecycle::LifecycleSet::LoadDirectory(options.lifecycles_dir);
+  if (!lcs.ok()) return lcs.status();
+  hub->lifecycles_ = std::move(*lcs);
+
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) return Status::IOError("cannot create data directory " + options.data_dir + ": " + ec.message());
+  auto st = store::SqliteStore::Open(options.data_dir + "/orderhub.db", options.durability);
+  if (!st.ok()) return st.status();
+  hub->store_ = std::move(*st);
+
+  hub->engine_ = std::make_unique<engine::Engine>(&hub->lifecycles_);
+  IdGenerator ids(static_cast<uint64_t>(std::random_device{}()));
+  // Replay: every record applied before must apply again, the same way.
+  Status replay = hub->store_->ReadJournal([&](const store::JournalRecord& r) -> Status {
+    auto body = codec::DecodeCommand(r);
+    if (!body.ok()) {
+      return Status::Corruption("journal record " + std::to_string(r.seq) + " (" + r.kind +
+                                ") no longer decodes: " + body.status().ToString());
+    }
+    engine::Outcome out = hub->engine_->Apply(engine::Command{r.at, std::move(*body)}, nullptr);
+    if (!out.status.ok() || !out.mutated) {
+      return Status::Corruption("journal record " + std::to_string(r.seq) + " (" + r.kind +
+                                ") no longer applies: " + out.status.ToString());
+    }
+    if (r.kind == codec::kCreateOrder) ids.Observe(r.target);
+    ++hub->replayed_;
+    return Status::OK();
+  });
+  if (!replay.ok()) return replay;
+
+  hub->writer_ = std::make_unique<writer::Writer>(hub->engine_.get(), hub->store_.get(), clock, std::move(ids));
+  hub->writer_->Start();
+  hub->router_ = std::make_unique<api::Router>(hub->writer_.get(), hub->store_.get(), OpenApiJson());
+  return hub;
+}
+
+Hub::~Hub() { Stop(); }
+
+Status Hub::Serve() {
+  server_ = std::make_unique<api::HttpServer>(router_.get(), options_.server);
+  return server_->Start();
+}
+
+void Hub::Stop() {
+  if (server_) server_->Stop();
+  if (writer_) writer_->Stop();
+}
+
+writer::Reply Hub::Call(const api::Request& req) {
+  std::promise<writer::Reply> p;
+  auto f = p.get_future();
+  router_->Handle(req, [&p](writer::Reply r) { p.set_value(std::move(r)); });
+  return f.get();
+}
+
+void RequestPipeline::Send(std::string method, std::string target, std::string body,
+                           std::function<void(const writer::Reply&)> on_reply) {
+  api::Request req;
+  req.method = std::move(method);
+  req.target = std::move(target);
+  req.body = std::move(body);
+  req.api_key = api_key_;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++pending_;
+  }
+  hub_.router().Handle(req, [this, on_reply = std::move(on_reply)](writer::Reply r) {
+    if (on_reply) on_reply(r);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (r.status >= 300 && first_error_.empty()) first_error_ = std::to_string(r.status) + " " + r.body;
+    if (--pending_ == 0) cv_.notify_all();
+  });
+}
+
+Status RequestPipeline::Wait() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return pending_ == 0; });
+  if (!first_error_.empty()) return Status::Internal("a request failed: " + first_error_);
+  return Status::OK();
+}
+
+}  // namespace orderhub::app

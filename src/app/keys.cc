@@ -1,0 +1,42 @@
+#include "app/keys.h"
+
+#include <openssl/rand.h>
+
+#include "codec/json_reader.h"
+
+namespace orderhub::app {
+
+bool IsKnownRole(const std::string& role) {
+  for (const char* r : kRoles) {
+    if (role == r) return true;
+  }
+  return false;
+}
+
+Status PutKey(store::Store& store, const std::string& key, const std::string& tenant, const std::string& role,
+              Micros now) {
+  const std::string hash = codec::Sha256Hex(key);
+  auto existing = store.FindApiKey(hash);
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value()) return Status::OK();
+  return store.PutApiKey(store::ApiKey{hash, tenant, role, now});
+}
+
+Result<std::string> CreateKey(store::Store& store, const std::string& tenant, const std::string& role, Micros now) {
+  if (!IsKnownRole(role)) return Status::InvalidArgument("unknown_role", "unknown role '" + role + "'", "");
+  if (tenant.empty() || tenant.size() > 64) {
+    return Status::InvalidArgument("invalid_tenant", "tenant must be 1-64 characters", "");
+  }
+  unsigned char raw[24];
+  if (RAND_bytes(raw, sizeof raw) != 1) return Status::Internal("no randomness for a key");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string key = "ohk_";
+  for (unsigned char b : raw) {
+    key.push_back(kHex[b >> 4]);
+    key.push_back(kHex[b & 15]);
+  }
+  OH_RETURN_IF_ERROR(store.PutApiKey(store::ApiKey{codec::Sha256Hex(key), tenant, role, now}));
+  return key;
+}
+
+}  // namespace orderhub::app

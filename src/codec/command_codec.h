@@ -1,0 +1,30 @@
+// Journal records <-> engine commands.
+//
+// The API turns each mutating request into a JournalRecord (who, what, the
+// body as received) and decodes the command from that record; a restart
+// decodes the same records the same way. One path for both is what makes a
+// replay rebuild exactly the state that was acknowledged.
+#pragma once
+
+#include "base/status.h"
+#include "engine/command.h"
+#include "store/store.h"
+
+namespace orderhub::codec {
+
+// Record kinds.
+inline constexpr char kCreateOrder[] = "create_order";
+inline constexpr char kFireEvent[] = "fire_event";
+inline constexpr char kTracking[] = "tracking";
+inline constexpr char kPutNode[] = "put_node";
+inline constexpr char kPutSku[] = "put_sku";
+inline constexpr char kSetStock[] = "set_stock";
+inline constexpr char kAdjustStock[] = "adjust_stock";
+inline constexpr char kExpire[] = "expire";
+
+// Decodes `r` into a command (without `now`, which the writer stamps).
+// For create_order, r.target is the order id. For stock kinds, r.target is
+// "sku/node".
+Result<engine::CommandBody> DecodeCommand(const store::JournalRecord& r);
+
+}  // namespace orderhub::codec

@@ -1,0 +1,39 @@
+// The order wire format: create-order requests in, order documents out.
+//
+// One place defines the JSON shape of an order; the API, the journal replay
+// and the query tables all go through it, so they cannot drift apart.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/json_writer.h"
+#include "base/status.h"
+#include "engine/command.h"
+#include "model/order.h"
+
+namespace orderhub::codec {
+
+inline constexpr size_t kMaxLines = 500;
+inline constexpr int64_t kMaxQuantity = 1'000'000;
+inline constexpr int64_t kMaxUnitPrice = 100'000'000'000;  // 1e9 yuan in fen: beyond any real line
+
+// Parses and validates a create-order body for `tenant`. The order id,
+// created_at and idempotency fields are left for the caller to stamp.
+// Thread-safe (uses a thread-local parser).
+Result<engine::CreateOrder> ParseCreateOrder(std::string_view body, const std::string& tenant);
+
+// The order as the API returns it and the query table stores it.
+void WriteOrder(const model::Order& o, std::string_view state, JsonWriter& w);
+
+// Top-level scalar members of a JSON object as (key, value-as-text) pairs,
+// for equality search on extension attributes. Strings are unquoted.
+std::vector<std::pair<std::string, std::string>> ScalarAttributes(std::string_view raw_object);
+
+// Flag names on the wire, e.g. "cold_chain".
+std::vector<std::string_view> FlagNames(uint32_t flags);
+bool ParseFlag(std::string_view name, uint32_t* bit);
+
+}  // namespace orderhub::codec

@@ -1,0 +1,121 @@
+// Commands the engine applies, and what applying one returns.
+//
+// A command is complete: the writer stamps the time (`now`) and any new ids
+// into it before it reaches the engine, so applying the same commands in the
+// same order always gives the same state. That is what makes a journal replay
+// exact and the engine testable without a server.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "base/status.h"
+#include "base/time.h"
+#include "model/order.h"
+
+namespace orderhub::engine {
+
+struct CreateOrder {
+  model::Order order;           // id, created_at and tenant already stamped
+  std::string idempotency_key;  // may be empty
+  std::string request_hash;     // digest of the body, to refuse a reused key
+  Micros reservation_ttl = 30 * 60 * kMicrosPerSecond;  // for unpaid orders
+};
+
+struct FireEvent {
+  std::string tenant;
+  std::string order_id;
+  std::string event;            // lifecycle event name, e.g. "ship"
+  std::string actor;            // role of the caller, checked against the lifecycle
+  std::string reason;
+  std::string carrier;          // optional, recorded with "ship"
+  std::string tracking_number;  // optional, recorded with "ship"
+};
+
+struct AttachTracking {
+  std::string tenant;
+  std::string order_id;
+  Micros at = 0;                // when it happened (from the carrier), not when received
+  std::string code;             // "loaded", "entered_expressway", "arrived_at_hub", ...
+  std::string description;
+  std::string location;
+  std::string actor;
+};
+
+struct UpsertNode {
+  model::Node node;
+};
+
+struct UpsertSku {
+  model::Sku sku;
+};
+
+// Sets absolute levels (stock count). Absent fields keep their value.
+struct SetStock {
+  std::string tenant;
+  std::string sku;
+  std::string node;
+  std::optional<int64_t> on_hand;
+  std::optional<int64_t> safety;
+  std::string reason;
+};
+
+// Adds `delta` to on hand (receipt > 0, damage or loss < 0).
+struct AdjustStock {
+  std::string tenant;
+  std::string sku;
+  std::string node;
+  int64_t delta = 0;
+  std::string reason;
+};
+
+// Releases the reservations of unpaid orders whose time is up. The writer
+// issues it on a timer; it is journaled like any command so replay agrees.
+struct ExpireReservations {};
+
+using CommandBody = std::variant<CreateOrder, FireEvent, AttachTracking, UpsertNode, UpsertSku, SetStock,
+                                 AdjustStock, ExpireReservations>;
+
+struct Command {
+  Micros now = 0;
+  CommandBody body;
+};
+
+// Where a stock level lives.
+struct StockKey {
+  std::string tenant;
+  std::string sku;
+  std::string node;
+  bool operator==(const StockKey&) const = default;
+};
+
+// What applied commands changed, for the store's query tables. The engine
+// appends; the writer drains it once per batch.
+struct Changes {
+  std::vector<std::string> order_ids;           // orders whose document changed (may repeat)
+  std::vector<model::OrderEvent> events;        // history entries to append
+  std::vector<StockKey> stock;                  // stock levels touched (may repeat)
+  std::vector<std::string> node_codes;          // "tenant\x1fcode" of nodes upserted
+  std::vector<std::string> sku_codes;           // "tenant\x1fcode" of skus upserted
+  void Clear() {
+    order_ids.clear();
+    events.clear();
+    stock.clear();
+    node_codes.clear();
+    sku_codes.clear();
+  }
+};
+
+struct Outcome {
+  Status status;                 // not OK: rejected, nothing changed
+  // For CreateOrder: the order id (new, or the original one on an idempotent
+  // replay or a duplicate channel order id).
+  std::string order_id;
+  bool replayed = false;         // idempotent replay of an earlier create
+  bool mutated = false;          // something changed (journal it)
+};
+
+}  // namespace orderhub::engine

@@ -1,0 +1,485 @@
+#include "store/sqlite_store.h"
+
+#include <sqlite3.h>
+#include <zlib.h>
+
+#include <cstring>
+#include <fstream>
+#include <unordered_map>
+
+namespace orderhub::store {
+namespace {
+
+// 'OHB1': marks a file as an OrderHub store.
+constexpr int kApplicationId = 0x4F484231;
+constexpr int kSchemaVersion = 1;
+
+constexpr const char* kSchema = R"SQL(
+CREATE TABLE journal(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, tenant TEXT NOT NULL, kind TEXT NOT NULL,
+  target TEXT NOT NULL, actor TEXT NOT NULL, idempotency_key TEXT NOT NULL, body TEXT NOT NULL, crc INTEGER NOT NULL);
+CREATE TABLE orders(id TEXT PRIMARY KEY, tenant TEXT NOT NULL, channel TEXT NOT NULL, channel_order_id TEXT NOT NULL,
+  customer_id TEXT NOT NULL, order_type TEXT NOT NULL, state TEXT NOT NULL, placed_at INTEGER, created_at INTEGER,
+  updated_at INTEGER, doc TEXT NOT NULL) WITHOUT ROWID;
+CREATE UNIQUE INDEX orders_channel ON orders(tenant, channel, channel_order_id);
+CREATE INDEX orders_tenant ON orders(tenant, id);
+CREATE INDEX orders_state ON orders(tenant, state, id);
+CREATE INDEX orders_customer ON orders(tenant, customer_id, id);
+CREATE TABLE order_skus(tenant TEXT, sku TEXT, order_id TEXT, PRIMARY KEY(tenant, sku, order_id)) WITHOUT ROWID;
+CREATE TABLE order_attrs(tenant TEXT, key TEXT, value TEXT, order_id TEXT,
+  PRIMARY KEY(tenant, key, value, order_id)) WITHOUT ROWID;
+CREATE TABLE order_events(order_id TEXT, seq INTEGER, at INTEGER, kind TEXT, event TEXT, from_state TEXT,
+  to_state TEXT, actor TEXT, reason TEXT, data TEXT, PRIMARY KEY(order_id, seq)) WITHOUT ROWID;
+CREATE TABLE stock(tenant TEXT, sku TEXT, node TEXT, on_hand INTEGER, reserved INTEGER, safety INTEGER,
+  PRIMARY KEY(tenant, sku, node)) WITHOUT ROWID;
+CREATE TABLE nodes(tenant TEXT, code TEXT, doc TEXT, PRIMARY KEY(tenant, code)) WITHOUT ROWID;
+CREATE TABLE skus(tenant TEXT, code TEXT, doc TEXT, PRIMARY KEY(tenant, code)) WITHOUT ROWID;
+CREATE TABLE idempotency(tenant TEXT, key TEXT, status INTEGER, body TEXT, PRIMARY KEY(tenant, key)) WITHOUT ROWID;
+CREATE TABLE api_keys(hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, role TEXT NOT NULL, created_at INTEGER NOT NULL)
+  WITHOUT ROWID;
+)SQL";
+
+uint32_t RecordCrc(const JournalRecord& r) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  auto add = [&](std::string_view s) {
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size()));
+    crc = crc32(crc, reinterpret_cast<const Bytef*>("\0"), 1);
+  };
+  const std::string at = std::to_string(r.at);
+  add(at);
+  add(r.tenant);
+  add(r.kind);
+  add(r.target);
+  add(r.actor);
+  add(r.idempotency_key);
+  add(r.body);
+  return static_cast<uint32_t>(crc);
+}
+
+}  // namespace
+
+// A connection and its prepared statements, reused across calls.
+class SqliteStore::Conn {
+ public:
+  ~Conn() {
+    for (auto& [sql, st] : stmts_) sqlite3_finalize(st);
+    sqlite3_close_v2(db_);
+  }
+  sqlite3* db_ = nullptr;
+
+  Status Exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      Status st = Status::IOError(std::string("sqlite: ") + (err ? err : "?"));
+      sqlite3_free(err);
+      return st;
+    }
+    return Status::OK();
+  }
+  // A reset statement for `sql`, prepared once per connection.
+  sqlite3_stmt* Prepare(const std::string& sql) {
+    auto it = stmts_.find(sql);
+    if (it != stmts_.end()) {
+      sqlite3_reset(it->second);
+      sqlite3_clear_bindings(it->second);
+      return it->second;
+    }
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK) {
+      return nullptr;
+    }
+    stmts_.emplace(sql, st);
+    return st;
+  }
+  Status Error(const char* what) { return Status::IOError(std::string(what) + ": " + sqlite3_errmsg(db_)); }
+
+ private:
+  std::unordered_map<std::string, sqlite3_stmt*> stmts_;
+};
+
+namespace {
+
+void BindText(sqlite3_stmt* st, int i, std::string_view s) {
+  sqlite3_bind_text(st, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+}
+
+std::string ColText(sqlite3_stmt* st, int i) {
+  const unsigned char* p = sqlite3_column_text(st, i);
+  return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p),
+                                                    static_cast<size_t>(sqlite3_column_bytes(st, i)));
+}
+
+// Runs a prepared statement that returns no rows.
+Status Step(SqliteStore::Conn& c, sqlite3_stmt* st, const char* what) {
+  if (st == nullptr) return c.Error(what);
+  const int rc = sqlite3_step(st);
+  if (rc != SQLITE_DONE) return c.Error(what);
+  return Status::OK();
+}
+
+Result<std::unique_ptr<SqliteStore::Conn>> OpenConn(const std::string& path, bool create) {
+  auto c = std::make_unique<SqliteStore::Conn>();
+  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &c->db_, flags, nullptr) != SQLITE_OK) {
+    return Status::IOError("cannot open " + path + ": " + sqlite3_errmsg(c->db_));
+  }
+  sqlite3_busy_timeout(c->db_, 5000);
+  return c;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, Durability durability) {
+  std::unique_ptr<SqliteStore> s(new SqliteStore(path));
+  auto w = OpenConn(path, true);
+  if (!w.ok()) return w.status();
+  s->writer_ = std::move(*w);
+  Conn& c = *s->writer_;
+  // Reading the header is the first access: a foreign file fails here.
+  sqlite3_stmt* st = c.Prepare("PRAGMA application_id");
+  if (st == nullptr || sqlite3_step(st) != SQLITE_ROW) {
+    return Status::Corruption(path + " is not an OrderHub store (not a SQLite database: " + sqlite3_errmsg(c.db_) +
+                              ")");
+  }
+  const int app_id = sqlite3_column_int(st, 0);
+  sqlite3_reset(st);
+  st = c.Prepare("SELECT count(*) FROM sqlite_schema");
+  if (st == nullptr || sqlite3_step(st) != SQLITE_ROW) {
+    return Status::Corruption(path + " is damaged: " + sqlite3_errmsg(c.db_));
+  }
+  const int objects = sqlite3_column_int(st, 0);
+  sqlite3_reset(st);
+  if (objects == 0 && app_id == 0) {
+    OH_RETURN_IF_ERROR(c.Exec("PRAGMA journal_mode=WAL"));
+    OH_RETURN_IF_ERROR(c.Exec("BEGIN"));
+    OH_RETURN_IF_ERROR(c.Exec(kSchema));
+    OH_RETURN_IF_ERROR(c.Exec(("PRAGMA application_id=" + std::to_string(kApplicationId)).c_str()));
+    OH_RETURN_IF_ERROR(c.Exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str()));
+    OH_RETURN_IF_ERROR(c.Exec("COMMIT"));
+  } else if (app_id != kApplicationId) {
+    return Status::Corruption(path + " is a SQLite database of another application (application_id " +
+                              std::to_string(app_id) + "); refusing to use it");
+  } else {
+    st = c.Prepare("PRAGMA user_version");
+    const int version = st != nullptr && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_reset(st);
+    if (version != kSchemaVersion) {
+      return Status::Corruption(path + " has schema version " + std::to_string(version) + ", this build knows " +
+                                std::to_string(kSchemaVersion));
+    }
+    OH_RETURN_IF_ERROR(c.Exec("PRAGMA journal_mode=WAL"));
+  }
+  OH_RETURN_IF_ERROR(c.Exec(durability == Durability::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
+  OH_RETURN_IF_ERROR(c.Exec("PRAGMA cache_size=-65536"));
+  return s;
+}
+
+SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {}
+SqliteStore::~SqliteStore() = default;
+
+Result<SqliteStore::Conn*> SqliteStore::AcquireReader() {
+  std::lock_guard<std::mutex> lock(readers_mu_);
+  if (!idle_readers_.empty()) {
+    Conn* c = idle_readers_.back();
+    idle_readers_.pop_back();
+    return c;
+  }
+  auto c = OpenConn(path_, false);
+  if (!c.ok()) return c.status();
+  all_readers_.push_back(std::move(*c));
+  return all_readers_.back().get();
+}
+
+void SqliteStore::ReleaseReader(Conn* c) {
+  std::lock_guard<std::mutex> lock(readers_mu_);
+  idle_readers_.push_back(c);
+}
+
+namespace {
+// Gives a reader connection back to the pool on every return path.
+template <typename Release>
+struct ReaderLease {
+  SqliteStore::Conn* c;
+  Release release;
+  ~ReaderLease() { release(c); }
+};
+}  // namespace
+
+#define OH_WITH_READER(name)                                 \
+  auto name##_r = AcquireReader();                           \
+  if (!name##_r.ok()) return name##_r.status();              \
+  Conn& name = **name##_r;                                   \
+  auto name##_release = [this](Conn* c) { ReleaseReader(c); }; \
+  ReaderLease<decltype(name##_release)> name##_lease{&name, name##_release}
+
+Status SqliteStore::Commit(Batch& b) {
+  Conn& c = *writer_;
+  OH_RETURN_IF_ERROR(c.Exec("BEGIN"));
+  auto fail = [&](Status st) {
+    c.Exec("ROLLBACK");
+    return st;
+  };
+  sqlite3_stmt* st = c.Prepare(
+      "INSERT INTO journal(at, tenant, kind, target, actor, idempotency_key, body, crc) VALUES(?,?,?,?,?,?,?,?)");
+  for (JournalRecord& r : b.journal) {
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, r.at);
+    BindText(st, 2, r.tenant);
+    BindText(st, 3, r.kind);
+    BindText(st, 4, r.target);
+    BindText(st, 5, r.actor);
+    BindText(st, 6, r.idempotency_key);
+    BindText(st, 7, r.body);
+    sqlite3_bind_int64(st, 8, RecordCrc(r));
+    if (Status s = Step(c, st, "journal insert"); !s.ok()) return fail(s);
+    r.seq = sqlite3_last_insert_rowid(c.db_);
+  }
+  st = c.Prepare(
+      "INSERT OR REPLACE INTO orders(id, tenant, channel, channel_order_id, customer_id, order_type, state, placed_at,"
+      " created_at, updated_at, doc) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+  sqlite3_stmt* sku_st = c.Prepare("INSERT OR IGNORE INTO order_skus(tenant, sku, order_id) VALUES(?,?,?)");
+  sqlite3_stmt* attr_st =
+      c.Prepare("INSERT OR IGNORE INTO order_attrs(tenant, key, value, order_id) VALUES(?,?,?,?)");
+  for (const OrderRow& o : b.orders) {
+    sqlite3_reset(st);
+    BindText(st, 1, o.id);
+    BindText(st, 2, o.tenant);
+    BindText(st, 3, o.channel);
+    BindText(st, 4, o.channel_order_id);
+    BindText(st, 5, o.customer_id);
+    BindText(st, 6, o.order_type);
+    BindText(st, 7, o.state);
+    sqlite3_bind_int64(st, 8, o.placed_at);
+    sqlite3_bind_int64(st, 9, o.created_at);
+    sqlite3_bind_int64(st, 10, o.updated_at);
+    BindText(st, 11, o.doc);
+    if (Status s = Step(c, st, "orders upsert"); !s.ok()) return fail(s);
+    if (!o.is_new) continue;  // skus and attributes never change after creation
+    for (const std::string& sku : o.skus) {
+      sqlite3_reset(sku_st);
+      BindText(sku_st, 1, o.tenant);
+      BindText(sku_st, 2, sku);
+      BindText(sku_st, 3, o.id);
+      if (Status s = Step(c, sku_st, "order_skus insert"); !s.ok()) return fail(s);
+    }
+    for (const auto& [k, v] : o.attrs) {
+      sqlite3_reset(attr_st);
+      BindText(attr_st, 1, o.tenant);
+      BindText(attr_st, 2, k);
+      BindText(attr_st, 3, v);
+      BindText(attr_st, 4, o.id);
+      if (Status s = Step(c, attr_st, "order_attrs insert"); !s.ok()) return fail(s);
+    }
+  }
+  st = c.Prepare(
+      "INSERT INTO order_events(order_id, seq, at, kind, event, from_state, to_state, actor, reason, data)"
+      " VALUES(?,?,?,?,?,?,?,?,?,?)");
+  for (const model::OrderEvent& e : b.events) {
+    sqlite3_reset(st);
+    BindText(st, 1, e.order_id);
+    sqlite3_bind_int64(st, 2, e.seq);
+    sqlite3_bind_int64(st, 3, e.at);
+    BindText(st, 4, e.kind);
+    BindText(st, 5, e.event);
+    BindText(st, 6, e.from_state);
+    BindText(st, 7, e.to_state);
+    BindText(st, 8, e.actor);
+    BindText(st, 9, e.reason);
+    BindText(st, 10, e.data);
+    if (Status s = Step(c, st, "order_events insert"); !s.ok()) return fail(s);
+  }
+  st = c.Prepare("INSERT OR REPLACE INTO stock(tenant, sku, node, on_hand, reserved, safety) VALUES(?,?,?,?,?,?)");
+  for (const StockRow& r : b.stock) {
+    sqlite3_reset(st);
+    BindText(st, 1, r.tenant);
+    BindText(st, 2, r.sku);
+    BindText(st, 3, r.node);
+    sqlite3_bind_int64(st, 4, r.level.on_hand);
+    sqlite3_bind_int64(st, 5, r.level.reserved);
+    sqlite3_bind_int64(st, 6, r.level.safety);
+    if (Status s = Step(c, st, "stock upsert"); !s.ok()) return fail(s);
+  }
+  for (auto [table, rows] : {std::pair{"nodes", &b.nodes}, std::pair{"skus", &b.skus}}) {
+    st = c.Prepare(std::string("INSERT OR REPLACE INTO ") + table + "(tenant, code, doc) VALUES(?,?,?)");
+    for (const DocRow& r : *rows) {
+      sqlite3_reset(st);
+      BindText(st, 1, r.tenant);
+      BindText(st, 2, r.code);
+      BindText(st, 3, r.doc);
+      if (Status s = Step(c, st, "catalog upsert"); !s.ok()) return fail(s);
+    }
+  }
+  st = c.Prepare("INSERT OR IGNORE INTO idempotency(tenant, key, status, body) VALUES(?,?,?,?)");
+  for (const IdempotencyRow& r : b.idempotency) {
+    sqlite3_reset(st);
+    BindText(st, 1, r.tenant);
+    BindText(st, 2, r.key);
+    sqlite3_bind_int(st, 3, r.status);
+    BindText(st, 4, r.body);
+    if (Status s = Step(c, st, "idempotency insert"); !s.ok()) return fail(s);
+  }
+  if (Status s = c.Exec("COMMIT"); !s.ok()) return fail(s);
+  return Status::OK();
+}
+
+Status SqliteStore::ReadJournal(const std::function<Status(const JournalRecord&)>& fn) {
+  Conn& c = *writer_;
+  sqlite3_stmt* st =
+      c.Prepare("SELECT seq, at, tenant, kind, target, actor, idempotency_key, body, crc FROM journal ORDER BY seq");
+  if (st == nullptr) return c.Error("journal read");
+  int64_t expected = 1;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    JournalRecord r;
+    r.seq = sqlite3_column_int64(st, 0);
+    r.at = sqlite3_column_int64(st, 1);
+    r.tenant = ColText(st, 2);
+    r.kind = ColText(st, 3);
+    r.target = ColText(st, 4);
+    r.actor = ColText(st, 5);
+    r.idempotency_key = ColText(st, 6);
+    r.body = ColText(st, 7);
+    const uint32_t crc = static_cast<uint32_t>(sqlite3_column_int64(st, 8));
+    if (r.seq != expected) {
+      sqlite3_reset(st);
+      return Status::Corruption(path_ + ": journal record " + std::to_string(expected) +
+                                " is missing (next is " + std::to_string(r.seq) + ")");
+    }
+    if (crc != RecordCrc(r)) {
+      sqlite3_reset(st);
+      return Status::Corruption(path_ + ": journal record " + std::to_string(r.seq) + " fails its checksum");
+    }
+    ++expected;
+    if (Status s = fn(r); !s.ok()) {
+      sqlite3_reset(st);
+      return s;
+    }
+  }
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) return Status::Corruption(path_ + ": journal unreadable: " + sqlite3_errmsg(c.db_));
+  return Status::OK();
+}
+
+Result<std::optional<std::string>> SqliteStore::GetOrderDoc(const std::string& tenant, const std::string& id) {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st = c.Prepare("SELECT doc FROM orders WHERE id = ? AND tenant = ?");
+  if (st == nullptr) return c.Error("order read");
+  BindText(st, 1, id);
+  BindText(st, 2, tenant);
+  std::optional<std::string> out;
+  if (sqlite3_step(st) == SQLITE_ROW) out = ColText(st, 0);
+  sqlite3_reset(st);
+  return out;
+}
+
+Result<OrderPage> SqliteStore::ListOrders(const OrderQuery& q) {
+  OH_WITH_READER(c);
+  // Built from fixed fragments only; every value is a bound parameter.
+  std::string sql = "SELECT o.id, o.doc FROM orders o WHERE o.tenant = ?";
+  std::vector<std::string> args{q.tenant};
+  std::vector<int64_t> int_args;
+  auto filter = [&](const std::string& value, const char* clause) {
+    if (value.empty()) return;
+    sql += clause;
+    args.push_back(value);
+  };
+  filter(q.state, " AND o.state = ?");
+  filter(q.channel, " AND o.channel = ?");
+  filter(q.customer_id, " AND o.customer_id = ?");
+  filter(q.order_type, " AND o.order_type = ?");
+  filter(q.cursor, " AND o.id < ?");
+  if (!q.sku.empty()) {
+    sql += " AND o.id IN (SELECT order_id FROM order_skus WHERE tenant = ? AND sku = ?)";
+    args.push_back(q.tenant);
+    args.push_back(q.sku);
+  }
+  for (const auto& [k, v] : q.attrs) {
+    sql += " AND o.id IN (SELECT order_id FROM order_attrs WHERE tenant = ? AND key = ? AND value = ?)";
+    args.push_back(q.tenant);
+    args.push_back(k);
+    args.push_back(v);
+  }
+  if (q.created_from != 0) sql += " AND o.created_at >= " + std::to_string(q.created_from);
+  if (q.created_to != 0) sql += " AND o.created_at < " + std::to_string(q.created_to);
+  sql += " ORDER BY o.id DESC LIMIT " + std::to_string(q.limit + 1);
+  sqlite3_stmt* st = c.Prepare(sql);
+  if (st == nullptr) return c.Error("order list");
+  for (size_t i = 0; i < args.size(); ++i) BindText(st, static_cast<int>(i + 1), args[i]);
+  OrderPage page;
+  std::string last_id;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (static_cast<int>(page.docs.size()) == q.limit) {
+      page.next_cursor = last_id;
+      break;
+    }
+    last_id = ColText(st, 0);
+    page.docs.push_back(ColText(st, 1));
+  }
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return c.Error("order list");
+  return page;
+}
+
+Result<std::vector<model::OrderEvent>> SqliteStore::OrderEvents(const std::string& order_id) {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st = c.Prepare(
+      "SELECT seq, at, kind, event, from_state, to_state, actor, reason, data FROM order_events WHERE order_id = ?"
+      " ORDER BY seq");
+  if (st == nullptr) return c.Error("events read");
+  BindText(st, 1, order_id);
+  std::vector<model::OrderEvent> out;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    model::OrderEvent e;
+    e.order_id = order_id;
+    e.seq = static_cast<uint32_t>(sqlite3_column_int64(st, 0));
+    e.at = sqlite3_column_int64(st, 1);
+    e.kind = ColText(st, 2);
+    e.event = ColText(st, 3);
+    e.from_state = ColText(st, 4);
+    e.to_state = ColText(st, 5);
+    e.actor = ColText(st, 6);
+    e.reason = ColText(st, 7);
+    e.data = ColText(st, 8);
+    out.push_back(std::move(e));
+  }
+  sqlite3_reset(st);
+  return out;
+}
+
+Result<std::optional<IdempotencyRow>> SqliteStore::GetIdempotency(const std::string& tenant, const std::string& key) {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st = c.Prepare("SELECT status, body FROM idempotency WHERE tenant = ? AND key = ?");
+  if (st == nullptr) return c.Error("idempotency read");
+  BindText(st, 1, tenant);
+  BindText(st, 2, key);
+  std::optional<IdempotencyRow> out;
+  if (sqlite3_step(st) == SQLITE_ROW) out = IdempotencyRow{tenant, key, sqlite3_column_int(st, 0), ColText(st, 1)};
+  sqlite3_reset(st);
+  return out;
+}
+
+Status SqliteStore::PutApiKey(const ApiKey& key) {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st = c.Prepare("INSERT INTO api_keys(hash, tenant, role, created_at) VALUES(?,?,?,?)");
+  if (st == nullptr) return c.Error("api key insert");
+  BindText(st, 1, key.hash);
+  BindText(st, 2, key.tenant);
+  BindText(st, 3, key.role);
+  sqlite3_bind_int64(st, 4, key.created_at);
+  Status s = Step(c, st, "api key insert");
+  sqlite3_reset(st);
+  return s;
+}
+
+Result<std::optional<ApiKey>> SqliteStore::FindApiKey(const std::string& hash) {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st = c.Prepare("SELECT tenant, role, created_at FROM api_keys WHERE hash = ?");
+  if (st == nullptr) return c.Error("api key read");
+  BindText(st, 1, hash);
+  std::optional<ApiKey> out;
+  if (sqlite3_step(st) == SQLITE_ROW) out = ApiKey{hash, ColText(st, 0), ColText(st, 1), sqlite3_column_int64(st, 2)};
+  sqlite3_reset(st);
+  return out;
+}
+
+}  // namespace orderhub::store

@@ -1,0 +1,53 @@
+// The embedded store: one SQLite file in WAL mode under the data directory.
+//
+// One writer connection (the committer thread) and a pool of reader
+// connections; WAL lets readers run while a batch commits. Opening checks
+// that the file is ours (PRAGMA application_id) and of a schema version we
+// know, and refuses anything else with a message that names the file.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+struct sqlite3;
+
+namespace orderhub::store {
+
+enum class Durability {
+  kFull,    // fsync every commit: nothing acknowledged is lost, even on power loss
+  kNormal,  // WAL sync at checkpoints: survives a process crash, may lose the last commits on power loss
+};
+
+class SqliteStore final : public Store {
+ public:
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, Durability durability);
+  ~SqliteStore() override;
+
+  Status Commit(Batch& batch) override;
+  Status ReadJournal(const std::function<Status(const JournalRecord&)>& fn) override;
+  Result<std::optional<std::string>> GetOrderDoc(const std::string& tenant, const std::string& id) override;
+  Result<OrderPage> ListOrders(const OrderQuery& q) override;
+  Result<std::vector<model::OrderEvent>> OrderEvents(const std::string& order_id) override;
+  Result<std::optional<IdempotencyRow>> GetIdempotency(const std::string& tenant, const std::string& key) override;
+  Status PutApiKey(const ApiKey& key) override;
+  Result<std::optional<ApiKey>> FindApiKey(const std::string& hash) override;
+
+  class Conn;  // a connection with its cached statements
+
+ private:
+  explicit SqliteStore(std::string path);
+  Result<Conn*> AcquireReader();
+  void ReleaseReader(Conn* c);
+
+  std::string path_;
+  std::unique_ptr<Conn> writer_;
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<Conn>> all_readers_;  // GUARDED_BY(readers_mu_)
+  std::vector<Conn*> idle_readers_;                 // GUARDED_BY(readers_mu_)
+};
+
+}  // namespace orderhub::store

@@ -1,0 +1,115 @@
+// The storage interface: a journal of applied commands plus query tables.
+//
+// The journal is the truth; query tables (orders, events, stock, catalog) are
+// derived from it and written in the same transaction, so a reader never sees
+// one without the other. A Store is what a backend implements: SQLite is the
+// embedded default (sqlite_store.h); PostgreSQL implements the same interface.
+// No SQL crosses this header.
+//
+// Threads: Commit and ReadJournal from the committer thread only; the query
+// methods from any thread (backends keep a connection per reader).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "base/time.h"
+#include "model/order.h"
+
+namespace orderhub::store {
+
+// One applied command, enough to apply it again on replay. The record format
+// is documented in docs/JOURNAL.md.
+struct JournalRecord {
+  int64_t seq = 0;          // assigned by the store, 1, 2, ...
+  Micros at = 0;            // the `now` the engine applied it with
+  std::string tenant;
+  std::string kind;         // create_order, fire_event, tracking, put_node, put_sku, set_stock, adjust_stock, expire
+  std::string target;       // order id, node or sku code, "sku/node"
+  std::string actor;        // role of the caller
+  std::string idempotency_key;
+  std::string body;         // the request body as received (JSON)
+};
+
+struct OrderRow {
+  std::string id, tenant, channel, channel_order_id, customer_id, order_type, state;
+  Micros placed_at = 0, created_at = 0, updated_at = 0;
+  std::string doc;                                          // the order as the API returns it
+  std::vector<std::string> skus;                            // distinct skus, for search
+  std::vector<std::pair<std::string, std::string>> attrs;   // top-level scalar extension attributes
+  bool is_new = false;                                      // first write of this order
+};
+
+struct StockRow {
+  std::string tenant, sku, node;
+  model::StockLevel level;
+};
+
+struct DocRow {  // nodes and skus
+  std::string tenant, code, doc;
+};
+
+struct IdempotencyRow {
+  std::string tenant, key;
+  int status = 0;
+  std::string body;
+};
+
+// Everything one group commit writes, in one transaction.
+struct Batch {
+  std::vector<JournalRecord> journal;
+  std::vector<OrderRow> orders;
+  std::vector<model::OrderEvent> events;
+  std::vector<StockRow> stock;
+  std::vector<DocRow> nodes, skus;
+  std::vector<IdempotencyRow> idempotency;
+  bool empty() const { return journal.empty(); }
+};
+
+struct OrderQuery {
+  std::string tenant;
+  std::string state, channel, customer_id, sku, order_type;
+  Micros created_from = 0, created_to = 0;   // 0: open
+  std::vector<std::pair<std::string, std::string>> attrs;
+  std::string cursor;                        // id to continue after (newest first)
+  int limit = 50;
+};
+
+struct OrderPage {
+  std::vector<std::string> docs;
+  std::string next_cursor;                   // empty when no more
+};
+
+struct ApiKey {
+  std::string hash;                          // SHA-256 hex of the key
+  std::string tenant;
+  std::string role;
+  Micros created_at = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Writes the batch in one durable transaction and assigns journal seqs.
+  // A failure is final: the caller must stop accepting writes (fail-stop).
+  virtual Status Commit(Batch& batch) = 0;
+  // Calls `fn` for every journal record in seq order.
+  virtual Status ReadJournal(const std::function<Status(const JournalRecord&)>& fn) = 0;
+
+  virtual Result<std::optional<std::string>> GetOrderDoc(const std::string& tenant, const std::string& id) = 0;
+  virtual Result<OrderPage> ListOrders(const OrderQuery& q) = 0;
+  virtual Result<std::vector<model::OrderEvent>> OrderEvents(const std::string& order_id) = 0;
+  virtual Result<std::optional<IdempotencyRow>> GetIdempotency(const std::string& tenant, const std::string& key) = 0;
+
+  virtual Status PutApiKey(const ApiKey& key) = 0;
+  virtual Result<std::optional<ApiKey>> FindApiKey(const std::string& hash) = 0;
+};
+
+}  // namespace orderhub::store

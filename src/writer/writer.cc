@@ -1,0 +1,239 @@
+#include "writer/writer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <unordered_set>
+
+#include "base/json_writer.h"
+#include "codec/command_codec.h"
+#include "codec/order_codec.h"
+#include "codec/resource_codec.h"
+
+namespace orderhub::writer {
+namespace {
+
+// Batches are capped so one giant burst cannot hold every caller hostage to a
+// single long transaction.
+constexpr size_t kMaxBatch = 4096;
+// Applied-but-uncommitted batches the writer may run ahead of the committer.
+constexpr size_t kMaxInFlight = 2;
+
+Reply Unavailable(const std::string& why) {
+  Reply r;
+  r.status = 503;
+  r.content_type = "application/problem+json";
+  JsonWriter w(&r.body);
+  w.BeginObject().Field("type", "https://orderhub.dev/problems/unavailable").Field("title", "Service Unavailable");
+  w.Field("status", 503).Field("detail", why).Field("reason", "unavailable").Field("pointer", "").EndObject();
+  return r;
+}
+
+}  // namespace
+
+Writer::Writer(engine::Engine* engine, store::Store* store, const Clock* clock, IdGenerator ids)
+    : engine_(engine), store_(store), clock_(clock), ids_(std::move(ids)) {}
+
+Writer::~Writer() { Stop(); }
+
+void Writer::Start() {
+  writer_thread_ = std::thread([this] { WriterLoop(); });
+  committer_thread_ = std::thread([this] { CommitterLoop(); });
+}
+
+void Writer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(in_mu_);
+    stopping_ = true;
+  }
+  in_cv_.notify_all();
+  if (writer_thread_.joinable()) writer_thread_.join();
+  if (committer_thread_.joinable()) committer_thread_.join();
+}
+
+void Writer::Submit(Submission s) {
+  {
+    std::lock_guard<std::mutex> lock(in_mu_);
+    if (!stopping_) {
+      in_.push_back(std::move(s));
+      in_cv_.notify_one();
+      return;
+    }
+  }
+  s.done(Unavailable("the hub is shutting down"));
+}
+
+std::string Writer::NewOrderId() {
+  std::lock_guard<std::mutex> lock(ids_mu_);
+  return ids_.Next(clock_->Now());
+}
+
+void Writer::BuildRows(const engine::Changes& ch, store::Batch* rows) const {
+  std::unordered_set<std::string_view> seen;
+  for (const std::string& id : ch.order_ids) {
+    if (!seen.insert(id).second) continue;
+    const model::Order* o = engine_->FindOrderById(id);
+    store::OrderRow r;
+    r.id = o->id;
+    r.tenant = o->tenant;
+    r.channel = o->channel;
+    r.channel_order_id = o->channel_order_id;
+    r.customer_id = o->customer_id;
+    r.order_type = o->order_type;
+    r.state = std::string(engine_->StateName(*o));
+    r.placed_at = o->placed_at;
+    r.created_at = o->created_at;
+    r.updated_at = o->updated_at;
+    JsonWriter w(&r.doc);
+    codec::WriteOrder(*o, r.state, w);
+    r.is_new = o->event_count == 1 ||
+               std::any_of(ch.events.begin(), ch.events.end(),
+                           [&](const model::OrderEvent& e) { return e.order_id == o->id && e.kind == "created"; });
+    if (r.is_new) {
+      for (const model::Line& l : o->lines) {
+        if (std::find(r.skus.begin(), r.skus.end(), l.sku) == r.skus.end()) r.skus.push_back(l.sku);
+      }
+      r.attrs = codec::ScalarAttributes(o->attributes);
+    }
+    rows->orders.push_back(std::move(r));
+  }
+  rows->events.insert(rows->events.end(), ch.events.begin(), ch.events.end());
+  std::unordered_set<std::string> seen_stock;
+  for (const engine::StockKey& k : ch.stock) {
+    if (!seen_stock.insert(engine::JoinKey(k.tenant, k.sku, k.node)).second) continue;
+    const model::StockLevel* l = engine_->Stock(k.tenant, k.sku, k.node);
+    rows->stock.push_back(store::StockRow{k.tenant, k.sku, k.node, *l});
+  }
+  auto split = [](const std::string& key) {
+    const size_t p = key.find('\x1f');
+    return std::pair{key.substr(0, p), key.substr(p + 1)};
+  };
+  for (const std::string& key : ch.node_codes) {
+    auto [tenant, code] = split(key);
+    store::DocRow r{tenant, code, ""};
+    JsonWriter w(&r.doc);
+    codec::WriteNode(*engine_->FindNode(tenant, code), w);
+    rows->nodes.push_back(std::move(r));
+  }
+  for (const std::string& key : ch.sku_codes) {
+    auto [tenant, code] = split(key);
+    store::DocRow r{tenant, code, ""};
+    JsonWriter w(&r.doc);
+    codec::WriteSku(*engine_->FindSku(tenant, code), w);
+    rows->skus.push_back(std::move(r));
+  }
+}
+
+void Writer::WriterLoop() {
+  std::vector<Submission> work;
+  engine::Changes changes;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(in_mu_);
+      const Micros next_expiry = engine_->NextExpiry();
+      auto ready = [&] { return stopping_ || !in_.empty(); };
+      if (next_expiry == 0) {
+        in_cv_.wait(lock, ready);
+      } else {
+        // Sleep until the next reservation expires, at most a second (the wall
+        // clock may jump; a second is precise enough for expiry).
+        const Micros wait = std::clamp<Micros>(next_expiry - clock_->Now(), 0, kMicrosPerSecond);
+        in_cv_.wait_for(lock, std::chrono::microseconds(wait), ready);
+      }
+      if (in_.empty() && stopping_) break;
+      const size_t n = std::min(in_.size(), kMaxBatch);
+      work.assign(std::make_move_iterator(in_.begin()), std::make_move_iterator(in_.begin() + n));
+      in_.erase(in_.begin(), in_.begin() + n);
+    }
+    Batch batch;
+    if (failed_.load()) {
+      for (Submission& s : work) batch.replies.emplace_back(std::move(s.done), Unavailable("the store failed"));
+    } else {
+      // Time never goes backwards inside the engine, whatever the wall clock does.
+      const Micros now = std::max(last_now_, clock_->Now());
+      last_now_ = now;
+      changes.Clear();
+      for (Submission& s : work) {
+        engine::Outcome out;
+        if (s.has_command) out = engine_->Apply(engine::Command{now, std::move(s.command)}, &changes);
+        Reply reply = s.render(*engine_, out);
+        if (out.mutated) {
+          // The original answer is kept with the key, so a replay gets it verbatim.
+          if (!s.record.idempotency_key.empty()) {
+            batch.rows.idempotency.push_back(
+                store::IdempotencyRow{s.record.tenant, s.record.idempotency_key, reply.status, reply.body});
+          }
+          s.record.at = now;
+          batch.rows.journal.push_back(std::move(s.record));
+        }
+        batch.replies.emplace_back(std::move(s.done), std::move(reply));
+      }
+      if (engine_->NextExpiry() != 0 && engine_->NextExpiry() <= now) {
+        const engine::Outcome out = engine_->Apply(engine::Command{now, engine::ExpireReservations{}}, &changes);
+        if (out.mutated) {
+          store::JournalRecord r;
+          r.at = now;
+          r.kind = codec::kExpire;
+          batch.rows.journal.push_back(std::move(r));
+        }
+      }
+      BuildRows(changes, &batch.rows);
+    }
+    work.clear();
+    if (batch.replies.empty() && batch.rows.empty()) continue;
+    std::unique_lock<std::mutex> lock(out_mu_);
+    out_cv_.wait(lock, [&] { return out_.size() < kMaxInFlight; });
+    out_.push_back(std::move(batch));
+    out_cv_.notify_all();
+  }
+  std::lock_guard<std::mutex> lock(out_mu_);
+  writer_done_ = true;
+  out_cv_.notify_all();
+}
+
+void Writer::CommitterLoop() {
+  for (;;) {
+    Batch batch;
+    {
+      std::unique_lock<std::mutex> lock(out_mu_);
+      out_cv_.wait(lock, [&] { return writer_done_ || !out_.empty(); });
+      if (out_.empty()) return;
+      batch = std::move(out_.front());
+      out_.pop_front();
+      out_cv_.notify_all();
+    }
+    bool ok = !failed_.load();
+    if (ok && !batch.rows.empty()) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const Status st = store_->Commit(batch.rows);
+      const uint64_t us = static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+      if (!st.ok()) {
+        failed_.store(true);
+        ok = false;
+      }
+      stats_.batches.fetch_add(1);
+      stats_.commands.fetch_add(batch.rows.journal.size());
+      stats_.commit_micros_total.fetch_add(us);
+      const size_t n = batch.rows.journal.size();
+      stats_.batch_size_buckets[n <= 1 ? 0 : n <= 8 ? 1 : n <= 64 ? 2 : n <= 512 ? 3 : 4].fetch_add(1);
+      const uint64_t ms = us / 1000;
+      stats_.commit_ms_buckets[ms < 1 ? 0 : ms < 2 ? 1 : ms < 5 ? 2 : ms < 10 ? 3 : ms < 50 ? 4 : 5].fetch_add(1);
+    }
+    for (auto& [done, reply] : batch.replies) {
+      if (!ok) {
+        done(Unavailable("the store failed to commit; the hub stopped accepting writes"));
+        continue;
+      }
+      if (!reply.replay_key.empty()) {
+        auto stored = store_->GetIdempotency(reply.replay_tenant, reply.replay_key);
+        if (stored.ok() && stored->has_value()) {
+          reply.status = (*stored)->status;
+          reply.body = (*stored)->body;
+        }
+      }
+      done(std::move(reply));
+    }
+  }
+}
+
+}  // namespace orderhub::writer

@@ -1,0 +1,119 @@
+// The write path: one writer thread applies commands to the engine, one
+// committer thread makes each batch durable, and only then are callers
+// answered (group commit, after LevelDB's DBImpl::Write).
+//
+//   I/O threads ──Submit──▶ queue ──▶ writer: stamp time, Apply, render reply,
+//                                     build query-table rows
+//                                          │ batch (journal + rows + replies)
+//                                          ▼
+//                                  committer: Store::Commit (one transaction,
+//                                  one fsync) ──▶ answer every caller of the batch
+//
+// While batch N commits, the writer already applies batch N+1; replies of N+1
+// wait for N+1's commit, which follows N's, so nobody hears of a state that is
+// not durable. A failed commit is final: the writer fail-stops and every later
+// submission is answered 503 (the engine is ahead of the store and only a
+// restart, replaying the journal, makes them agree again).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/ids.h"
+#include "base/time.h"
+#include "engine/engine.h"
+#include "store/store.h"
+
+namespace orderhub::writer {
+
+struct Reply {
+  int status = 200;
+  std::string body;                 // JSON (or problem+json when status >= 400)
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  // Set for an idempotent replay: the committer answers with the stored
+  // original response instead of `body`.
+  std::string replay_tenant, replay_key;
+};
+
+// Renders the answer from the engine's state right after the command applied
+// (on the writer thread). For a query (no command) `outcome` is OK.
+using Render = std::function<Reply(const engine::Engine&, const engine::Outcome&)>;
+using Done = std::function<void(Reply)>;
+
+struct Submission {
+  bool has_command = false;
+  engine::CommandBody command{engine::ExpireReservations{}};
+  store::JournalRecord record;      // journaled when the command changes state
+  Render render;
+  Done done;                        // called on the committer thread
+};
+
+struct WriterStats {
+  std::atomic<uint64_t> batches{0};
+  std::atomic<uint64_t> commands{0};
+  std::atomic<uint64_t> commit_micros_total{0};
+  // Histogram buckets of batch sizes (1, 2-8, 9-64, 65-512, >512) and commit latency (ms: <1, <2, <5, <10, <50, >=50).
+  std::atomic<uint64_t> batch_size_buckets[5]{};
+  std::atomic<uint64_t> commit_ms_buckets[6]{};
+};
+
+class Writer {
+ public:
+  // `engine` and `store` must outlive the writer; the engine must already
+  // hold the replayed state. `ids` continues after the replayed ids.
+  Writer(engine::Engine* engine, store::Store* store, const Clock* clock, IdGenerator ids);
+  ~Writer();  // Stop()s
+
+  void Start();
+  // Answers everything queued, then stops both threads.
+  void Stop();
+
+  // Thread-safe. The submission's `done` is always called exactly once.
+  void Submit(Submission s);
+  // A new order id; thread-safe.
+  std::string NewOrderId();
+
+  bool failed() const { return failed_.load(); }
+  const WriterStats& stats() const { return stats_; }
+
+ private:
+  struct Batch {
+    store::Batch rows;
+    std::vector<std::pair<Done, Reply>> replies;
+  };
+  void WriterLoop();
+  void CommitterLoop();
+  void BuildRows(const engine::Changes& ch, store::Batch* rows) const;
+
+  engine::Engine* engine_;
+  store::Store* store_;
+  const Clock* clock_;
+
+  std::mutex ids_mu_;
+  IdGenerator ids_;                       // GUARDED_BY(ids_mu_)
+
+  std::mutex in_mu_;
+  std::condition_variable in_cv_;
+  std::vector<Submission> in_;            // GUARDED_BY(in_mu_)
+  bool stopping_ = false;                 // GUARDED_BY(in_mu_)
+
+  std::mutex out_mu_;
+  std::condition_variable out_cv_;
+  std::deque<Batch> out_;                 // GUARDED_BY(out_mu_)
+  bool writer_done_ = false;              // GUARDED_BY(out_mu_)
+
+  std::atomic<bool> failed_{false};
+  Micros last_now_ = 0;                   // writer thread only
+  WriterStats stats_;
+  std::thread writer_thread_, committer_thread_;
+};
+
+}  // namespace orderhub::writer

@@ -1,0 +1,361 @@
+// The REST API end to end: a real hub (SQLite store, writer, Beast server on
+// a free port) and real HTTP requests.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "app/hub.h"
+#include "app/keys.h"
+#include "testing/http_client.h"
+
+namespace orderhub::api {
+namespace {
+
+using orderhub::testing::HttpClient;
+using orderhub::testing::HttpResponse;
+
+class HttpApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("oh-http-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    app::HubOptions o;
+    o.data_dir = dir_.string();
+    o.durability = store::Durability::kNormal;
+    o.server.port = 0;
+    o.server.max_body_bytes = 64 * 1024;
+    auto hub = app::Hub::Open(o, &clock_);
+    ASSERT_TRUE(hub.ok()) << hub.status().ToString();
+    hub_ = std::move(*hub);
+    ASSERT_TRUE(hub_->Serve().ok());
+    key_ = *app::CreateKey(hub_->store(), "t1", "admin", 0);
+    other_key_ = *app::CreateKey(hub_->store(), "t2", "admin", 0);
+    client_ = std::make_unique<HttpClient>(hub_->port(), key_);
+    Expect(200, "PUT", "/v1/nodes/WH1", R"({"name":"上海仓","region_code":"310100","lat":31.23,"lng":121.47})");
+    Expect(200, "PUT", "/v1/skus/A", R"({"name":"保温杯"})");
+    Expect(200, "PUT", "/v1/skus/B", R"({"name":"耳机"})");
+    Expect(200, "PUT", "/v1/inventory/A/WH1", R"({"on_hand":10,"reason":"count"})");
+    Expect(200, "PUT", "/v1/inventory/B/WH1", R"({"on_hand":10,"reason":"count"})");
+  }
+  void TearDown() override {
+    hub_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  HttpResponse Expect(int status, const std::string& method, const std::string& target, const std::string& body = "",
+                      const std::map<std::string, std::string>& headers = {}) {
+    HttpResponse r = client_->Send(method, target, body, headers);
+    EXPECT_EQ(r.status, status) << method << " " << target << " -> " << r.body << r.error;
+    return r;
+  }
+
+  static std::string OrderBody(const std::string& channel_order_id, const std::string& lines = R"([{"sku":"A","quantity":2,"unit_price":1999}])",
+                               const std::string& extra = "") {
+    return R"({"channel":"tmall","channel_order_id":")" + channel_order_id +
+           R"(","customer_id":"C1","currency":"CNY","paid":true,"lines":)" + lines +
+           R"(,"ship_to":{"region_code":"310115","address":"浦东新区世纪大道1号","name":"张三","phone":"13800138000"})" +
+           extra + "}";
+  }
+
+  static std::string IdOf(const HttpResponse& r) {
+    const size_t at = r.body.find("\"id\":\"");
+    return at == std::string::npos ? "" : r.body.substr(at + 6, 26);
+  }
+
+  // A rejected request must leave the pool as it was.
+  void ExpectStockUnchanged() {
+    HttpResponse r = Expect(200, "GET", "/v1/inventory/A/WH1");
+    EXPECT_NE(r.body.find("\"on_hand\":10,\"reserved\":0"), std::string::npos) << r.body;
+    EXPECT_EQ(client_->Send("GET", "/healthz").status, 200);
+  }
+
+  void ExpectProblem(const HttpResponse& r, int status, const std::string& reason, const std::string& pointer) {
+    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_EQ(r.headers.count("Content-Type") ? r.headers.at("Content-Type") : "", "application/problem+json");
+    EXPECT_NE(r.body.find("\"reason\":\"" + reason + "\""), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("\"pointer\":\"" + pointer + "\""), std::string::npos) << r.body;
+  }
+
+  SystemClock clock_;
+  std::filesystem::path dir_;
+  std::unique_ptr<app::Hub> hub_;
+  std::string key_, other_key_;
+  std::unique_ptr<HttpClient> client_;
+};
+
+TEST_F(HttpApiTest, CreateThenGetReturnsTheSameOrder) {
+  HttpResponse created = Expect(201, "POST", "/v1/orders", OrderBody("T1"));
+  const std::string id = IdOf(created);
+  ASSERT_EQ(id.size(), 26u);
+  EXPECT_EQ(created.headers["Location"], "/v1/orders/" + id);
+  HttpResponse got = Expect(200, "GET", "/v1/orders/" + id);
+  EXPECT_EQ(got.body, created.body);
+  EXPECT_NE(got.body.find("\"state\":\"created\""), std::string::npos);
+  EXPECT_NE(got.body.find("\"total\":3998"), std::string::npos);
+  HttpResponse stock = Expect(200, "GET", "/v1/inventory/A/WH1");
+  EXPECT_NE(stock.body.find("\"reserved\":2"), std::string::npos) << stock.body;
+}
+
+TEST_F(HttpApiTest, MalformedJsonIsRefused) {
+  ExpectProblem(client_->Send("POST", "/v1/orders", "{\"channel\": "), 400, "malformed_json", "");
+  ExpectStockUnchanged();
+}
+
+TEST_F(HttpApiTest, BodyOverTheLimitIsRefused) {
+  const std::string huge = OrderBody("T1", R"([{"sku":"A","quantity":1,"unit_price":1}])",
+                                     R"(,"attributes":{"x":")" + std::string(70 * 1024, 'x') + "\"}");
+  HttpResponse r = client_->Send("POST", "/v1/orders", huge);
+  ExpectProblem(r, 413, "body_too_large", "");
+  ExpectStockUnchanged();
+}
+
+TEST_F(HttpApiTest, MoreLinesThanTheLimitAreRefused) {
+  std::string lines = "[";
+  for (int i = 0; i < 501; ++i) lines += std::string(i ? "," : "") + R"({"sku":"A","quantity":1,"unit_price":1})";
+  lines += "]";
+  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1", lines)), 413, "too_many_lines", "/lines");
+  ExpectStockUnchanged();
+}
+
+TEST_F(HttpApiTest, NegativeZeroAndFractionalQuantitiesAreRefused) {
+  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":-1,"unit_price":1}])")),
+                400, "out_of_range", "/lines/0/quantity");
+  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":0,"unit_price":1}])")),
+                400, "out_of_range", "/lines/0/quantity");
+  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":1.5,"unit_price":1}])")),
+                400, "not_integer", "/lines/0/quantity");
+  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":"2","unit_price":1}])")),
+                400, "wrong_type", "/lines/0/quantity");
+  ExpectStockUnchanged();
+}
+
+TEST_F(HttpApiTest, UnknownSkuAndNodeAreNamed) {
+  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"NOPE","quantity":1,"unit_price":1}])")),
+                404, "unknown_sku", "/lines/0/sku");
+  ExpectProblem(
+      client_->Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":1,"unit_price":1,"node":"WH9"}])")),
+      404, "unknown_node", "/lines/0/node");
+  ExpectProblem(client_->Send("PUT", "/v1/inventory/A/WH9", R"({"on_hand":1,"reason":"x"})"), 404, "unknown_node",
+                "/node");
+  ExpectStockUnchanged();
+}
+
+TEST_F(HttpApiTest, CurrencyMismatchIsRefused) {
+  ExpectProblem(client_->Send("POST", "/v1/orders",
+                              OrderBody("T1", R"([{"sku":"A","quantity":1,"unit_price":1,"currency":"USD"}])")),
+                400, "currency_mismatch", "/lines/0/currency");
+  ExpectStockUnchanged();
+}
+
+TEST_F(HttpApiTest, PriceOverflowIsRefused) {
+  ExpectProblem(client_->Send("POST", "/v1/orders",
+                              OrderBody("T1", R"([{"sku":"A","quantity":1000000,"unit_price":99999999999}])")),
+                400, "price_overflow", "/lines/0/unit_price");
+  ExpectProblem(client_->Send("POST", "/v1/orders",
+                              OrderBody("T1", R"([{"sku":"A","quantity":1,"unit_price":99999999999999999999999}])")),
+                400, "out_of_range", "/lines/0/unit_price");
+  ExpectStockUnchanged();
+}
+
+TEST_F(HttpApiTest, UnknownAndIllegalLifecycleEventsAreRefused) {
+  const std::string id = IdOf(Expect(201, "POST", "/v1/orders", OrderBody("T1")));
+  ExpectProblem(client_->Send("POST", "/v1/orders/" + id + "/events", R"({"event":"teleport"})"), 400,
+                "unknown_event", "/event");
+  ExpectProblem(client_->Send("POST", "/v1/orders/" + id + "/events", R"({"event":"ship"})"), 409,
+                "illegal_transition", "/event");
+  EXPECT_NE(Expect(200, "GET", "/v1/orders/" + id).body.find("\"state\":\"created\""), std::string::npos);
+}
+
+TEST_F(HttpApiTest, MissingOrWrongApiKeyIsRefused) {
+  HttpClient anonymous(hub_->port());
+  HttpResponse r = anonymous.Send("GET", "/v1/orders");
+  ExpectProblem(r, 401, "unauthenticated", "");
+  EXPECT_EQ(r.headers["WWW-Authenticate"], "Bearer");
+  HttpClient wrong(hub_->port(), "ohk_wrong");
+  ExpectProblem(wrong.Send("POST", "/v1/orders", OrderBody("T1")), 401, "unauthenticated", "");
+  ExpectStockUnchanged();
+}
+
+TEST_F(HttpApiTest, AnotherTenantsOrderIsNotFound) {
+  const std::string id = IdOf(Expect(201, "POST", "/v1/orders", OrderBody("T1")));
+  HttpClient other(hub_->port(), other_key_);
+  ExpectProblem(other.Send("GET", "/v1/orders/" + id), 404, "order_not_found", "");
+  ExpectProblem(other.Send("POST", "/v1/orders/" + id + "/cancel"), 404, "order_not_found", "");
+  ExpectProblem(other.Send("GET", "/v1/orders/" + id + "/events"), 404, "order_not_found", "");
+  EXPECT_EQ(other.Send("GET", "/v1/orders").body, "{\"items\":[],\"next_cursor\":null}");
+  EXPECT_NE(Expect(200, "GET", "/v1/orders/" + id).body.find("\"state\":\"created\""), std::string::npos);
+}
+
+TEST_F(HttpApiTest, UnknownFieldIsRefusedWithItsPointer) {
+  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":1,"unit_price":1,"colour":"red"}])")),
+                400, "unknown_field", "/lines/0/colour");
+  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":1,"unit_price":1}])", R"(,"vip":true)")),
+                400, "unknown_field", "/vip");
+  ExpectStockUnchanged();
+}
+
+TEST_F(HttpApiTest, DuplicateFieldIsRefused) {
+  ExpectProblem(client_->Send("POST", "/v1/orders",
+                              OrderBody("T1", R"([{"sku":"A","quantity":1,"quantity":5,"unit_price":1}])")),
+                400, "duplicate_field", "/lines/0/quantity");
+}
+
+TEST_F(HttpApiTest, OverlongAndInvalidUtf8StringsAreRefused) {
+  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody(std::string(65, 'x'))), 400, "too_long",
+                "/channel_order_id");
+  std::string bad = OrderBody("T1");
+  bad.replace(bad.find("张三"), 3, "\xC0\xAF\x80");  // an overlong encoding
+  HttpResponse r = client_->Send("POST", "/v1/orders", bad);
+  ExpectProblem(r, 400, "invalid_utf8", "");
+  EXPECT_NE(r.body.find("byte offset"), std::string::npos);
+  ExpectStockUnchanged();
+}
+
+TEST_F(HttpApiTest, DeeplyNestedAttributesAreRefused) {
+  std::string nested = std::string(100, '[') + std::string(100, ']');
+  HttpResponse r = client_->Send("POST", "/v1/orders",
+                                 OrderBody("T1", R"([{"sku":"A","quantity":1,"unit_price":1}])", R"(,"attributes":{"x":)" + nested + "}"));
+  EXPECT_EQ(r.status, 400) << r.body;
+  ExpectStockUnchanged();
+}
+
+TEST_F(HttpApiTest, DuplicateChannelOrderIdAnswersWithTheExistingOrder) {
+  const std::string id = IdOf(Expect(201, "POST", "/v1/orders", OrderBody("T1")));
+  HttpResponse r = client_->Send("POST", "/v1/orders", OrderBody("T1"));
+  ExpectProblem(r, 409, "duplicate_channel_order", "/channel_order_id");
+  EXPECT_NE(r.body.find("\"existing_order_id\":\"" + id + "\""), std::string::npos);
+  EXPECT_NE(r.body.find("\"order\":{\"id\":\"" + id + "\""), std::string::npos);
+  HttpResponse stock = Expect(200, "GET", "/v1/inventory/A/WH1");
+  EXPECT_NE(stock.body.find("\"reserved\":2"), std::string::npos) << stock.body;
+}
+
+TEST_F(HttpApiTest, IdempotentReplayReturnsTheOriginalResponse) {
+  const std::map<std::string, std::string> key{{"Idempotency-Key", "abc-1"}};
+  HttpResponse first = Expect(201, "POST", "/v1/orders", OrderBody("T1"), key);
+  // The order moves on; a replay still answers what the first call answered.
+  Expect(200, "POST", "/v1/orders/" + IdOf(first) + "/events", R"({"event":"confirm"})");
+  HttpResponse again = Expect(201, "POST", "/v1/orders", OrderBody("T1"), key);
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(again.headers["Idempotency-Replayed"], "true");
+  HttpResponse other = client_->Send("POST", "/v1/orders", OrderBody("T2"), key);
+  ExpectProblem(other, 409, "idempotency_key_reused", "");
+  HttpResponse stock = Expect(200, "GET", "/v1/inventory/A/WH1");
+  EXPECT_NE(stock.body.find("\"reserved\":2"), std::string::npos) << stock.body;
+}
+
+TEST_F(HttpApiTest, InsufficientStockIsAConflictAndReservesNothing) {
+  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":11,"unit_price":1}])")),
+                409, "insufficient_stock", "/lines/0/quantity");
+  ExpectStockUnchanged();
+}
+
+TEST_F(HttpApiTest, LifecycleTrackingAndHistory) {
+  const std::string id = IdOf(Expect(201, "POST", "/v1/orders", OrderBody("T1")));
+  for (const char* ev : {"confirm", "allocate", "release_to_warehouse", "pick"}) {
+    Expect(200, "POST", "/v1/orders/" + id + "/events", std::string(R"({"event":")") + ev + "\"}");
+  }
+  Expect(200, "POST", "/v1/orders/" + id + "/events", R"({"event":"ship","carrier":"SF","tracking_number":"SF123"})");
+  Expect(201, "POST", "/v1/orders/" + id + "/tracking",
+         R"({"at":"2026-11-11T14:22:07+08:00","code":"loaded","description":"装车","location":"上海"})");
+  Expect(201, "POST", "/v1/orders/" + id + "/tracking",
+         R"({"at":"2026-11-11T14:33:19+08:00","code":"entered_expressway","location":"G2"})");
+  HttpResponse order = Expect(200, "GET", "/v1/orders/" + id);
+  EXPECT_NE(order.body.find("\"state\":\"shipped\""), std::string::npos);
+  EXPECT_NE(order.body.find("\"tracking_number\":\"SF123\""), std::string::npos);
+  HttpResponse history = Expect(200, "GET", "/v1/orders/" + id + "/events");
+  EXPECT_NE(history.body.find("\"kind\":\"created\""), std::string::npos);
+  EXPECT_NE(history.body.find("\"event\":\"ship\""), std::string::npos);
+  EXPECT_NE(history.body.find("\"at\":\"2026-11-11T06:22:07Z\",\"kind\":\"tracking\",\"event\":\"loaded\""),
+            std::string::npos)
+      << history.body;
+  ExpectProblem(client_->Send("POST", "/v1/orders/" + id + "/cancel", R"({"reason":"too late"})"), 409,
+                "illegal_transition", "/event");
+  HttpResponse stock = Expect(200, "GET", "/v1/inventory/A/WH1");
+  EXPECT_NE(stock.body.find("\"on_hand\":8,\"reserved\":0"), std::string::npos) << stock.body;
+}
+
+TEST_F(HttpApiTest, ListFiltersAndPaginates) {
+  for (int i = 0; i < 5; ++i) {
+    const std::string extra = std::string(R"(,"attributes":{"shop":")") + (i % 2 ? "flagship" : "outlet") + "\"}";
+    Expect(201, "POST", "/v1/orders",
+           OrderBody("L" + std::to_string(i), R"([{"sku":"B","quantity":1,"unit_price":100}])", extra));
+  }
+  Expect(201, "POST", "/v1/orders", OrderBody("LA"));
+  HttpResponse page1 = Expect(200, "GET", "/v1/orders?sku=B&limit=2");
+  ASSERT_NE(page1.body.find("\"next_cursor\":\""), std::string::npos);
+  const size_t c = page1.body.find("\"next_cursor\":\"") + 15;
+  const std::string cursor = page1.body.substr(c, 26);
+  HttpResponse page2 = Expect(200, "GET", "/v1/orders?sku=B&limit=2&cursor=" + cursor);
+  HttpResponse page3 = Expect(200, "GET", "/v1/orders?sku=B&limit=2&cursor=" + page2.body.substr(page2.body.find("\"next_cursor\":\"") + 15, 26));
+  EXPECT_NE(page3.body.find("\"next_cursor\":null"), std::string::npos);
+  auto count = [](const std::string& body) {
+    size_t n = 0;
+    for (size_t p = body.find("\"channel_order_id\""); p != std::string::npos; p = body.find("\"channel_order_id\"", p + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count(page1.body) + count(page2.body) + count(page3.body), 5u);
+  EXPECT_EQ(count(Expect(200, "GET", "/v1/orders?attr.shop=flagship").body), 2u);
+  EXPECT_EQ(count(Expect(200, "GET", "/v1/orders?state=created&channel=tmall").body), 6u);
+  EXPECT_EQ(count(Expect(200, "GET", "/v1/orders?customer_id=C2").body), 0u);
+  HttpResponse bad = client_->Send("GET", "/v1/orders?colour=red");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("\"parameter\":\"colour\""), std::string::npos);
+  EXPECT_EQ(client_->Send("GET", "/v1/orders?limit=0").status, 400);
+  EXPECT_EQ(client_->Send("GET", "/v1/orders?state=x%27%20OR%201%3D1--").body, "{\"items\":[],\"next_cursor\":null}");
+}
+
+TEST_F(HttpApiTest, ChannelPauseIsVisibleInInventory) {
+  Expect(200, "PUT", "/v1/skus/A", R"({"name":"保温杯","channel_pause_below":{"douyin":10}})");
+  Expect(201, "POST", "/v1/orders", OrderBody("T1"));
+  HttpResponse inv = Expect(200, "GET", "/v1/inventory/A");
+  EXPECT_NE(inv.body.find("\"available\":8,\"paused_channels\":[\"douyin\"]"), std::string::npos) << inv.body;
+}
+
+TEST_F(HttpApiTest, AdjustmentsNeedAReasonAndKeepStockNonNegative) {
+  ExpectProblem(client_->Send("POST", "/v1/inventory/A/WH1/adjustments", R"({"delta":-3})"), 400, "missing_field",
+                "/reason");
+  ExpectProblem(client_->Send("POST", "/v1/inventory/A/WH1/adjustments", R"({"delta":-30,"reason":"lost"})"), 409,
+                "negative_stock", "/delta");
+  HttpResponse r = Expect(200, "POST", "/v1/inventory/A/WH1/adjustments", R"({"delta":5,"reason":"receipt"})");
+  EXPECT_NE(r.body.find("\"on_hand\":15"), std::string::npos);
+}
+
+TEST_F(HttpApiTest, OperationalEndpoints) {
+  HttpClient anonymous(hub_->port());
+  EXPECT_EQ(anonymous.Send("GET", "/healthz").status, 200);
+  EXPECT_EQ(anonymous.Send("GET", "/readyz").body, "{\"ready\":true}");
+  Expect(201, "POST", "/v1/orders", OrderBody("T1"));
+  HttpResponse m = anonymous.Send("GET", "/metrics");
+  EXPECT_NE(m.body.find("orderhub_http_request_duration_seconds_bucket{route=\"POST /v1/orders\""), std::string::npos);
+  EXPECT_NE(m.body.find("orderhub_orders{order_type=\"standard\",state=\"created\"} 1"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("orderhub_commit_batch_size_count"), std::string::npos);
+  HttpResponse doc = anonymous.Send("GET", "/v1/openapi.json");
+  EXPECT_EQ(doc.status, 200);
+  EXPECT_NE(doc.body.find("\"openapi\": \"3.1"), std::string::npos);
+  EXPECT_EQ(anonymous.Send("DELETE", "/v1/orders").status, 405);
+  EXPECT_EQ(anonymous.Send("GET", "/v2/nothing").status, 404);
+}
+
+TEST_F(HttpApiTest, RestartKeepsEverythingAcknowledged) {
+  const std::string id = IdOf(Expect(201, "POST", "/v1/orders", OrderBody("T1")));
+  Expect(200, "POST", "/v1/orders/" + id + "/events", R"({"event":"confirm"})");
+  const std::string before = Expect(200, "GET", "/v1/orders/" + id).body;
+  hub_.reset();
+  app::HubOptions o;
+  o.data_dir = dir_.string();
+  o.server.port = 0;
+  auto hub = app::Hub::Open(o, &clock_);
+  ASSERT_TRUE(hub.ok()) << hub.status().ToString();
+  hub_ = std::move(*hub);
+  ASSERT_TRUE(hub_->Serve().ok());
+  client_ = std::make_unique<HttpClient>(hub_->port(), key_);
+  EXPECT_EQ(Expect(200, "GET", "/v1/orders/" + id).body, before);
+  HttpResponse stock = Expect(200, "GET", "/v1/inventory/A/WH1");
+  EXPECT_NE(stock.body.find("\"reserved\":2"), std::string::npos) << stock.body;
+  // The replayed engine still knows the channel order id.
+  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1")), 409, "duplicate_channel_order", "/channel_order_id");
+}
+
+}  // namespace
+}  // namespace orderhub::api
