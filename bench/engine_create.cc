@@ -12,6 +12,7 @@
 
 #include "app/hub.h"
 #include "bench/bench.h"
+#include "codec/order_codec.h"
 #include "engine/engine.h"
 
 namespace orderhub::bench {
@@ -87,7 +88,12 @@ int EngineCreate(int argc, char** argv) {
     o.customer_id = "C" + std::to_string(rng() % 100000);
     std::memcpy(o.currency.data(), "CNY", 4);
     o.paid = true;
+    // A realistic address: its text is most of an order's memory.
     o.ship_to.region_code = "310115";
+    o.ship_to.postal_code = "200120";
+    o.ship_to.detail = "浦东新区世纪大道" + std::to_string(100 + rng() % 900) + "号" + std::to_string(rng() % 30) + "楼";
+    o.ship_to.name = "张三";
+    o.ship_to.phone = "138" + std::to_string(10000000 + rng() % 89999999);
     for (int l = 0; l < 3; ++l) {
       model::Line line;
       line.sku = "S" + std::to_string(rng() % kSkus);
@@ -95,6 +101,7 @@ int EngineCreate(int argc, char** argv) {
       line.unit_price = 1999;
       o.lines.push_back(std::move(line));
     }
+    codec::EncodeDetails(c);
     cmds.push_back(engine::Command{now + i, std::move(c)});
   }
   std::vector<double> lat;
@@ -111,7 +118,7 @@ int EngineCreate(int argc, char** argv) {
     } else {
       failed += !e.Apply(cmds[static_cast<size_t>(i)], &changes).status.ok();
     }
-    if (changes.order_ids.size() > 4096) changes.Clear();
+    if (changes.orders.size() > 4096) changes.Clear();
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   cmds.clear();

@@ -127,10 +127,10 @@ Reply Json(int status, std::string body) {
   return r;
 }
 
-std::string OrderDoc(const engine::Engine& e, const model::Order& o) {
+std::string OrderDoc(const engine::Engine& e, const std::string& tenant, const std::string& id) {
   std::string doc;
   JsonWriter w(&doc);
-  codec::WriteOrder(o, e.StateName(o), w);
+  codec::WriteOrder(*e.FindOrder(tenant, id), w);
   return doc;
 }
 
@@ -212,7 +212,7 @@ void Router::Handle(const Request& req, writer::Done done) {
       const writer::WriterStats* ws = &writer_->stats();
       Query(
           [this, ws](const engine::Engine& e, const engine::Outcome&) {
-            Reply r = Json(200, metrics_.Render(e.state_counts(), *ws));
+            Reply r = Json(200, metrics_.Render(e.StateCounts(), *ws));
             r.content_type = "text/plain; version=0.0.4";
             return r;
           },
@@ -271,7 +271,7 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
   auto order_reply = [tenant](int ok_status) {
     return [tenant, ok_status](const engine::Engine& e, const engine::Outcome& out) {
       if (!out.status.ok()) return Problem(out.status);
-      return Json(ok_status, OrderDoc(e, *e.FindOrder(tenant, out.order_id)));
+      return Json(ok_status, OrderDoc(e, tenant, out.order_id));
     };
   };
   switch (route) {
@@ -290,12 +290,12 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
                         std::string extra;
                         JsonWriter w(&extra);
                         w.Field("existing_order_id", out.order_id);
-                        w.Key("order").Raw(OrderDoc(e, *e.FindOrder(tenant, out.order_id)));
+                        w.Key("order").Raw(OrderDoc(e, tenant, out.order_id));
                         extra.insert(extra.begin(), ',');
                         return Problem(out.status, extra);
                       }
                       if (!out.status.ok()) return Problem(out.status);
-                      Reply rep = Json(201, OrderDoc(e, *e.FindOrder(tenant, out.order_id)));
+                      Reply rep = Json(201, OrderDoc(e, tenant, out.order_id));
                       rep.headers.emplace_back("Location", "/v1/orders/" + out.order_id);
                       if (out.replayed) {
                         rep.replay_tenant = tenant;
@@ -407,11 +407,12 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
       return SubmitCommand(record(codec::kTracking, p[0], req.body),
                            [tenant](const engine::Engine& e, const engine::Outcome& out) {
                              if (!out.status.ok()) return Problem(out.status);
-                             const model::Order* o = e.FindOrder(tenant, out.order_id);
+                             const engine::OrderView o = *e.FindOrder(tenant, out.order_id);
                              std::string body;
                              JsonWriter w(&body);
-                             w.BeginObject().Field("order_id", o->id).Field("seq", static_cast<int64_t>(o->event_count));
-                             w.Field("state", e.StateName(*o)).EndObject();
+                             w.BeginObject().Field("order_id", o.id());
+                             w.Field("seq", static_cast<int64_t>(o.record().event_count));
+                             w.Field("state", o.state()).EndObject();
                              return Json(201, std::move(body));
                            },
                            std::move(done));
@@ -516,7 +517,7 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
             const auto levels = e.StockOf(tenant, sku);
             for (const auto& [node, l] : levels) available += l.Available();
             w.BeginObject().Field("sku", sku).Field("available", available).Key("paused_channels").BeginArray();
-            for (const std::string& c : e.PausedChannels(*s)) w.String(c);
+            for (const std::string& c : e.PausedChannels(tenant, sku)) w.String(c);
             w.EndArray().Key("nodes").BeginArray();
             for (const auto& [node, l] : levels) codec::WriteStock(sku, node, l, w);
             w.EndArray().EndObject();

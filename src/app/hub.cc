@@ -1,9 +1,11 @@
 #include "app/hub.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <future>
 #include <random>
 
+#include "app/snapshot_file.h"
 #include "codec/command_codec.h"
 #include "embedded_files.h"
 
@@ -39,30 +41,84 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& options, const Clock* c
   if (!st.ok()) return st.status();
   hub->store_ = std::move(*st);
 
-  hub->engine_ = std::make_unique<engine::Engine>(&hub->lifecycles_);
+  // Restart: the snapshot, if there is a good one, then the journal after it.
   IdGenerator ids(static_cast<uint64_t>(std::random_device{}()));
-  // Replay: every record applied before must apply again, the same way.
-  Status replay = hub->store_->ReadJournal([&](const store::JournalRecord& r) -> Status {
-    auto body = codec::DecodeCommand(r);
-    if (!body.ok()) {
-      return Status::Corruption("journal record " + std::to_string(r.seq) + " (" + r.kind +
-                                ") no longer decodes: " + body.status().ToString());
-    }
-    engine::Outcome out = hub->engine_->Apply(engine::Command{r.at, std::move(*body)}, nullptr);
-    if (!out.status.ok() || !out.mutated) {
-      return Status::Corruption("journal record " + std::to_string(r.seq) + " (" + r.kind +
-                                ") no longer applies: " + out.status.ToString());
-    }
-    if (r.kind == codec::kCreateOrder) ids.Observe(r.target);
-    ++hub->replayed_;
-    return Status::OK();
-  });
+  const std::string snapshot_path = hub->SnapshotPath();
+  hub->engine_ = std::make_unique<engine::Engine>(&hub->lifecycles_);
+  auto snap = ReadSnapshotFile(snapshot_path, hub->engine_.get());
+  if (snap.ok()) {
+    hub->snapshot_ = *snap;
+  } else if (snap.status().code() != Code::kNotFound) {
+    std::fprintf(stderr, "orderhub: setting the snapshot aside, replaying the whole journal: %s\n",
+                 snap.status().ToString().c_str());
+    hub->engine_ = std::make_unique<engine::Engine>(&hub->lifecycles_);
+  }
+  Status replay = hub->Replay(ids);
+  if (!replay.ok() && replay.reason() == "snapshot_not_in_journal") {
+    std::fprintf(stderr, "orderhub: setting the snapshot aside, replaying the whole journal: %s\n",
+                 replay.ToString().c_str());
+    hub->engine_ = std::make_unique<engine::Engine>(&hub->lifecycles_);
+    hub->snapshot_ = store::JournalPosition{};
+    hub->replayed_ = 0;
+    replay = hub->Replay(ids);
+  }
   if (!replay.ok()) return replay;
+  ids.Observe(hub->engine_->MaxOrderId());
 
   hub->writer_ = std::make_unique<writer::Writer>(hub->engine_.get(), hub->store_.get(), clock, std::move(ids));
   hub->writer_->Start();
   hub->router_ = std::make_unique<api::Router>(hub->writer_.get(), hub->store_.get(), OpenApiJson());
   return hub;
+}
+
+Status Hub::Replay(IdGenerator& ids) {
+  // Every record applied before must apply again, the same way.
+  const int64_t anchor = snapshot_.seq;
+  bool anchored = anchor == 0;
+  Status st = store_->ReadJournal(anchor == 0 ? 1 : anchor, [&](const store::JournalRecord& r) -> Status {
+    if (!anchored) {
+      if (r.seq != anchor || r.crc != snapshot_.crc) {
+        return Status::NotFound("snapshot_not_in_journal",
+                                  "the snapshot follows journal record " + std::to_string(anchor) +
+                                      ", which this journal does not hold",
+                                  "");
+      }
+      anchored = true;
+      return Status::OK();
+    }
+    auto body = codec::DecodeCommand(r);
+    if (!body.ok()) {
+      return Status::Corruption("journal record " + std::to_string(r.seq) + " (" + r.kind +
+                                ") no longer decodes: " + body.status().ToString());
+    }
+    engine::Outcome out = engine_->Apply(engine::Command{r.at, std::move(*body)}, nullptr);
+    if (!out.status.ok() || !out.mutated) {
+      return Status::Corruption("journal record " + std::to_string(r.seq) + " (" + r.kind +
+                                ") no longer applies: " + out.status.ToString());
+    }
+    if (r.kind == codec::kCreateOrder) ids.Observe(r.target);
+    ++replayed_;
+    return Status::OK();
+  });
+  if (st.ok() && !anchored) {
+    return Status::NotFound("snapshot_not_in_journal",
+                              "the snapshot follows journal record " + std::to_string(anchor) +
+                                  ", beyond the end of this journal",
+                              "");
+  }
+  return st;
+}
+
+std::string Hub::SnapshotPath() const { return options_.data_dir + "/orderhub.snapshot"; }
+
+Status Hub::WriteSnapshot() {
+  if (writer_ == nullptr || writer_->failed()) return Status::Unavailable("the writer failed: no snapshot");
+  auto last = store_->LastJournalPosition();
+  if (!last.ok()) return last.status();
+  if (last->seq == snapshot_.seq) return Status::OK();  // nothing new
+  OH_RETURN_IF_ERROR(WriteSnapshotFile(SnapshotPath(), *engine_, *last));
+  snapshot_ = *last;
+  return Status::OK();
 }
 
 Hub::~Hub() { Stop(); }
@@ -74,7 +130,15 @@ Status Hub::Serve() {
 
 void Hub::Stop() {
   if (server_) server_->Stop();
-  if (writer_) writer_->Stop();
+  if (writer_ == nullptr || stopped_) return;
+  stopped_ = true;
+  writer_->Stop();
+  // Every acknowledged command is committed and applied now: the engine is
+  // exactly the journal, the moment for a snapshot.
+  if (Status st = WriteSnapshot(); !st.ok()) {
+    std::fprintf(stderr, "orderhub: no snapshot written, the next start replays more: %s\n",
+                 st.ToString().c_str());
+  }
 }
 
 writer::Reply Hub::Call(const api::Request& req) {

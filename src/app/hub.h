@@ -10,6 +10,7 @@
 
 #include "api/http_server.h"
 #include "api/router.h"
+#include "base/ids.h"
 #include "base/status.h"
 #include "base/time.h"
 #include "engine/engine.h"
@@ -38,7 +39,10 @@ class Hub {
   uint16_t port() const { return server_ ? server_->port() : 0; }
   api::Router& router() { return *router_; }
   store::SqliteStore& store() { return *store_; }
+  // Journal records applied at open, after the snapshot if there was one.
   int64_t replayed_records() const { return replayed_; }
+  // The journal record the loaded or last written snapshot follows.
+  store::JournalPosition snapshot_position() const { return snapshot_; }
   const engine::Engine& engine() const { return *engine_; }
 
   // Runs one request through the router and waits for its answer (demo
@@ -47,6 +51,10 @@ class Hub {
 
  private:
   Hub() = default;
+  Status Replay(IdGenerator& ids);
+  std::string SnapshotPath() const;
+  Status WriteSnapshot();  // REQUIRES: the writer is stopped
+
   HubOptions options_;
   lifecycle::LifecycleSet lifecycles_;
   std::unique_ptr<store::SqliteStore> store_;
@@ -55,6 +63,8 @@ class Hub {
   std::unique_ptr<api::Router> router_;
   std::unique_ptr<api::HttpServer> server_;
   int64_t replayed_ = 0;
+  store::JournalPosition snapshot_;
+  bool stopped_ = false;
 };
 
 // Sends requests through the router without waiting for each, then waits for

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "codec/json_reader.h"
+#include "codec/order_detail.h"
 
 namespace orderhub::codec {
 namespace {
@@ -299,71 +300,95 @@ Result<engine::CreateOrder> ParseCreateOrder(std::string_view body, const std::s
       return Status::InvalidArgument("price_overflow", "the order total is too large", "/lines");
     }
   }
+  EncodeDetails(cmd);
   return cmd;
 }
 
-void WriteOrder(const model::Order& o, std::string_view state, JsonWriter& w) {
-  auto time_or_null = [&](std::string_view key, Micros t) {
-    w.Key(key);
-    if (t == 0) {
-      w.Null();
-    } else {
-      w.String(FormatRfc3339(t));
-    }
-  };
+namespace {
+
+void TimeOrNull(JsonWriter& w, std::string_view key, Micros t) {
+  w.Key(key);
+  if (t == 0) {
+    w.Null();
+  } else {
+    w.String(FormatRfc3339(t));
+  }
+}
+
+}  // namespace
+
+void EncodeDetails(engine::CreateOrder& c) {
+  c.detail = EncodeOrderDetail(c.order);
+  c.line_details.clear();
+  for (const model::Line& l : c.order.lines) c.line_details.push_back(EncodeLineDetail(l));
+}
+
+void WriteOrder(const engine::OrderView& o, JsonWriter& w) {
+  const engine::OrderRecord& r = o.record();
+  const auto lines = o.lines();
+  // Details are absent only for orders made without codec (engine tests).
+  OrderDetail d;
+  if (!DecodeOrderDetail(o.detail(), &d)) d.currency = "";
+  std::vector<LineDetail> ld(lines.size());
+  int64_t total = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    DecodeLineDetail(o.line_detail(i), &ld[i]);
+    total += ld[i].unit_price * lines[i].quantity - ld[i].discount;
+  }
   w.BeginObject();
-  w.Field("id", o.id).Field("channel", o.channel).Field("channel_order_id", o.channel_order_id);
-  w.Field("customer_id", o.customer_id);
-  time_or_null("placed_at", o.placed_at);
-  time_or_null("created_at", o.created_at);
-  time_or_null("updated_at", o.updated_at);
-  w.Field("order_type", o.order_type).Field("state", state);
-  w.Field("currency", std::string_view(o.currency.data(), 3)).Field("total", o.Total());
-  w.Field("paid", o.paid);
-  time_or_null("reserved_until", o.reserved_until);
+  w.Field("id", o.id()).Field("channel", o.channel()).Field("channel_order_id", o.channel_order_id());
+  w.Field("customer_id", o.customer_id());
+  TimeOrNull(w, "placed_at", r.placed_at);
+  TimeOrNull(w, "created_at", r.created_at);
+  TimeOrNull(w, "updated_at", r.updated_at);
+  w.Field("order_type", o.order_type()).Field("state", o.state());
+  w.Field("currency", d.currency).Field("total", total);
+  w.Field("paid", r.paid);
+  TimeOrNull(w, "reserved_until", r.reserved_until);
   w.Key("lines").BeginArray();
-  for (const model::Line& l : o.lines) {
-    w.BeginObject().Field("sku", l.sku).Field("quantity", l.quantity).Field("unit_price", l.unit_price);
-    w.Field("discount", l.discount).Field("total", l.Total());
-    if (l.is_service) {
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const LineDetail& l = ld[i];
+    w.BeginObject().Field("sku", o.line_sku(i)).Field("quantity", lines[i].quantity);
+    w.Field("unit_price", l.unit_price).Field("discount", l.discount);
+    w.Field("total", l.unit_price * lines[i].quantity - l.discount);
+    if (l.service) {
       w.Field("service", true).Key("appointment").BeginObject();
       w.Field("start", FormatRfc3339(l.appointment_start)).Field("end", FormatRfc3339(l.appointment_end));
       w.EndObject();
     }
     w.Key("node");
-    if (l.node.empty()) {
+    if (const std::string_view node = o.line_node(i); node.empty()) {
       w.Null();
     } else {
-      w.String(l.node);
+      w.String(node);
     }
-    w.Field("reserved", l.reserved).Field("shipped", l.shipped);
+    w.Field("reserved", lines[i].reserved).Field("shipped", lines[i].shipped);
     if (!l.attributes.empty()) w.Key("attributes").Raw(l.attributes);
     w.EndObject();
   }
   w.EndArray();
-  const model::Address& a = o.ship_to;
-  w.Key("ship_to").BeginObject().Field("country", a.country).Field("region_code", a.region_code);
-  w.Field("postal_code", a.postal_code).Field("address", a.detail).Field("name", a.name).Field("phone", a.phone);
+  w.Key("ship_to").BeginObject().Field("country", d.country).Field("region_code", d.region_code);
+  w.Field("postal_code", d.postal_code).Field("address", d.address).Field("name", d.name).Field("phone", d.phone);
   w.EndObject();
   w.Key("delivery_window");
-  if (o.window_start == 0) {
+  if (d.window_start == 0) {
     w.Null();
   } else {
-    w.BeginObject().Field("start", FormatRfc3339(o.window_start)).Field("end", FormatRfc3339(o.window_end));
+    w.BeginObject().Field("start", FormatRfc3339(d.window_start)).Field("end", FormatRfc3339(d.window_end));
     w.EndObject();
   }
-  time_or_null("promise_at", o.promise_at);
-  w.Field("carrier_preference", o.carrier_preference);
+  TimeOrNull(w, "promise_at", d.promise_at);
+  w.Field("carrier_preference", d.carrier_preference);
   w.Key("flags").BeginArray();
-  for (std::string_view f : FlagNames(o.flags)) w.String(f);
+  for (std::string_view f : FlagNames(r.flags)) w.String(f);
   w.EndArray();
   w.Key("shipments").BeginArray();
-  for (const model::Shipment& s : o.shipments) {
+  for (const model::Shipment& s : o.shipments()) {
     w.BeginObject().Field("node", s.node).Field("carrier", s.carrier).Field("tracking_number", s.tracking_number);
     w.Field("shipped_at", FormatRfc3339(s.shipped_at)).EndObject();
   }
   w.EndArray();
-  w.Key("attributes").Raw(o.attributes.empty() ? std::string_view("{}") : std::string_view(o.attributes));
+  w.Key("attributes").Raw(o.attributes().empty() ? std::string_view("{}") : o.attributes());
   w.EndObject();
 }
 

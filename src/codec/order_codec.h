@@ -12,6 +12,7 @@
 #include "base/json_writer.h"
 #include "base/status.h"
 #include "engine/command.h"
+#include "engine/engine.h"
 #include "model/order.h"
 
 namespace orderhub::codec {
@@ -25,8 +26,12 @@ inline constexpr int64_t kMaxUnitPrice = 100'000'000'000;  // 1e9 yuan in fen: b
 // Thread-safe (uses a thread-local parser).
 Result<engine::CreateOrder> ParseCreateOrder(std::string_view body, const std::string& tenant);
 
+// Fills the command's detail and line_details from its order (see
+// codec/order_detail.h).
+void EncodeDetails(engine::CreateOrder& c);
+
 // The order as the API returns it and the query table stores it.
-void WriteOrder(const model::Order& o, std::string_view state, JsonWriter& w);
+void WriteOrder(const engine::OrderView& o, JsonWriter& w);
 
 // Top-level scalar members of a JSON object as (key, value-as-text) pairs,
 // for equality search on extension attributes. Strings are unquoted.

@@ -20,6 +20,12 @@ namespace orderhub::engine {
 
 struct CreateOrder {
   model::Order order;           // id, created_at and tenant already stamped
+  // What the engine keeps but never decides on (prices, address, ...),
+  // encoded by codec/ when the command is made (codec::EncodeDetails); the
+  // engine holds it as opaque bytes. Empty in engine tests that need no
+  // documents.
+  std::string detail;
+  std::vector<std::string> line_details;  // one per line, or none
   std::string idempotency_key;  // may be empty
   std::string request_hash;     // digest of the body, to refuse a reused key
   Micros reservation_ttl = 30 * 60 * kMicrosPerSecond;  // for unpaid orders
@@ -86,26 +92,25 @@ struct Command {
 
 // Where a stock level lives.
 struct StockKey {
-  std::string tenant;
-  std::string sku;
-  std::string node;
+  model::SkuIndex sku;
+  model::NodeIndex node;
   bool operator==(const StockKey&) const = default;
 };
 
 // What applied commands changed, for the store's query tables. The engine
 // appends; the writer drains it once per batch.
 struct Changes {
-  std::vector<std::string> order_ids;           // orders whose document changed (may repeat)
+  std::vector<uint32_t> orders;                 // orders whose document changed (may repeat)
   std::vector<model::OrderEvent> events;        // history entries to append
   std::vector<StockKey> stock;                  // stock levels touched (may repeat)
-  std::vector<std::string> node_codes;          // "tenant\x1fcode" of nodes upserted
-  std::vector<std::string> sku_codes;           // "tenant\x1fcode" of skus upserted
+  std::vector<model::NodeIndex> nodes;          // nodes upserted
+  std::vector<model::SkuIndex> skus;            // skus upserted
   void Clear() {
-    order_ids.clear();
+    orders.clear();
     events.clear();
     stock.clear();
-    node_codes.clear();
-    sku_codes.clear();
+    nodes.clear();
+    skus.clear();
   }
 };
 

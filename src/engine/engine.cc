@@ -1,7 +1,8 @@
 #include "engine/engine.h"
 
+#include <absl/hash/hash.h>
+
 #include <algorithm>
-#include <unordered_map>
 
 #include "base/json_writer.h"
 
@@ -12,13 +13,6 @@ std::string JoinKey(std::string_view a, std::string_view b) {
   k.reserve(a.size() + b.size() + 1);
   k.append(a).push_back('\x1f');
   k.append(b);
-  return k;
-}
-
-std::string JoinKey(std::string_view a, std::string_view b, std::string_view c) {
-  std::string k = JoinKey(a, b);
-  k.push_back('\x1f');
-  k.append(c);
   return k;
 }
 
@@ -35,9 +29,67 @@ bool Contains(const std::vector<std::string>& v, std::string_view s) {
 // Flags a node must be capable of to serve the order.
 constexpr uint32_t kCapabilityFlags = model::kColdChain | model::kHazardous | model::kCrossBorder;
 
+const std::vector<model::Shipment> kNoShipments;
+
 }  // namespace
 
-Engine::Engine(const lifecycle::LifecycleSet* lifecycles) : lifecycles_(lifecycles) {}
+// ---- names and keys ---------------------------------------------------------
+
+NameId Engine::Names::Find(std::string_view name) const {
+  auto it = ids_.find(name);
+  return it == ids_.end() ? kNone : it->second;
+}
+
+NameId Engine::Names::Intern(std::string_view name) {
+  auto [it, inserted] = ids_.try_emplace(name, static_cast<NameId>(names_.size()));
+  if (inserted) names_.emplace_back(name);
+  return it->second;
+}
+
+size_t Engine::StringHash::operator()(std::string_view s) const { return absl::Hash<std::string_view>{}(s); }
+
+size_t Engine::ById::operator()(std::string_view id) const { return absl::Hash<std::string_view>{}(id); }
+
+size_t Engine::ByChannel::operator()(const ChannelKey& k) const {
+  return absl::HashOf(k.tenant, k.channel, k.channel_order_id);
+}
+
+// ---- views ------------------------------------------------------------------
+
+OrderView::OrderView(const Engine* e, uint32_t index) : e_(e), index_(index), r_(&e->orders_[index]) {}
+
+std::string_view OrderView::tenant() const { return e_->tenants_.Name(r_->tenant); }
+std::string_view OrderView::channel() const { return e_->channels_.Name(r_->channel); }
+std::string_view OrderView::order_type() const { return e_->type_names_[r_->type]; }
+std::string_view OrderView::state() const { return e_->LifecycleOf(*r_).state_name(r_->state); }
+bool OrderView::terminal() const { return e_->LifecycleOf(*r_).is_terminal(r_->state); }
+
+std::span<const LineRecord> OrderView::lines() const { return r_->block.lines(); }
+
+std::string_view OrderView::line_sku(size_t i) const { return e_->skus_[lines()[i].sku].code; }
+
+std::string_view OrderView::line_node(size_t i) const {
+  const model::NodeIndex n = lines()[i].node;
+  return n == model::kNone ? std::string_view() : std::string_view(e_->nodes_[n].code);
+}
+
+const std::vector<model::Shipment>& OrderView::shipments() const {
+  auto it = e_->shipments_.find(index_);
+  return it == e_->shipments_.end() ? kNoShipments : it->second;
+}
+
+// ---- engine -----------------------------------------------------------------
+
+Engine::Engine(const lifecycle::LifecycleSet* lifecycles)
+    : lifecycles_(lifecycles),
+      order_by_id_(0, ById{&orders_}, ById{&orders_}),
+      order_by_channel_id_(0, ByChannel{&orders_}, ByChannel{&orders_}) {
+  for (const std::string& t : lifecycles_->types()) {
+    types_.push_back(lifecycles_->Find(t));
+    type_names_.push_back(t);
+    state_counts_.emplace_back(types_.back()->state_count(), 0);
+  }
+}
 
 Outcome Engine::Apply(const Command& cmd, Changes* ch) {
   return std::visit(
@@ -57,39 +109,46 @@ Outcome Engine::Apply(const Command& cmd, Changes* ch) {
 
 // ---- readers ----------------------------------------------------------------
 
-const model::Order* Engine::FindOrder(std::string_view tenant, std::string_view id) const {
-  auto it = order_by_id_.find(std::string(id));
-  if (it == order_by_id_.end() || orders_[it->second].tenant != tenant) return nullptr;
-  return &orders_[it->second];
+uint32_t Engine::FindIndex(std::string_view tenant, std::string_view id) const {
+  auto it = order_by_id_.find(id);
+  if (it == order_by_id_.end() || tenants_.Name(orders_[*it].tenant) != tenant) return model::kNone;
+  return *it;
 }
 
-const model::Order* Engine::FindOrderById(std::string_view id) const {
-  auto it = order_by_id_.find(std::string(id));
-  return it == order_by_id_.end() ? nullptr : &orders_[it->second];
+std::optional<OrderView> Engine::FindOrder(std::string_view tenant, std::string_view id) const {
+  const uint32_t i = FindIndex(tenant, id);
+  if (i == model::kNone) return std::nullopt;
+  return OrderView(this, i);
 }
 
-model::Order* Engine::MutableOrder(std::string_view tenant, std::string_view id) {
-  return const_cast<model::Order*>(FindOrder(tenant, id));
+model::SkuIndex Engine::FindSkuIndex(NameId tenant, std::string_view code) const {
+  if (tenant >= sku_by_code_.size()) return model::kNone;
+  auto it = sku_by_code_[tenant].find(code);
+  return it == sku_by_code_[tenant].end() ? model::kNone : it->second;
+}
+
+model::NodeIndex Engine::FindNodeIndex(NameId tenant, std::string_view code) const {
+  if (tenant >= node_by_code_.size()) return model::kNone;
+  auto it = node_by_code_[tenant].find(code);
+  return it == node_by_code_[tenant].end() ? model::kNone : it->second;
 }
 
 const model::Node* Engine::FindNode(std::string_view tenant, std::string_view code) const {
-  auto it = node_by_code_.find(JoinKey(tenant, code));
-  return it == node_by_code_.end() ? nullptr : &nodes_[it->second];
+  const model::NodeIndex n = FindNodeIndex(tenants_.Find(tenant), code);
+  return n == model::kNone ? nullptr : &nodes_[n];
 }
 
 const model::Sku* Engine::FindSku(std::string_view tenant, std::string_view code) const {
-  auto it = sku_by_code_.find(JoinKey(tenant, code));
-  return it == sku_by_code_.end() ? nullptr : &skus_[it->second].sku;
+  const model::SkuIndex s = FindSkuIndex(tenants_.Find(tenant), code);
+  return s == model::kNone ? nullptr : &skus_[s];
 }
 
 std::vector<std::pair<std::string, model::StockLevel>> Engine::StockOf(std::string_view tenant,
                                                                        std::string_view sku) const {
   std::vector<std::pair<std::string, model::StockLevel>> out;
-  auto it = sku_by_code_.find(JoinKey(tenant, sku));
-  if (it == sku_by_code_.end()) return out;
-  for (model::NodeIndex n : pool_.NodesOf(it->second)) {
-    out.emplace_back(nodes_[n].code, *pool_.Find(it->second, n));
-  }
+  const model::SkuIndex s = FindSkuIndex(tenants_.Find(tenant), sku);
+  if (s == model::kNone) return out;
+  for (model::NodeIndex n : pool_.NodesOf(s)) out.emplace_back(nodes_[n].code, *pool_.Find(s, n));
   return out;
 }
 
@@ -101,121 +160,127 @@ const model::StockLevel* Engine::Stock(std::string_view tenant, std::string_view
   return pool_.Find(s, n);
 }
 
-std::vector<std::string> Engine::PausedChannels(const model::Sku& sku) const {
+std::vector<std::string> Engine::PausedChannels(std::string_view tenant, std::string_view sku) const {
   std::vector<std::string> out;
-  if (sku.channel_pause_below.empty()) return out;
-  const int64_t available = pool_.AvailableEverywhere(sku_by_code_.at(JoinKey(sku.tenant, sku.code)));
-  for (const auto& [channel, threshold] : sku.channel_pause_below) {
+  const model::SkuIndex s = FindSkuIndex(tenants_.Find(tenant), sku);
+  if (s == model::kNone || skus_[s].channel_pause_below.empty()) return out;
+  const int64_t available = pool_.AvailableEverywhere(s);
+  for (const auto& [channel, threshold] : skus_[s].channel_pause_below) {
     if (available < threshold) out.push_back(channel);
   }
   return out;
 }
 
-std::string_view Engine::StateName(const model::Order& o) const {
-  const lifecycle::Lifecycle* lc = lifecycles_->Find(o.order_type);
-  return lc == nullptr ? std::string_view("unknown") : std::string_view(lc->state_name(o.state));
-}
-
-bool Engine::IsTerminal(const model::Order& o) const {
-  const lifecycle::Lifecycle* lc = lifecycles_->Find(o.order_type);
-  return lc != nullptr && lc->is_terminal(o.state);
+std::map<std::pair<std::string, std::string>, int64_t> Engine::StateCounts() const {
+  std::map<std::pair<std::string, std::string>, int64_t> out;
+  for (size_t t = 0; t < types_.size(); ++t) {
+    for (size_t s = 0; s < state_counts_[t].size(); ++s) {
+      if (state_counts_[t][s] != 0) {
+        out[{type_names_[t], types_[t]->state_name(static_cast<lifecycle::StateId>(s))}] = state_counts_[t][s];
+      }
+    }
+  }
+  return out;
 }
 
 // ---- orders -----------------------------------------------------------------
 
 Status Engine::ResolveSkuNode(std::string_view tenant, std::string_view sku, std::string_view node,
                               model::SkuIndex* s, model::NodeIndex* n) const {
-  auto si = sku_by_code_.find(JoinKey(tenant, sku));
-  if (si == sku_by_code_.end()) {
+  const NameId t = tenants_.Find(tenant);
+  *s = FindSkuIndex(t, sku);
+  if (*s == model::kNone) {
     return Status::NotFound("unknown_sku", "sku '" + std::string(sku) + "' does not exist", "/sku");
   }
-  auto ni = node_by_code_.find(JoinKey(tenant, node));
-  if (ni == node_by_code_.end()) {
+  *n = FindNodeIndex(t, node);
+  if (*n == model::kNone) {
     return Status::NotFound("unknown_node", "node '" + std::string(node) + "' does not exist", "/node");
   }
-  *s = si->second;
-  *n = ni->second;
   return Status::OK();
 }
 
-Status Engine::PlanReservations(const std::string& tenant, std::vector<model::Line>& lines,
-                                uint32_t flags) const {
+Status Engine::PlanReservations(std::vector<LineRecord>& lines, uint32_t flags) const {
   const uint32_t needed_caps = flags & kCapabilityFlags;
   auto node_can_serve = [&](model::NodeIndex n) {
     const model::Node& node = nodes_[n];
     return node.status != "down" && (node.capabilities & needed_caps) == needed_caps;
   };
   // Units this plan already takes per (sku, node), so that two lines of the
-  // same sku are not both promised the same units.
-  std::unordered_map<uint64_t, int64_t> taken;
+  // same sku are not both promised the same units. Orders have few lines: a
+  // flat list beats a hash map.
+  std::vector<std::pair<uint64_t, int64_t>> taken;
   auto key = [](model::SkuIndex s, model::NodeIndex n) { return static_cast<uint64_t>(s) << 32 | n; };
+  auto taken_at = [&](model::SkuIndex s, model::NodeIndex n) -> int64_t& {
+    for (auto& [k, q] : taken) {
+      if (k == key(s, n)) return q;
+    }
+    return taken.emplace_back(key(s, n), 0).second;
+  };
   auto free_at = [&](model::SkuIndex s, model::NodeIndex n) {
-    auto it = taken.find(key(s, n));
-    return pool_.Available(s, n) - (it == taken.end() ? 0 : it->second);
+    for (const auto& [k, q] : taken) {
+      if (k == key(s, n)) return pool_.Available(s, n) - q;
+    }
+    return pool_.Available(s, n);
   };
 
-  std::vector<size_t> open;  // stock lines still without a node
+  size_t first_open = lines.size();  // stock lines still without a node
   for (size_t i = 0; i < lines.size(); ++i) {
-    model::Line& l = lines[i];
-    if (l.sku_index == model::kNone) {
-      auto it = sku_by_code_.find(JoinKey(tenant, l.sku));
-      if (it == sku_by_code_.end()) {
-        return Status::NotFound("unknown_sku", "sku '" + l.sku + "' does not exist", LinePointer(i, "sku"));
-      }
-      l.sku_index = it->second;
-    }
+    LineRecord& l = lines[i];
     if (l.is_service || l.reserved > 0) continue;
-    if (!l.node.empty() && l.node_index == model::kNone) {
-      auto it = node_by_code_.find(JoinKey(tenant, l.node));
-      if (it == node_by_code_.end()) {
-        return Status::NotFound("unknown_node", "node '" + l.node + "' does not exist", LinePointer(i, "node"));
-      }
-      l.node_index = it->second;
+    if (l.node == model::kNone) {
+      first_open = std::min(first_open, i);
+      continue;
     }
-    if (l.node_index != model::kNone) {
-      if (!node_can_serve(l.node_index)) {
-        return Status::Conflict("node_unavailable",
-                                "node '" + l.node + "' is down or lacks a capability the order needs",
-                                LinePointer(i, "node"));
-      }
-      const int64_t avail = free_at(l.sku_index, l.node_index);
-      if (avail < l.quantity) {
-        return Status::Insufficient("insufficient_stock",
-                                    "sku '" + l.sku + "' at node '" + l.node + "': requested " +
-                                        std::to_string(l.quantity) + ", available " + std::to_string(avail),
-                                    LinePointer(i, "quantity"));
-      }
-      taken[key(l.sku_index, l.node_index)] += l.quantity;
-    } else {
-      open.push_back(i);
+    const std::string& sku = skus_[l.sku].code;
+    const std::string& node = nodes_[l.node].code;
+    if (!node_can_serve(l.node)) {
+      return Status::Conflict("node_unavailable",
+                              "node '" + node + "' is down or lacks a capability the order needs",
+                              LinePointer(i, "node"));
     }
+    const int64_t avail = free_at(l.sku, l.node);
+    if (avail < l.quantity) {
+      return Status::Insufficient("insufficient_stock",
+                                  "sku '" + sku + "' at node '" + node + "': requested " +
+                                      std::to_string(l.quantity) + ", available " + std::to_string(avail),
+                                  LinePointer(i, "quantity"));
+    }
+    taken_at(l.sku, l.node) += l.quantity;
   }
-  if (open.empty()) return Status::OK();
+  if (first_open == lines.size()) return Status::OK();
+  auto is_open = [&](const LineRecord& l) { return !l.is_service && l.reserved == 0 && l.node == model::kNone; };
 
   // Prefer one node for every open line (one parcel); among those, the one
   // with the most stock of the first line's sku. Routing (issue 5) replaces
   // this default with a scored decision.
   model::NodeIndex best = model::kNone;
   int64_t best_avail = -1;
-  for (model::NodeIndex n : pool_.NodesOf(lines[open[0]].sku_index)) {
+  for (model::NodeIndex n : pool_.NodesOf(lines[first_open].sku)) {
     if (!node_can_serve(n)) continue;
-    std::unordered_map<model::SkuIndex, int64_t> want;
-    for (size_t i : open) want[lines[i].sku_index] += lines[i].quantity;
     bool fits = true;
-    for (const auto& [s, q] : want) fits = fits && free_at(s, n) >= q;
-    const int64_t a = free_at(lines[open[0]].sku_index, n);
+    for (size_t i = first_open; fits && i < lines.size(); ++i) {
+      if (!is_open(lines[i])) continue;
+      // Every open line of this sku together must fit at n.
+      int64_t want = 0;
+      for (size_t j = first_open; j < lines.size(); ++j) {
+        if (is_open(lines[j]) && lines[j].sku == lines[i].sku) want += lines[j].quantity;
+      }
+      fits = free_at(lines[i].sku, n) >= want;
+    }
+    const int64_t a = free_at(lines[first_open].sku, n);
     if (fits && a > best_avail) {
       best = n;
       best_avail = a;
     }
   }
-  for (size_t i : open) {
-    model::Line& l = lines[i];
+  for (size_t i = first_open; i < lines.size(); ++i) {
+    LineRecord& l = lines[i];
+    if (!is_open(l)) continue;
     model::NodeIndex chosen = best;
     if (chosen == model::kNone) {
       int64_t most = -1;
-      for (model::NodeIndex n : pool_.NodesOf(l.sku_index)) {
-        const int64_t a = free_at(l.sku_index, n);
+      for (model::NodeIndex n : pool_.NodesOf(l.sku)) {
+        const int64_t a = free_at(l.sku, n);
         if (node_can_serve(n) && a >= l.quantity && a > most) {
           chosen = n;
           most = a;
@@ -224,17 +289,17 @@ Status Engine::PlanReservations(const std::string& tenant, std::vector<model::Li
     }
     if (chosen == model::kNone) {
       int64_t avail = 0;
-      for (model::NodeIndex n : pool_.NodesOf(l.sku_index)) {
-        if (node_can_serve(n)) avail += std::max<int64_t>(0, free_at(l.sku_index, n));
+      for (model::NodeIndex n : pool_.NodesOf(l.sku)) {
+        if (node_can_serve(n)) avail += std::max<int64_t>(0, free_at(l.sku, n));
       }
       return Status::Insufficient("insufficient_stock",
-                                  "sku '" + l.sku + "': requested " + std::to_string(l.quantity) +
+                                  "sku '" + skus_[l.sku].code + "': requested " + std::to_string(l.quantity) +
                                       ", at most " + std::to_string(avail) +
                                       " available at nodes able to serve the order, none with enough alone",
                                   LinePointer(i, "quantity"));
     }
-    l.node_index = chosen;
-    taken[key(l.sku_index, chosen)] += l.quantity;
+    l.node = chosen;
+    taken_at(l.sku, chosen) += l.quantity;
   }
   return Status::OK();
 }
@@ -242,6 +307,7 @@ Status Engine::PlanReservations(const std::string& tenant, std::vector<model::Li
 Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
   Outcome out;
   const model::Order& in = c.order;
+  const NameId tenant = tenants_.Find(in.tenant);
   if (!c.idempotency_key.empty()) {
     auto it = idempotency_.find(JoinKey(in.tenant, c.idempotency_key));
     if (it != idempotency_.end()) {
@@ -252,41 +318,50 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
                                       "");
         return out;
       }
-      out.order_id = orders_[it->second.order].id;
+      out.order_id = orders_[it->second.order].id.view();
       out.replayed = true;
       return out;
     }
   }
-  const std::string channel_key = JoinKey(in.tenant, in.channel, in.channel_order_id);
-  if (auto it = order_by_channel_id_.find(channel_key); it != order_by_channel_id_.end()) {
-    out.order_id = orders_[it->second].id;
-    out.status = Status::AlreadyExists("duplicate_channel_order",
-                                       "channel '" + in.channel + "' order '" + in.channel_order_id +
-                                           "' exists already as order " + out.order_id,
-                                       "/channel_order_id");
-    return out;
+  if (const NameId channel = channels_.Find(in.channel); tenant != Names::kNone && channel != Names::kNone) {
+    auto it = order_by_channel_id_.find(ChannelKey{tenant, channel, in.channel_order_id});
+    if (it != order_by_channel_id_.end()) {
+      out.order_id = orders_[*it].id.view();
+      out.status = Status::AlreadyExists("duplicate_channel_order",
+                                         "channel '" + in.channel + "' order '" + in.channel_order_id +
+                                             "' exists already as order " + out.order_id,
+                                         "/channel_order_id");
+      return out;
+    }
   }
-  const lifecycle::Lifecycle* lc = lifecycles_->Find(in.order_type);
-  if (lc == nullptr) {
+  const auto type = std::find(type_names_.begin(), type_names_.end(), in.order_type);
+  if (type == type_names_.end()) {
     std::string known;
-    for (const std::string& t : lifecycles_->types()) known += (known.empty() ? "" : ", ") + t;
+    for (const std::string& t : type_names_) known += (known.empty() ? "" : ", ") + t;
     out.status = Status::InvalidArgument("unknown_order_type",
                                          "order_type '" + in.order_type + "' is not one of: " + known,
                                          "/order_type");
     return out;
   }
-  std::vector<model::Line> lines = in.lines;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    auto it = sku_by_code_.find(JoinKey(in.tenant, lines[i].sku));
-    if (it == sku_by_code_.end()) {
-      out.status = Status::NotFound("unknown_sku", "sku '" + lines[i].sku + "' does not exist",
-                                    LinePointer(i, "sku"));
+  if (!OrderId::Fits(in.id) || in.lines.size() > UINT16_MAX) {
+    out.status = Status::InvalidArgument("invalid_order", "order id or line count out of range", "");
+    return out;
+  }
+  std::vector<LineRecord>& lines = scratch_lines_;
+  lines.assign(in.lines.size(), LineRecord{});
+  for (size_t i = 0; i < in.lines.size(); ++i) {
+    const model::Line& src = in.lines[i];
+    LineRecord& l = lines[i];
+    l.sku = FindSkuIndex(tenant, src.sku);
+    if (l.sku == model::kNone) {
+      out.status = Status::NotFound("unknown_sku", "sku '" + src.sku + "' does not exist", LinePointer(i, "sku"));
       return out;
     }
-    lines[i].sku_index = it->second;
-    const model::Sku& sku = skus_[it->second].sku;
+    l.quantity = src.quantity;
+    l.is_service = src.is_service;
+    const model::Sku& sku = skus_[l.sku];
     for (const auto& [channel, threshold] : sku.channel_pause_below) {
-      if (channel == in.channel && pool_.AvailableEverywhere(it->second) < threshold) {
+      if (channel == in.channel && pool_.AvailableEverywhere(l.sku) < threshold) {
         out.status = Status::Conflict("channel_paused",
                                       "sku '" + sku.code + "' is paused for channel '" + channel +
                                           "': available stock is below its threshold of " +
@@ -295,67 +370,83 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
         return out;
       }
     }
+    if (!src.is_service && !src.node.empty()) {
+      l.node = FindNodeIndex(tenant, src.node);
+      if (l.node == model::kNone) {
+        out.status = Status::NotFound("unknown_node", "node '" + src.node + "' does not exist",
+                                      LinePointer(i, "node"));
+        return out;
+      }
+    }
   }
-  if (Status st = PlanReservations(in.tenant, lines, in.flags); !st.ok()) {
+  if (Status st = PlanReservations(lines, in.flags); !st.ok()) {
     out.status = st;
     return out;
   }
 
   // Everything checked: mutate.
   const uint32_t idx = static_cast<uint32_t>(orders_.size());
-  orders_.push_back(in);
-  model::Order& o = orders_.back();
-  o.lines = std::move(lines);
+  OrderRecord& o = orders_.emplace_back();
+  o.id = OrderId::Of(in.id);
+  o.tenant = tenants_.Intern(in.tenant);
+  o.channel = channels_.Intern(in.channel);
+  o.type = static_cast<uint8_t>(type - type_names_.begin());
+  o.paid = in.paid;
+  o.flags = in.flags;
   o.created_at = o.updated_at = now;
-  if (o.placed_at == 0) o.placed_at = now;
-  o.state = lc->initial();
-  o.held_from = o.state;
-  for (model::Line& l : o.lines) {
-    if (l.node_index == model::kNone) continue;
-    pool_.Reserve(l.sku_index, l.node_index, l.quantity);
-    l.reserved = l.quantity;
-    l.node = nodes_[l.node_index].code;
-    TouchStock(o, l, ch);
+  o.placed_at = in.placed_at == 0 ? now : in.placed_at;
+  o.state = o.held_from = types_[o.type]->initial();
+  for (LineRecord& l : lines) {
+    if (l.node != model::kNone && !l.is_service) {
+      pool_.Reserve(l.sku, l.node, l.quantity);
+      l.reserved = l.quantity;
+      TouchStock(l, ch);
+    }
   }
+  std::vector<std::string_view>& segments = scratch_segments_;
+  segments.assign({in.channel_order_id, in.customer_id, in.attributes, c.detail});
+  for (const std::string& d : c.line_details) segments.push_back(d);
+  o.block = OrderBlock(lines, segments);
   if (!o.paid && c.reservation_ttl > 0) {
     o.reserved_until = now + c.reservation_ttl;
     expiries_.emplace(o.reserved_until, idx);
   }
-  order_by_id_.emplace(o.id, idx);
-  order_by_channel_id_.emplace(channel_key, idx);
+  order_by_id_.insert(idx);
+  order_by_channel_id_.insert(idx);
   if (!c.idempotency_key.empty()) {
     idempotency_.emplace(JoinKey(in.tenant, c.idempotency_key), IdempotencyEntry{c.request_hash, idx});
   }
-  ++state_counts_[{o.order_type, std::string(lc->state_name(o.state))}];
-  Record(o, now, "created", "create", o.state, o.state, "channel:" + o.channel, "", "", ch);
-  Touch(o, ch);
-  out.order_id = o.id;
+  ++state_counts_[o.type][o.state];
+  Record(idx, now, "created", "create", o.state, o.state, "channel:" + in.channel, "", "", ch);
+  Touch(idx, ch);
+  out.order_id = in.id;
   out.mutated = true;
   return out;
 }
 
 Outcome Engine::ApplyFire(const FireEvent& c, Micros now, Changes* ch) {
   Outcome out;
-  model::Order* o = MutableOrder(c.tenant, c.order_id);
-  if (o == nullptr) {
+  const uint32_t idx = FindIndex(c.tenant, c.order_id);
+  if (idx == model::kNone) {
     out.status = Status::NotFound("order_not_found", "order '" + c.order_id + "' does not exist", "");
     return out;
   }
-  out.order_id = o->id;
-  const lifecycle::Lifecycle* lc = lifecycles_->Find(o->order_type);
-  const lifecycle::Transition* t = lc->Find(o->state, c.event);
+  OrderRecord& o = orders_[idx];
+  out.order_id = o.id.view();
+  const lifecycle::Lifecycle& lc = LifecycleOf(o);
+  const lifecycle::Transition* t = lc.Find(o.state, c.event);
   if (t == nullptr) {
     bool known = false;
-    for (const lifecycle::Transition& x : lc->transitions()) known = known || x.event == c.event;
+    for (const lifecycle::Transition& x : lc.transitions()) known = known || x.event == c.event;
     if (!known) {
       out.status = Status::InvalidArgument(
-          "unknown_event", "event '" + c.event + "' does not exist for order type '" + o->order_type + "'", "/event");
+          "unknown_event", "event '" + c.event + "' does not exist for order type '" + lc.type() + "'", "/event");
       return out;
     }
     std::string allowed;
-    for (const std::string& e : lc->EventsFrom(o->state)) allowed += (allowed.empty() ? "" : ", ") + e;
-    std::string msg = "cannot '" + c.event + "' an order in state '" + lc->state_name(o->state) + "'";
-    if (c.event == "cancel" && !o->shipments.empty()) msg += "; after shipment, use a return";
+    for (const std::string& e : lc.EventsFrom(o.state)) allowed += (allowed.empty() ? "" : ", ") + e;
+    std::string msg = "cannot '" + c.event + "' an order in state '" + lc.state_name(o.state) + "'";
+    if (c.event == "cancel" && shipments_.contains(idx)) msg += "; after shipment, use a return";
     msg += allowed.empty() ? "; the state is final" : "; allowed events: " + allowed;
     out.status = Status::Conflict("illegal_transition", msg, "/event");
     return out;
@@ -364,30 +455,30 @@ Outcome Engine::ApplyFire(const FireEvent& c, Micros now, Changes* ch) {
     out.status = Status::PermissionDenied("role '" + c.actor + "' may not fire '" + c.event + "'");
     return out;
   }
-  const auto has = [](const std::vector<std::string>& v, std::string_view s) { return Contains(v, s); };
 
   // Plan the effects that can fail before changing anything.
-  std::vector<model::Line> planned;
-  const bool reserve = has(t->effects, "reserve_stock");
+  const std::span<LineRecord> lines = o.block.lines();
+  std::vector<LineRecord> planned;
+  const bool reserve = Contains(t->effects, "reserve_stock");
   if (reserve) {
-    planned = o->lines;
-    if (Status st = PlanReservations(o->tenant, planned, o->flags); !st.ok()) {
+    planned.assign(lines.begin(), lines.end());
+    if (Status st = PlanReservations(planned, o.flags); !st.ok()) {
       out.status = st;
       return out;
     }
   }
   for (const std::string& g : t->guards) {
     if (g == "stock_reserved") {
-      const std::vector<model::Line>& ls = reserve ? planned : o->lines;
-      for (size_t i = 0; i < ls.size(); ++i) {
-        if (!ls[i].is_service && ls[i].reserved == 0 && ls[i].node_index == model::kNone) {
+      for (size_t i = 0; i < lines.size(); ++i) {
+        const LineRecord& l = reserve ? planned[i] : lines[i];
+        if (!l.is_service && l.reserved == 0 && l.node == model::kNone) {
           out.status = Status::Conflict("guard_failed", "'" + c.event + "' needs stock reserved for every line",
                                         LinePointer(i, "quantity"));
           return out;
         }
       }
     } else if (g == "paid") {
-      if (!o->paid && !has(t->effects, "mark_paid")) {
+      if (!o.paid && !Contains(t->effects, "mark_paid")) {
         out.status = Status::Conflict("guard_failed", "'" + c.event + "' needs the order to be paid", "/event");
         return out;
       }
@@ -395,111 +486,104 @@ Outcome Engine::ApplyFire(const FireEvent& c, Micros now, Changes* ch) {
   }
 
   // Mutate.
-  const uint16_t from = o->state;
-  const uint16_t to = t->to_previous ? o->held_from : t->to;
-  if (has(t->effects, "mark_paid")) o->paid = true;
+  const uint16_t from = o.state;
+  const uint16_t to = t->to_previous ? o.held_from : t->to;
+  if (Contains(t->effects, "mark_paid")) o.paid = true;
   if (reserve) {
-    for (size_t i = 0; i < planned.size(); ++i) {
-      model::Line& l = o->lines[i];
-      if (l.is_service || l.reserved > 0 || planned[i].node_index == model::kNone) continue;
-      l.sku_index = planned[i].sku_index;
-      l.node_index = planned[i].node_index;
-      l.node = nodes_[l.node_index].code;
-      pool_.Reserve(l.sku_index, l.node_index, l.quantity);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      LineRecord& l = lines[i];
+      if (l.is_service || l.reserved > 0 || planned[i].node == model::kNone) continue;
+      l.node = planned[i].node;
+      pool_.Reserve(l.sku, l.node, l.quantity);
       l.reserved = l.quantity;
-      TouchStock(*o, l, ch);
+      TouchStock(l, ch);
     }
   }
   std::string data;
-  if (has(t->effects, "consume_stock")) {
-    ConsumeStock(*o, ch);
+  const bool consume = Contains(t->effects, "consume_stock");
+  const bool release = Contains(t->effects, "release_stock");
+  if (consume) {
+    ConsumeStock(idx, ch);
     if (!c.carrier.empty() || !c.tracking_number.empty()) {
       JsonWriter w(&data);
       w.BeginObject().Field("carrier", c.carrier).Field("tracking_number", c.tracking_number).EndObject();
     }
-    std::vector<std::string> shipped_from;
-    for (const model::Line& l : o->lines) {
-      if (!l.node.empty() && !Contains(shipped_from, l.node)) shipped_from.push_back(l.node);
+    std::vector<model::NodeIndex> shipped_from;
+    for (const LineRecord& l : lines) {
+      if (l.node != model::kNone && std::find(shipped_from.begin(), shipped_from.end(), l.node) == shipped_from.end()) {
+        shipped_from.push_back(l.node);
+      }
     }
-    for (const std::string& node : shipped_from) {
-      o->shipments.push_back(model::Shipment{node, c.carrier, c.tracking_number, now});
-    }
-  }
-  if (has(t->effects, "release_stock")) ReleaseStock(*o, ch);
-  if (o->paid || has(t->effects, "release_stock") || has(t->effects, "consume_stock") || lc->is_terminal(to)) {
-    if (o->reserved_until != 0) {
-      expiries_.erase({o->reserved_until, order_by_id_.at(o->id)});
-      o->reserved_until = 0;
+    for (model::NodeIndex n : shipped_from) {
+      shipments_[idx].push_back(model::Shipment{nodes_[n].code, c.carrier, c.tracking_number, now});
     }
   }
-  o->held_from = from;
-  SetState(*o, to);
-  o->updated_at = now;
-  Record(*o, now, "transition", c.event, from, to, c.actor, c.reason, data, ch);
-  Touch(*o, ch);
+  if (release) ReleaseStock(idx, ch);
+  if ((o.paid || release || consume || lc.is_terminal(to)) && o.reserved_until != 0) {
+    expiries_.erase({o.reserved_until, idx});
+    o.reserved_until = 0;
+  }
+  o.held_from = from;
+  SetState(o, to);
+  o.updated_at = now;
+  Record(idx, now, "transition", c.event, from, to, c.actor, c.reason, std::move(data), ch);
+  Touch(idx, ch);
   out.mutated = true;
   return out;
 }
 
 Outcome Engine::ApplyTracking(const AttachTracking& c, Micros now, Changes* ch) {
   Outcome out;
-  model::Order* o = MutableOrder(c.tenant, c.order_id);
-  if (o == nullptr) {
+  const uint32_t idx = FindIndex(c.tenant, c.order_id);
+  if (idx == model::kNone) {
     out.status = Status::NotFound("order_not_found", "order '" + c.order_id + "' does not exist", "");
     return out;
   }
   std::string data;
   JsonWriter w(&data);
   w.BeginObject().Field("description", c.description).Field("location", c.location).EndObject();
-  out.order_id = o->id;
-  Record(*o, c.at != 0 ? c.at : now, "tracking", c.code, o->state, o->state, c.actor, "", data, ch);
+  const OrderRecord& o = orders_[idx];
+  out.order_id = o.id.view();
+  Record(idx, c.at != 0 ? c.at : now, "tracking", c.code, o.state, o.state, c.actor, "", std::move(data), ch);
   out.mutated = true;
   return out;
 }
 
-void Engine::ReleaseStock(model::Order& o, Changes* ch) {
-  for (model::Line& l : o.lines) {
+void Engine::ReleaseStock(uint32_t idx, Changes* ch) {
+  for (LineRecord& l : orders_[idx].block.lines()) {
     if (l.reserved == 0) continue;
-    pool_.Release(l.sku_index, l.node_index, l.reserved);
+    pool_.Release(l.sku, l.node, l.reserved);
     l.reserved = 0;
-    TouchStock(o, l, ch);
+    TouchStock(l, ch);
   }
 }
 
-void Engine::ConsumeStock(model::Order& o, Changes* ch) {
-  for (model::Line& l : o.lines) {
+void Engine::ConsumeStock(uint32_t idx, Changes* ch) {
+  for (LineRecord& l : orders_[idx].block.lines()) {
     if (l.reserved == 0) continue;
-    pool_.Consume(l.sku_index, l.node_index, l.reserved);
+    pool_.Consume(l.sku, l.node, l.reserved);
     l.shipped += l.reserved;
     l.reserved = 0;
-    TouchStock(o, l, ch);
+    TouchStock(l, ch);
   }
 }
 
-void Engine::SetState(model::Order& o, uint16_t to) {
+void Engine::SetState(OrderRecord& o, uint16_t to) {
   if (o.state == to) return;
-  const lifecycle::Lifecycle* lc = lifecycles_->Find(o.order_type);
-  --state_counts_[{o.order_type, lc->state_name(o.state)}];
-  ++state_counts_[{o.order_type, lc->state_name(to)}];
+  --state_counts_[o.type][o.state];
+  ++state_counts_[o.type][to];
   o.state = to;
 }
 
-void Engine::Record(model::Order& o, Micros at, std::string kind, std::string event, uint16_t from, uint16_t to,
+void Engine::Record(uint32_t idx, Micros at, std::string kind, std::string event, uint16_t from, uint16_t to,
                     std::string actor, std::string reason, std::string data, Changes* ch) {
+  OrderRecord& o = orders_[idx];
   ++o.event_count;
   if (ch == nullptr) return;
-  const lifecycle::Lifecycle* lc = lifecycles_->Find(o.order_type);
-  ch->events.push_back(model::OrderEvent{o.id, o.event_count, at, std::move(kind), std::move(event),
-                                         lc->state_name(from), lc->state_name(to), std::move(actor),
-                                         std::move(reason), std::move(data)});
-}
-
-void Engine::Touch(const model::Order& o, Changes* ch) const {
-  if (ch != nullptr) ch->order_ids.push_back(o.id);
-}
-
-void Engine::TouchStock(const model::Order& o, const model::Line& l, Changes* ch) const {
-  if (ch != nullptr) ch->stock.push_back(StockKey{o.tenant, l.sku, nodes_[l.node_index].code});
+  const lifecycle::Lifecycle& lc = LifecycleOf(o);
+  ch->events.push_back(model::OrderEvent{std::string(o.id.view()), o.event_count, at, std::move(kind),
+                                         std::move(event), lc.state_name(from), lc.state_name(to),
+                                         std::move(actor), std::move(reason), std::move(data)});
 }
 
 Outcome Engine::ApplyExpire(Micros now, Changes* ch) {
@@ -507,17 +591,16 @@ Outcome Engine::ApplyExpire(Micros now, Changes* ch) {
   while (!expiries_.empty() && expiries_.begin()->first <= now) {
     const uint32_t idx = expiries_.begin()->second;
     expiries_.erase(expiries_.begin());
-    model::Order& o = orders_[idx];
+    OrderRecord& o = orders_[idx];
     o.reserved_until = 0;
-    const lifecycle::Lifecycle* lc = lifecycles_->Find(o.order_type);
-    ReleaseStock(o, ch);
+    ReleaseStock(idx, ch);
     const uint16_t from = o.state;
-    if (const lifecycle::Transition* t = lc->Find(o.state, "cancel"); t != nullptr && !t->to_previous) {
+    if (const lifecycle::Transition* t = LifecycleOf(o).Find(o.state, "cancel"); t != nullptr && !t->to_previous) {
       SetState(o, t->to);
     }
     o.updated_at = now;
-    Record(o, now, "expired", "cancel", from, o.state, "system", "reservation_expired", "", ch);
-    Touch(o, ch);
+    Record(idx, now, "expired", "cancel", from, o.state, "system", "reservation_expired", "", ch);
+    Touch(idx, ch);
     out.mutated = true;
   }
   return out;
@@ -527,28 +610,30 @@ Outcome Engine::ApplyExpire(Micros now, Changes* ch) {
 
 Outcome Engine::ApplyUpsertNode(const UpsertNode& c, Changes* ch) {
   Outcome out;
-  const std::string key = JoinKey(c.node.tenant, c.node.code);
-  auto [it, inserted] = node_by_code_.try_emplace(key, static_cast<model::NodeIndex>(nodes_.size()));
+  const NameId tenant = tenants_.Intern(c.node.tenant);
+  if (node_by_code_.size() <= tenant) node_by_code_.resize(tenant + 1);
+  auto [it, inserted] = node_by_code_[tenant].try_emplace(c.node.code, static_cast<model::NodeIndex>(nodes_.size()));
   if (inserted) {
     nodes_.push_back(c.node);
   } else {
     nodes_[it->second] = c.node;
   }
-  if (ch != nullptr) ch->node_codes.push_back(key);
+  if (ch != nullptr) ch->nodes.push_back(it->second);
   out.mutated = true;
   return out;
 }
 
 Outcome Engine::ApplyUpsertSku(const UpsertSku& c, Changes* ch) {
   Outcome out;
-  const std::string key = JoinKey(c.sku.tenant, c.sku.code);
-  auto [it, inserted] = sku_by_code_.try_emplace(key, static_cast<model::SkuIndex>(skus_.size()));
+  const NameId tenant = tenants_.Intern(c.sku.tenant);
+  if (sku_by_code_.size() <= tenant) sku_by_code_.resize(tenant + 1);
+  auto [it, inserted] = sku_by_code_[tenant].try_emplace(c.sku.code, static_cast<model::SkuIndex>(skus_.size()));
   if (inserted) {
-    skus_.push_back(SkuEntry{c.sku});
+    skus_.push_back(c.sku);
   } else {
-    skus_[it->second].sku = c.sku;
+    skus_[it->second] = c.sku;
   }
-  if (ch != nullptr) ch->sku_codes.push_back(key);
+  if (ch != nullptr) ch->skus.push_back(it->second);
   out.mutated = true;
   return out;
 }
@@ -563,7 +648,7 @@ Outcome Engine::ApplySetStock(const SetStock& c, Changes* ch) {
   const int64_t safety = c.safety.value_or(cur == nullptr ? 0 : cur->safety);
   if (out.status = pool_.CheckSet(s, n, on_hand, safety); !out.status.ok()) return out;
   pool_.Set(s, n, on_hand, safety);
-  if (ch != nullptr) ch->stock.push_back(StockKey{c.tenant, c.sku, c.node});
+  if (ch != nullptr) ch->stock.push_back(StockKey{s, n});
   out.mutated = true;
   return out;
 }
@@ -575,7 +660,7 @@ Outcome Engine::ApplyAdjustStock(const AdjustStock& c, Changes* ch) {
   if (out.status = ResolveSkuNode(c.tenant, c.sku, c.node, &s, &n); !out.status.ok()) return out;
   if (out.status = pool_.CheckAdjust(s, n, c.delta); !out.status.ok()) return out;
   pool_.Adjust(s, n, c.delta);
-  if (ch != nullptr) ch->stock.push_back(StockKey{c.tenant, c.sku, c.node});
+  if (ch != nullptr) ch->stock.push_back(StockKey{s, n});
   out.mutated = true;
   return out;
 }

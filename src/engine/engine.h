@@ -19,11 +19,22 @@
 //
 // Stock is reserved when an order is created (unpaid orders until
 // reserved_until), released on cancel or expiry, consumed on ship.
+//
+// Memory: orders are packed records, one allocation each (order_record.h); names are interned;
+// maps are open-addressing (absl) keyed by record index, so an id or a
+// channel order id is stored once, in its record.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
+#include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,10 +42,45 @@
 
 #include "engine/command.h"
 #include "engine/inventory_pool.h"
+#include "engine/order_record.h"
 #include "lifecycle/lifecycle.h"
 #include "model/order.h"
 
 namespace orderhub::engine {
+
+class Engine;
+
+// A read-only look at one order. Valid until the next Apply.
+class OrderView {
+ public:
+  OrderView(const Engine* e, uint32_t index);
+
+  uint32_t index() const { return index_; }
+  const OrderRecord& record() const { return *r_; }
+  std::string_view id() const { return r_->id.view(); }
+  std::string_view tenant() const;
+  std::string_view channel() const;
+  std::string_view order_type() const;
+  std::string_view state() const;
+  bool terminal() const;
+  std::string_view channel_order_id() const { return r_->block.segment(OrderBlock::kChannelOrderId); }
+  std::string_view customer_id() const { return r_->block.segment(OrderBlock::kCustomerId); }
+  std::string_view attributes() const { return r_->block.segment(OrderBlock::kAttributes); }
+  // codec/'s encoding of the rest of the order and of each line.
+  std::string_view detail() const { return r_->block.segment(OrderBlock::kDetail); }
+  std::string_view line_detail(size_t i) const {
+    return r_->block.segment(OrderBlock::kFirstLine + static_cast<uint32_t>(i));
+  }
+  std::span<const LineRecord> lines() const;
+  std::string_view line_sku(size_t i) const;
+  std::string_view line_node(size_t i) const;  // empty when not placed
+  const std::vector<model::Shipment>& shipments() const;
+
+ private:
+  const Engine* e_;
+  uint32_t index_;
+  const OrderRecord* r_;
+};
 
 class Engine {
  public:
@@ -44,43 +90,101 @@ class Engine {
   // Applies one command. Appends what changed to `changes` (may be null).
   Outcome Apply(const Command& cmd, Changes* changes);
 
-  // Readers. Pointers stay valid until the next Apply.
-  const model::Order* FindOrder(std::string_view tenant, std::string_view id) const;
-  // Any tenant's order: for the writer's own bookkeeping, never for answers.
-  const model::Order* FindOrderById(std::string_view id) const;
+  // Snapshots (engine/snapshot.cc): the whole state as bytes handed to
+  // `sink` piece by piece, and back. Load requires a fresh engine with the
+  // same lifecycles; on any error the engine must be discarded.
+  void Save(const std::function<void(std::string_view)>& sink) const;
+  Status Load(std::string_view bytes);
+  // Greatest order id, so that new ids sort after every loaded one.
+  std::string_view MaxOrderId() const;
+
+  // Readers. Views and pointers stay valid until the next Apply.
+  std::optional<OrderView> FindOrder(std::string_view tenant, std::string_view id) const;
+  OrderView OrderAt(uint32_t index) const { return OrderView(this, index); }
   const model::Node* FindNode(std::string_view tenant, std::string_view code) const;
   const model::Sku* FindSku(std::string_view tenant, std::string_view code) const;
+  const model::Node& NodeAt(model::NodeIndex n) const { return nodes_[n]; }
+  const model::Sku& SkuAt(model::SkuIndex s) const { return skus_[s]; }
   // Levels of a sku at every node that holds it: (node code, level).
   std::vector<std::pair<std::string, model::StockLevel>> StockOf(std::string_view tenant,
                                                                  std::string_view sku) const;
   const model::StockLevel* Stock(std::string_view tenant, std::string_view sku, std::string_view node) const;
+  const model::StockLevel* StockAt(model::SkuIndex s, model::NodeIndex n) const { return pool_.Find(s, n); }
   // Channels paused for this sku right now (available below their threshold).
-  std::vector<std::string> PausedChannels(const model::Sku& sku) const;
-  std::string_view StateName(const model::Order& o) const;
-  bool IsTerminal(const model::Order& o) const;
+  std::vector<std::string> PausedChannels(std::string_view tenant, std::string_view sku) const;
   const lifecycle::LifecycleSet& lifecycles() const { return *lifecycles_; }
   // Earliest reserved_until among unpaid open orders, 0 when none.
   Micros NextExpiry() const { return expiries_.empty() ? 0 : expiries_.begin()->first; }
   size_t order_count() const { return orders_.size(); }
-  // Open and closed orders per (order type, state), for /metrics.
-  const std::map<std::pair<std::string, std::string>, int64_t>& state_counts() const { return state_counts_; }
+  // Orders per (order type, state), for /metrics.
+  std::map<std::pair<std::string, std::string>, int64_t> StateCounts() const;
   template <typename F>
   void ForEachNode(std::string_view tenant, F&& f) const {
     for (const model::Node& n : nodes_) if (n.tenant == tenant) f(n);
   }
   template <typename F>
   void ForEachSku(std::string_view tenant, F&& f) const {
-    for (const SkuEntry& s : skus_) if (s.sku.tenant == tenant) f(s.sku);
+    for (const model::Sku& s : skus_) if (s.tenant == tenant) f(s);
   }
 
  private:
-  struct SkuEntry {
-    model::Sku sku;
+  friend class OrderView;
+
+  // Debian's absl has its own string_view, so std::string_view lookups need
+  // their own transparent hash.
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const;
+    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+  };
+  // Interned names, ids dense from 0.
+  class Names {
+   public:
+    static constexpr NameId kNone = UINT32_MAX;
+    NameId Find(std::string_view name) const;
+    NameId Intern(std::string_view name);
+    const std::string& Name(NameId id) const { return names_[id]; }
+    size_t size() const { return names_.size(); }
+
+   private:
+    absl::flat_hash_map<std::string, NameId, StringHash, StringHash> ids_;
+    std::vector<std::string> names_;
+  };
+  // Order lookup by id and by (tenant, channel, channel order id): sets of
+  // record indices, hashed through the records so no key is stored twice.
+  struct ChannelKey {
+    NameId tenant, channel;
+    std::string_view channel_order_id;
+  };
+  struct ById {
+    using is_transparent = void;
+    const std::deque<OrderRecord>* orders;
+    size_t operator()(uint32_t i) const { return (*this)((*orders)[i].id.view()); }
+    size_t operator()(std::string_view id) const;
+    bool operator()(uint32_t a, uint32_t b) const { return a == b; }
+    bool operator()(std::string_view a, uint32_t b) const { return a == (*orders)[b].id.view(); }
+    bool operator()(uint32_t a, std::string_view b) const { return (*this)(b, a); }
+  };
+  struct ByChannel {
+    using is_transparent = void;
+    const std::deque<OrderRecord>* orders;
+    static ChannelKey KeyOf(const OrderRecord& r) {
+      return {r.tenant, r.channel, r.block.segment(OrderBlock::kChannelOrderId)};
+    }
+    size_t operator()(uint32_t i) const { return (*this)(KeyOf((*orders)[i])); }
+    size_t operator()(const ChannelKey& k) const;
+    bool operator()(uint32_t a, uint32_t b) const { return a == b; }
+    bool operator()(const ChannelKey& a, uint32_t b) const {
+      const ChannelKey k = KeyOf((*orders)[b]);
+      return a.tenant == k.tenant && a.channel == k.channel && a.channel_order_id == k.channel_order_id;
+    }
+    bool operator()(uint32_t a, const ChannelKey& b) const { return (*this)(b, a); }
   };
   struct IdempotencyEntry {
     std::string request_hash;
     uint32_t order = 0;
   };
+  using CodeMap = absl::flat_hash_map<std::string, uint32_t, StringHash, StringHash>;
 
   Outcome ApplyCreate(const CreateOrder& c, Micros now, Changes* ch);
   Outcome ApplyFire(const FireEvent& c, Micros now, Changes* ch);
@@ -91,36 +195,48 @@ class Engine {
   Outcome ApplyAdjustStock(const AdjustStock& c, Changes* ch);
   Outcome ApplyExpire(Micros now, Changes* ch);
 
-  // Chooses a node for each line that does not name one and checks every line
-  // can be reserved. Fills node_index of the lines; mutates nothing else.
-  Status PlanReservations(const std::string& tenant, std::vector<model::Line>& lines, uint32_t flags) const;
+  // Chooses a node for each stock line that has none and checks every line
+  // can be reserved. Fills `node` of the lines; mutates nothing else.
+  Status PlanReservations(std::vector<LineRecord>& lines, uint32_t flags) const;
   Status ResolveSkuNode(std::string_view tenant, std::string_view sku, std::string_view node,
                         model::SkuIndex* s, model::NodeIndex* n) const;
-  void ReleaseStock(model::Order& o, Changes* ch);
-  void ConsumeStock(model::Order& o, Changes* ch);
-  void SetState(model::Order& o, uint16_t to);
-  void Record(model::Order& o, Micros at, std::string kind, std::string event, uint16_t from, uint16_t to,
+  uint32_t FindIndex(std::string_view tenant, std::string_view id) const;  // kNone when absent
+  model::SkuIndex FindSkuIndex(NameId tenant, std::string_view code) const;
+  model::NodeIndex FindNodeIndex(NameId tenant, std::string_view code) const;
+  const lifecycle::Lifecycle& LifecycleOf(const OrderRecord& o) const { return *types_[o.type]; }
+  void ReleaseStock(uint32_t idx, Changes* ch);
+  void ConsumeStock(uint32_t idx, Changes* ch);
+  void SetState(OrderRecord& o, uint16_t to);
+  void Record(uint32_t idx, Micros at, std::string kind, std::string event, uint16_t from, uint16_t to,
               std::string actor, std::string reason, std::string data, Changes* ch);
-  void Touch(const model::Order& o, Changes* ch) const;
-  void TouchStock(const model::Order& o, const model::Line& l, Changes* ch) const;
-  model::Order* MutableOrder(std::string_view tenant, std::string_view id);
+  static void Touch(uint32_t idx, Changes* ch) {
+    if (ch != nullptr) ch->orders.push_back(idx);
+  }
+  static void TouchStock(const LineRecord& l, Changes* ch) {
+    if (ch != nullptr) ch->stock.push_back(StockKey{l.sku, l.node});
+  }
 
   const lifecycle::LifecycleSet* lifecycles_;
-  std::vector<model::Order> orders_;
-  std::unordered_map<std::string, uint32_t> order_by_id_;
-  std::unordered_map<std::string, uint32_t> order_by_channel_id_;  // tenant, channel, channel order id
-  std::unordered_map<std::string, IdempotencyEntry> idempotency_;  // tenant, key
+  std::vector<const lifecycle::Lifecycle*> types_;  // OrderRecord::type indexes this
+  std::vector<std::string> type_names_;
+  Names tenants_, channels_;
+  std::deque<OrderRecord> orders_;                  // by index; a deque never moves a record
+  absl::flat_hash_set<uint32_t, ById, ById> order_by_id_;
+  absl::flat_hash_set<uint32_t, ByChannel, ByChannel> order_by_channel_id_;
+  absl::flat_hash_map<uint32_t, std::vector<model::Shipment>> shipments_;  // by order index
+  std::unordered_map<std::string, IdempotencyEntry> idempotency_;         // JoinKey(tenant, key)
   std::vector<model::Node> nodes_;
-  std::unordered_map<std::string, model::NodeIndex> node_by_code_;  // tenant, code
-  std::vector<SkuEntry> skus_;
-  std::unordered_map<std::string, model::SkuIndex> sku_by_code_;    // tenant, code
+  std::vector<CodeMap> node_by_code_;               // by tenant NameId
+  std::vector<model::Sku> skus_;
+  std::vector<CodeMap> sku_by_code_;                // by tenant NameId
   InventoryPool pool_;
-  std::set<std::pair<Micros, uint32_t>> expiries_;                  // (reserved_until, order)
-  std::map<std::pair<std::string, std::string>, int64_t> state_counts_;
+  std::set<std::pair<Micros, uint32_t>> expiries_;  // (reserved_until, order)
+  std::vector<std::vector<int64_t>> state_counts_;  // [type][state]
+  std::vector<LineRecord> scratch_lines_;           // reused by ApplyCreate
+  std::vector<std::string_view> scratch_segments_;
 };
 
-// "a\x1fb\x1fc": the composite keys of the engine's maps.
+// "a\x1fb": the composite key of the idempotency map.
 std::string JoinKey(std::string_view a, std::string_view b);
-std::string JoinKey(std::string_view a, std::string_view b, std::string_view c);
 
 }  // namespace orderhub::engine

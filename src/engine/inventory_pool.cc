@@ -114,4 +114,13 @@ void InventoryPool::Consume(model::SkuIndex sku, model::NodeIndex node, int64_t 
   l.on_hand -= qty;
 }
 
+bool InventoryPool::Restore(model::SkuIndex sku, model::NodeIndex node, const model::StockLevel& level) {
+  if (level.on_hand < 0 || level.on_hand > kMaxStock || level.reserved < 0 || level.reserved > level.on_hand ||
+      level.safety < 0 || level.safety > kMaxStock) {
+    return false;
+  }
+  Level(sku, node) = level;
+  return true;
+}
+
 }  // namespace orderhub::engine

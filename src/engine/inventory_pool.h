@@ -6,7 +6,7 @@
 #pragma once
 
 #include <cstdint>
-#include <unordered_map>
+#include <absl/container/flat_hash_map.h>
 #include <vector>
 
 #include "base/status.h"
@@ -36,6 +36,9 @@ class InventoryPool {
   void Release(model::SkuIndex sku, model::NodeIndex node, int64_t qty);
   // Shipment: reserved units leave the building. REQUIRES: qty <= reserved.
   void Consume(model::SkuIndex sku, model::NodeIndex node, int64_t qty);
+  // Puts back a level read from a snapshot, as it was; false when it breaks
+  // an invariant.
+  bool Restore(model::SkuIndex sku, model::NodeIndex node, const model::StockLevel& level);
 
  private:
   static uint64_t Key(model::SkuIndex sku, model::NodeIndex node) {
@@ -43,7 +46,7 @@ class InventoryPool {
   }
   model::StockLevel& Level(model::SkuIndex sku, model::NodeIndex node);
 
-  std::unordered_map<uint64_t, model::StockLevel> levels_;
+  absl::flat_hash_map<uint64_t, model::StockLevel> levels_;
   std::vector<std::vector<model::NodeIndex>> nodes_of_sku_;  // by SkuIndex
 };
 

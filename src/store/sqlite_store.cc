@@ -1,5 +1,7 @@
 #include "store/sqlite_store.h"
 
+#include <algorithm>
+
 #include <sqlite3.h>
 #include <zlib.h>
 
@@ -321,12 +323,15 @@ Status SqliteStore::Commit(Batch& b) {
   return Status::OK();
 }
 
-Status SqliteStore::ReadJournal(const std::function<Status(const JournalRecord&)>& fn) {
+Status SqliteStore::ReadJournal(int64_t from, const std::function<Status(const JournalRecord&)>& fn) {
   Conn& c = *writer_;
-  sqlite3_stmt* st =
-      c.Prepare("SELECT seq, at, tenant, kind, target, actor, idempotency_key, body, crc FROM journal ORDER BY seq");
+  sqlite3_stmt* st = c.Prepare(
+      "SELECT seq, at, tenant, kind, target, actor, idempotency_key, body, crc FROM journal WHERE seq >= ? "
+      "ORDER BY seq");
   if (st == nullptr) return c.Error("journal read");
-  int64_t expected = 1;
+  from = std::max<int64_t>(from, 1);
+  sqlite3_bind_int64(st, 1, from);
+  int64_t expected = from;
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     JournalRecord r;
@@ -338,13 +343,13 @@ Status SqliteStore::ReadJournal(const std::function<Status(const JournalRecord&)
     r.actor = ColText(st, 5);
     r.idempotency_key = ColText(st, 6);
     r.body = ColText(st, 7);
-    const uint32_t crc = static_cast<uint32_t>(sqlite3_column_int64(st, 8));
+    r.crc = static_cast<uint32_t>(sqlite3_column_int64(st, 8));
     if (r.seq != expected) {
       sqlite3_reset(st);
       return Status::Corruption(path_ + ": journal record " + std::to_string(expected) +
                                 " is missing (next is " + std::to_string(r.seq) + ")");
     }
-    if (crc != RecordCrc(r)) {
+    if (r.crc != RecordCrc(r)) {
       sqlite3_reset(st);
       return Status::Corruption(path_ + ": journal record " + std::to_string(r.seq) + " fails its checksum");
     }
@@ -357,6 +362,19 @@ Status SqliteStore::ReadJournal(const std::function<Status(const JournalRecord&)
   sqlite3_reset(st);
   if (rc != SQLITE_DONE) return Status::Corruption(path_ + ": journal unreadable: " + sqlite3_errmsg(c.db_));
   return Status::OK();
+}
+
+Result<JournalPosition> SqliteStore::LastJournalPosition() {
+  Conn& c = *writer_;
+  sqlite3_stmt* st = c.Prepare("SELECT seq, crc FROM journal ORDER BY seq DESC LIMIT 1");
+  if (st == nullptr) return c.Error("journal read");
+  JournalPosition p;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    p.seq = sqlite3_column_int64(st, 0);
+    p.crc = static_cast<uint32_t>(sqlite3_column_int64(st, 1));
+  }
+  sqlite3_reset(st);
+  return p;
 }
 
 Result<std::optional<std::string>> SqliteStore::GetOrderDoc(const std::string& tenant, const std::string& id) {

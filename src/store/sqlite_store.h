@@ -28,7 +28,8 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   Status Commit(Batch& batch) override;
-  Status ReadJournal(const std::function<Status(const JournalRecord&)>& fn) override;
+  Status ReadJournal(int64_t from, const std::function<Status(const JournalRecord&)>& fn) override;
+  Result<JournalPosition> LastJournalPosition() override;
   Result<std::optional<std::string>> GetOrderDoc(const std::string& tenant, const std::string& id) override;
   Result<OrderPage> ListOrders(const OrderQuery& q) override;
   Result<std::vector<model::OrderEvent>> OrderEvents(const std::string& order_id) override;

@@ -35,6 +35,14 @@ struct JournalRecord {
   std::string actor;        // role of the caller
   std::string idempotency_key;
   std::string body;         // the request body as received (JSON)
+  uint32_t crc = 0;         // checksum, filled when read back
+};
+
+// A journal record's place: its seq and checksum (a snapshot names the
+// record it follows, and checks it is the same record on load).
+struct JournalPosition {
+  int64_t seq = 0;          // 0: the journal is empty
+  uint32_t crc = 0;
 };
 
 struct OrderRow {
@@ -100,8 +108,11 @@ class Store {
   // Writes the batch in one durable transaction and assigns journal seqs.
   // A failure is final: the caller must stop accepting writes (fail-stop).
   virtual Status Commit(Batch& batch) = 0;
-  // Calls `fn` for every journal record in seq order.
-  virtual Status ReadJournal(const std::function<Status(const JournalRecord&)>& fn) = 0;
+  // Calls `fn` for every journal record from seq `from` on, in seq order.
+  virtual Status ReadJournal(int64_t from, const std::function<Status(const JournalRecord&)>& fn) = 0;
+  // The last committed record (seq 0 when none). Committer thread, or when
+  // no writer runs.
+  virtual Result<JournalPosition> LastJournalPosition() = 0;
 
   virtual Result<std::optional<std::string>> GetOrderDoc(const std::string& tenant, const std::string& id) = 0;
   virtual Result<OrderPage> ListOrders(const OrderQuery& q) = 0;

@@ -68,57 +68,56 @@ std::string Writer::NewOrderId() {
 }
 
 void Writer::BuildRows(const engine::Changes& ch, store::Batch* rows) const {
-  std::unordered_set<std::string_view> seen;
-  for (const std::string& id : ch.order_ids) {
-    if (!seen.insert(id).second) continue;
-    const model::Order* o = engine_->FindOrderById(id);
+  std::unordered_set<uint32_t> seen;
+  for (const uint32_t idx : ch.orders) {
+    if (!seen.insert(idx).second) continue;
+    const engine::OrderView o = engine_->OrderAt(idx);
+    const engine::OrderRecord& rec = o.record();
     store::OrderRow r;
-    r.id = o->id;
-    r.tenant = o->tenant;
-    r.channel = o->channel;
-    r.channel_order_id = o->channel_order_id;
-    r.customer_id = o->customer_id;
-    r.order_type = o->order_type;
-    r.state = std::string(engine_->StateName(*o));
-    r.placed_at = o->placed_at;
-    r.created_at = o->created_at;
-    r.updated_at = o->updated_at;
+    r.id = o.id();
+    r.tenant = o.tenant();
+    r.channel = o.channel();
+    r.channel_order_id = o.channel_order_id();
+    r.customer_id = o.customer_id();
+    r.order_type = o.order_type();
+    r.state = o.state();
+    r.placed_at = rec.placed_at;
+    r.created_at = rec.created_at;
+    r.updated_at = rec.updated_at;
     JsonWriter w(&r.doc);
-    codec::WriteOrder(*o, r.state, w);
-    r.is_new = o->event_count == 1 ||
+    codec::WriteOrder(o, w);
+    r.is_new = rec.event_count == 1 ||
                std::any_of(ch.events.begin(), ch.events.end(),
-                           [&](const model::OrderEvent& e) { return e.order_id == o->id && e.kind == "created"; });
+                           [&](const model::OrderEvent& e) { return e.order_id == o.id() && e.kind == "created"; });
     if (r.is_new) {
-      for (const model::Line& l : o->lines) {
-        if (std::find(r.skus.begin(), r.skus.end(), l.sku) == r.skus.end()) r.skus.push_back(l.sku);
+      for (size_t i = 0; i < o.lines().size(); ++i) {
+        const std::string_view sku = o.line_sku(i);
+        if (std::find(r.skus.begin(), r.skus.end(), sku) == r.skus.end()) r.skus.emplace_back(sku);
       }
-      r.attrs = codec::ScalarAttributes(o->attributes);
+      r.attrs = codec::ScalarAttributes(o.attributes());
     }
     rows->orders.push_back(std::move(r));
   }
   rows->events.insert(rows->events.end(), ch.events.begin(), ch.events.end());
-  std::unordered_set<std::string> seen_stock;
+  std::unordered_set<uint64_t> seen_stock;
   for (const engine::StockKey& k : ch.stock) {
-    if (!seen_stock.insert(engine::JoinKey(k.tenant, k.sku, k.node)).second) continue;
-    const model::StockLevel* l = engine_->Stock(k.tenant, k.sku, k.node);
-    rows->stock.push_back(store::StockRow{k.tenant, k.sku, k.node, *l});
+    if (!seen_stock.insert(static_cast<uint64_t>(k.sku) << 32 | k.node).second) continue;
+    const model::Sku& sku = engine_->SkuAt(k.sku);
+    rows->stock.push_back(store::StockRow{sku.tenant, sku.code, engine_->NodeAt(k.node).code,
+                                          *engine_->StockAt(k.sku, k.node)});
   }
-  auto split = [](const std::string& key) {
-    const size_t p = key.find('\x1f');
-    return std::pair{key.substr(0, p), key.substr(p + 1)};
-  };
-  for (const std::string& key : ch.node_codes) {
-    auto [tenant, code] = split(key);
-    store::DocRow r{tenant, code, ""};
+  for (const model::NodeIndex n : ch.nodes) {
+    const model::Node& node = engine_->NodeAt(n);
+    store::DocRow r{node.tenant, node.code, ""};
     JsonWriter w(&r.doc);
-    codec::WriteNode(*engine_->FindNode(tenant, code), w);
+    codec::WriteNode(node, w);
     rows->nodes.push_back(std::move(r));
   }
-  for (const std::string& key : ch.sku_codes) {
-    auto [tenant, code] = split(key);
-    store::DocRow r{tenant, code, ""};
+  for (const model::SkuIndex s : ch.skus) {
+    const model::Sku& sku = engine_->SkuAt(s);
+    store::DocRow r{sku.tenant, sku.code, ""};
     JsonWriter w(&r.doc);
-    codec::WriteSku(*engine_->FindSku(tenant, code), w);
+    codec::WriteSku(sku, w);
     rows->skus.push_back(std::move(r));
   }
 }

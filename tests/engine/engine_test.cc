@@ -25,7 +25,7 @@ class EngineTest : public ::testing::Test {
   void Ok(CommandBody body) { ASSERT_TRUE(Apply(std::move(body)).status.ok()); }
   int64_t Reserved(const char* sku, const char* node) { return e_.Stock("t1", sku, node)->reserved; }
   int64_t OnHand(const char* sku, const char* node) { return e_.Stock("t1", sku, node)->on_hand; }
-  std::string State(const std::string& id) { return std::string(e_.StateName(*e_.FindOrder("t1", id))); }
+  std::string State(const std::string& id) { return std::string(e_.FindOrder("t1", id)->state()); }
 
   lifecycle::LifecycleSet lifecycles_;
   Engine e_;
@@ -38,9 +38,9 @@ TEST_F(EngineTest, CreateReservesStockOnOneNodeWhenItHasEverything) {
   EXPECT_EQ(Reserved("A", "WH1"), 2);
   EXPECT_EQ(Reserved("B", "WH1"), 1);
   EXPECT_EQ(State("O1"), "created");
-  const model::Order* o = e_.FindOrder("t1", "O1");
-  EXPECT_EQ(o->lines[0].node, "WH1");
-  EXPECT_EQ(o->lines[1].node, "WH1");
+  const auto o = e_.FindOrder("t1", "O1");
+  EXPECT_EQ(o->line_node(0), "WH1");
+  EXPECT_EQ(o->line_node(1), "WH1");
 }
 
 TEST_F(EngineTest, InsufficientStockRejectsTheWholeOrderAndReservesNothing) {
@@ -48,7 +48,7 @@ TEST_F(EngineTest, InsufficientStockRejectsTheWholeOrderAndReservesNothing) {
   EXPECT_EQ(out.status.reason(), "insufficient_stock");
   EXPECT_EQ(out.status.pointer(), "/lines/1/quantity");
   EXPECT_EQ(Reserved("A", "WH1"), 0);
-  EXPECT_EQ(e_.FindOrder("t1", "O1"), nullptr);
+  EXPECT_FALSE(e_.FindOrder("t1", "O1").has_value());
 }
 
 TEST_F(EngineTest, TwoLinesOfTheSameSkuAreNotPromisedTheSameUnits) {
@@ -63,9 +63,9 @@ TEST_F(EngineTest, SplitsAcrossNodesWhenNoSingleNodeHasAll) {
   Ok(Stock("C", "WH2", 4));
   Outcome out = Apply(Order("O1", "c1", {{"B", 1}, {"C", 4}}));
   ASSERT_TRUE(out.status.ok()) << out.status.ToString();
-  const model::Order* o = e_.FindOrder("t1", "O1");
-  EXPECT_EQ(o->lines[0].node, "WH1");
-  EXPECT_EQ(o->lines[1].node, "WH2");
+  const auto o = e_.FindOrder("t1", "O1");
+  EXPECT_EQ(o->line_node(0), "WH1");
+  EXPECT_EQ(o->line_node(1), "WH2");
 }
 
 TEST_F(EngineTest, UnknownSkuNamesTheLine) {
@@ -89,7 +89,7 @@ TEST_F(EngineTest, StandardLifecycleConsumesStockOnShipment) {
   EXPECT_EQ(State("O1"), "shipped");
   EXPECT_EQ(OnHand("A", "WH1"), 8);
   EXPECT_EQ(Reserved("A", "WH1"), 0);
-  EXPECT_EQ(e_.FindOrder("t1", "O1")->shipments.size(), 1u);
+  EXPECT_EQ(e_.FindOrder("t1", "O1")->shipments().size(), 1u);
 }
 
 TEST_F(EngineTest, CannotCancelAfterShipmentAndSaysToUseAReturn) {
@@ -190,7 +190,7 @@ TEST_F(EngineTest, IdempotencyKeyWithAnotherBodyIsRefused) {
   other.idempotency_key = "k1";
   other.request_hash = "h2";
   EXPECT_EQ(Apply(other).status.reason(), "idempotency_key_reused");
-  EXPECT_EQ(e_.FindOrder("t1", "O2"), nullptr);
+  EXPECT_FALSE(e_.FindOrder("t1", "O2").has_value());
 }
 
 TEST_F(EngineTest, DuplicateChannelOrderIdAnswersWithTheExistingOrder) {
@@ -203,7 +203,7 @@ TEST_F(EngineTest, DuplicateChannelOrderIdAnswersWithTheExistingOrder) {
 
 TEST_F(EngineTest, AnotherTenantCannotSeeOrTouchAnOrder) {
   Ok(Order("O1", "c1", {{"A", 1}}));
-  EXPECT_EQ(e_.FindOrder("t2", "O1"), nullptr);
+  EXPECT_FALSE(e_.FindOrder("t2", "O1").has_value());
   EXPECT_EQ(Apply(Fire("O1", "cancel", "admin", "t2")).status.reason(), "order_not_found");
   EXPECT_EQ(State("O1"), "created");
 }
@@ -218,7 +218,7 @@ TEST_F(EngineTest, ChannelPausesBelowThresholdAndResumesWhenStockReturns) {
   Outcome out = Apply(Order("O2", "c2", {{"A", 1}}));
   EXPECT_EQ(out.status.reason(), "channel_paused");
   EXPECT_EQ(out.status.pointer(), "/lines/0/sku");
-  EXPECT_EQ(e_.PausedChannels(*e_.FindSku("t1", "A")), std::vector<std::string>{"tmall"});
+  EXPECT_EQ(e_.PausedChannels("t1", "A"), std::vector<std::string>{"tmall"});
   AdjustStock receipt;
   receipt.tenant = "t1";
   receipt.sku = "A";
@@ -259,7 +259,7 @@ TEST_F(EngineTest, DownNodeIsNotUsed) {
   Ok(n);
   Outcome out = Apply(Order("O1", "c1", {{"A", 3}}));
   ASSERT_TRUE(out.status.ok());
-  EXPECT_EQ(e_.FindOrder("t1", "O1")->lines[0].node, "WH2");
+  EXPECT_EQ(e_.FindOrder("t1", "O1")->line_node(0), "WH2");
 }
 
 TEST_F(EngineTest, ColdChainOrderNeedsACapableNode) {
@@ -268,7 +268,7 @@ TEST_F(EngineTest, ColdChainOrderNeedsACapableNode) {
   CreateOrder c = Order("O1", "c1", {{"A", 1}});
   c.order.flags = model::kColdChain;
   ASSERT_TRUE(Apply(c).status.ok());
-  EXPECT_EQ(e_.FindOrder("t1", "O1")->lines[0].node, "COLD");
+  EXPECT_EQ(e_.FindOrder("t1", "O1")->line_node(0), "COLD");
   CreateOrder d = Order("O2", "c2", {{"A", 1}});
   d.order.flags = model::kColdChain;
   EXPECT_EQ(Apply(d).status.reason(), "insufficient_stock");
@@ -291,9 +291,9 @@ TEST_F(EngineTest, ReplayingTheSameCommandsGivesTheSameState) {
   run(b);
   EXPECT_EQ(a.Stock("t1", "S", "N")->reserved, 3);
   EXPECT_EQ(a.Stock("t1", "S", "N")->reserved, b.Stock("t1", "S", "N")->reserved);
-  EXPECT_EQ(a.StateName(*a.FindOrder("t1", "O1")), "cancelled");
-  EXPECT_EQ(b.StateName(*b.FindOrder("t1", "O1")), "cancelled");
-  EXPECT_EQ(a.state_counts(), b.state_counts());
+  EXPECT_EQ(a.FindOrder("t1", "O1")->state(), "cancelled");
+  EXPECT_EQ(b.FindOrder("t1", "O1")->state(), "cancelled");
+  EXPECT_EQ(a.StateCounts(), b.StateCounts());
 }
 
 }  // namespace

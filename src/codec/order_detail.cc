@@ -1,0 +1,100 @@
+#include "codec/order_detail.h"
+
+namespace orderhub::codec {
+namespace {
+
+// Zigzag varints: small magnitudes of either sign take few bytes.
+void PutInt(std::string& out, int64_t v) {
+  uint64_t u = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+  while (u >= 0x80) {
+    out.push_back(static_cast<char>(u | 0x80));
+    u >>= 7;
+  }
+  out.push_back(static_cast<char>(u));
+}
+
+void PutString(std::string& out, std::string_view s) {
+  PutInt(out, static_cast<int64_t>(s.size()));
+  out.append(s);
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  bool Int(int64_t* v) {
+    uint64_t u = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (in_.empty()) return false;
+      const auto b = static_cast<uint8_t>(in_.front());
+      in_.remove_prefix(1);
+      u |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) {
+        *v = static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1);
+        return true;
+      }
+    }
+    return false;
+  }
+  bool String(std::string_view* s) {
+    int64_t n;
+    if (!Int(&n) || n < 0 || static_cast<uint64_t>(n) > in_.size()) return false;
+    *s = in_.substr(0, static_cast<size_t>(n));
+    in_.remove_prefix(static_cast<size_t>(n));
+    return true;
+  }
+  std::string_view rest() const { return in_; }
+
+ private:
+  std::string_view in_;
+};
+
+}  // namespace
+
+std::string EncodeOrderDetail(const model::Order& o) {
+  std::string out;
+  out.append(o.currency.data(), 3);
+  const model::Address& a = o.ship_to;
+  for (std::string_view s : {std::string_view(a.country), std::string_view(a.region_code),
+                             std::string_view(a.postal_code), std::string_view(a.detail), std::string_view(a.name),
+                             std::string_view(a.phone), std::string_view(o.carrier_preference)}) {
+    PutString(out, s);
+  }
+  PutInt(out, o.window_start);
+  PutInt(out, o.window_end);
+  PutInt(out, o.promise_at);
+  return out;
+}
+
+bool DecodeOrderDetail(std::string_view in, OrderDetail* d) {
+  if (in.size() < 3) return false;
+  d->currency = in.substr(0, 3);
+  Reader r(in.substr(3));
+  return r.String(&d->country) && r.String(&d->region_code) && r.String(&d->postal_code) &&
+         r.String(&d->address) && r.String(&d->name) && r.String(&d->phone) && r.String(&d->carrier_preference) &&
+         r.Int(&d->window_start) && r.Int(&d->window_end) && r.Int(&d->promise_at) && r.rest().empty();
+}
+
+std::string EncodeLineDetail(const model::Line& l) {
+  std::string out;
+  PutInt(out, l.unit_price);
+  PutInt(out, l.discount);
+  PutInt(out, l.is_service ? 1 : 0);
+  if (l.is_service) {
+    PutInt(out, l.appointment_start);
+    PutInt(out, l.appointment_end);
+  }
+  out.append(l.attributes);  // the rest of the encoding
+  return out;
+}
+
+bool DecodeLineDetail(std::string_view in, LineDetail* d) {
+  Reader r(in);
+  int64_t service;
+  if (!r.Int(&d->unit_price) || !r.Int(&d->discount) || !r.Int(&service)) return false;
+  d->service = service != 0;
+  if (d->service && !(r.Int(&d->appointment_start) && r.Int(&d->appointment_end))) return false;
+  d->attributes = r.rest();
+  return true;
+}
+
+}  // namespace orderhub::codec

@@ -1,0 +1,98 @@
+// How the engine keeps an order in memory.
+//
+// The engine holds millions of open orders, so it keeps only what its
+// decisions read (state, lines with their node and reservation, payment,
+// expiry) in a packed record, and the parts it never decides on (address,
+// prices, extension attributes...) in one allocation of bytes made once when
+// the order is created, in codec/'s compact encoding (codec/order_detail.h).
+// A 3-line order with a real address takes about 400 bytes (BENCHMARKS.md).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "base/time.h"
+#include "model/order.h"
+
+namespace orderhub::engine {
+
+// Interned names: tenants, channels and order types are few and repeated by
+// every order.
+using NameId = uint32_t;
+
+struct LineRecord {
+  model::SkuIndex sku = model::kNone;
+  model::NodeIndex node = model::kNone;  // where the line is reserved / ships from
+  int32_t quantity = 0;
+  int32_t reserved = 0;                   // units currently reserved at `node`
+  int32_t shipped = 0;
+  uint32_t is_service = 0;               // a word, not a bool: no padding bytes, so
+                                         // snapshots of equal states are equal bytes
+};
+
+// An order's lines and its immutable bytes, in one allocation:
+//   u32 segment count, u32 line count, u32 offsets[count + 1],
+//   LineRecord lines[line count], then the segments back to back.
+// One block per order: no shared arrays to regrow, and a record's lines stay
+// where they are.
+class OrderBlock {
+ public:
+  // Segments of every order, in this order; then one line detail per line.
+  enum Segment : uint32_t { kChannelOrderId = 0, kCustomerId, kAttributes, kDetail, kFirstLine };
+
+  OrderBlock() = default;
+  OrderBlock(const std::vector<LineRecord>& lines, const std::vector<std::string_view>& segments);
+
+  std::span<LineRecord> lines();
+  std::span<const LineRecord> lines() const;
+  std::string_view segment(uint32_t i) const;
+  uint32_t segment_count() const { return data_ == nullptr ? 0 : Header()[0]; }
+  // The whole block, position-independent, for snapshots.
+  std::string_view bytes() const;
+  // A block from bytes() of another; false when they are not one.
+  static bool FromBytes(std::string_view bytes, OrderBlock* out);
+
+ private:
+  const uint32_t* Header() const { return reinterpret_cast<const uint32_t*>(data_.get()); }
+  size_t LinesOffset() const { return sizeof(uint32_t) * (3 + Header()[0]); }
+  std::unique_ptr<char[]> data_;
+};
+
+// Order ids are printable and at most 26 characters (base/ids.h makes them;
+// tests use shorter ones), so they live inline.
+struct OrderId {
+  static constexpr size_t kMax = 26;
+  char chars[kMax] = {};
+  uint8_t size = 0;
+  std::string_view view() const { return {chars, size}; }
+  static bool Fits(std::string_view id) { return id.size() <= kMax; }
+  static OrderId Of(std::string_view id) {
+    OrderId o;
+    o.size = static_cast<uint8_t>(id.size());
+    std::memcpy(o.chars, id.data(), id.size());
+    return o;
+  }
+};
+
+struct OrderRecord {
+  OrderId id;
+  bool paid = false;
+  uint8_t type = 0;              // index into the engine's order types
+  uint16_t state = 0;            // lifecycle::StateId
+  uint16_t held_from = 0;        // state before on_hold, for "@previous"
+  NameId tenant = 0;
+  NameId channel = 0;
+  uint32_t flags = 0;            // model::OrderFlag bits
+  uint32_t event_count = 0;      // events recorded so far
+  Micros placed_at = 0;
+  Micros created_at = 0;
+  Micros updated_at = 0;
+  Micros reserved_until = 0;     // unpaid orders release stock at this time; 0: never
+  OrderBlock block;              // lines and immutable bytes
+};
+
+}  // namespace orderhub::engine

@@ -1,0 +1,282 @@
+// Engine snapshots: the state after journal record N, so that a restart
+// loads it and replays only the records after N (app/snapshot_file.cc adds
+// the file framing, the journal position and a checksum).
+//
+// Layout, all integers little-endian, strings as u32 length + bytes:
+//   lifecycle fingerprint: types, each with its state names (state ids in
+//     records mean nothing under other lifecycles)
+//   names: tenants, channels
+//   nodes, skus, stock levels per sku in first-seen node order
+//   orders: fixed fields + OrderBlock bytes (position-independent)
+//   shipments, idempotency keys
+// Expiries, state counts and hash indexes are derived, not stored.
+#include <algorithm>
+#include <cstring>
+
+#include "engine/engine.h"
+
+namespace orderhub::engine {
+namespace {
+
+class Out {
+ public:
+  explicit Out(const std::function<void(std::string_view)>& sink) : sink_(sink) { buf_.reserve(kFlushAt + 4096); }
+  ~Out() { Flush(); }
+  template <typename T>
+  void Pod(const T& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    buf_.append(reinterpret_cast<const char*>(&v), sizeof v);
+    MaybeFlush();
+  }
+  void Str(std::string_view s) {
+    Pod(static_cast<uint32_t>(s.size()));
+    buf_.append(s);
+    MaybeFlush();
+  }
+
+ private:
+  static constexpr size_t kFlushAt = 1 << 20;
+  void MaybeFlush() {
+    if (buf_.size() >= kFlushAt) Flush();
+  }
+  void Flush() {
+    if (!buf_.empty()) sink_(buf_);
+    buf_.clear();
+  }
+  const std::function<void(std::string_view)>& sink_;
+  std::string buf_;
+};
+
+class In {
+ public:
+  explicit In(std::string_view in) : in_(in) {}
+  template <typename T>
+  bool Pod(T* v) {
+    if (in_.size() < sizeof(T)) return false;
+    std::memcpy(v, in_.data(), sizeof(T));
+    in_.remove_prefix(sizeof(T));
+    return true;
+  }
+  bool Str(std::string_view* s) {
+    uint32_t n;
+    if (!Pod(&n) || n > in_.size()) return false;
+    *s = in_.substr(0, n);
+    in_.remove_prefix(n);
+    return true;
+  }
+  bool Str(std::string* s) {
+    std::string_view v;
+    if (!Str(&v)) return false;
+    s->assign(v);
+    return true;
+  }
+  bool done() const { return in_.empty(); }
+
+ private:
+  std::string_view in_;
+};
+
+Status Bad(const char* what) { return Status::Corruption(std::string("snapshot: ") + what); }
+
+}  // namespace
+
+std::string_view Engine::MaxOrderId() const {
+  std::string_view max;
+  for (const OrderRecord& o : orders_) max = std::max(max, o.id.view());
+  return max;
+}
+
+void Engine::Save(const std::function<void(std::string_view)>& sink) const {
+  Out out(sink);
+  out.Pod(static_cast<uint32_t>(types_.size()));
+  for (size_t t = 0; t < types_.size(); ++t) {
+    out.Str(type_names_[t]);
+    out.Pod(static_cast<uint32_t>(types_[t]->state_count()));
+    for (size_t s = 0; s < types_[t]->state_count(); ++s) {
+      out.Str(types_[t]->state_name(static_cast<lifecycle::StateId>(s)));
+    }
+  }
+  for (const Names* names : {&tenants_, &channels_}) {
+    out.Pod(static_cast<uint32_t>(names->size()));
+    for (NameId i = 0; i < names->size(); ++i) out.Str(names->Name(i));
+  }
+  out.Pod(static_cast<uint32_t>(nodes_.size()));
+  for (const model::Node& n : nodes_) {
+    for (const std::string* s : {&n.code, &n.tenant, &n.name, &n.type, &n.region_code, &n.status}) out.Str(*s);
+    out.Pod(n.lat);
+    out.Pod(n.lng);
+    out.Pod(n.capabilities);
+  }
+  out.Pod(static_cast<uint32_t>(skus_.size()));
+  for (size_t i = 0; i < skus_.size(); ++i) {
+    const model::Sku& s = skus_[i];
+    out.Str(s.code);
+    out.Str(s.tenant);
+    out.Str(s.name);
+    out.Pod(static_cast<uint32_t>(s.channel_pause_below.size()));
+    for (const auto& [channel, threshold] : s.channel_pause_below) {
+      out.Str(channel);
+      out.Pod(threshold);
+    }
+    const auto& nodes = pool_.NodesOf(static_cast<model::SkuIndex>(i));
+    out.Pod(static_cast<uint32_t>(nodes.size()));
+    for (model::NodeIndex n : nodes) {
+      out.Pod(n);
+      out.Pod(*pool_.Find(static_cast<model::SkuIndex>(i), n));
+    }
+  }
+  out.Pod(static_cast<uint64_t>(orders_.size()));
+  for (const OrderRecord& o : orders_) {
+    out.Str(o.id.view());
+    out.Pod(o.paid);
+    out.Pod(o.type);
+    out.Pod(o.state);
+    out.Pod(o.held_from);
+    out.Pod(o.tenant);
+    out.Pod(o.channel);
+    out.Pod(o.flags);
+    out.Pod(o.event_count);
+    out.Pod(o.placed_at);
+    out.Pod(o.created_at);
+    out.Pod(o.updated_at);
+    out.Pod(o.reserved_until);
+    out.Str(o.block.bytes());
+  }
+  out.Pod(static_cast<uint64_t>(shipments_.size()));
+  for (const auto& [idx, list] : shipments_) {
+    out.Pod(idx);
+    out.Pod(static_cast<uint32_t>(list.size()));
+    for (const model::Shipment& s : list) {
+      out.Str(s.node);
+      out.Str(s.carrier);
+      out.Str(s.tracking_number);
+      out.Pod(s.shipped_at);
+    }
+  }
+  out.Pod(static_cast<uint64_t>(idempotency_.size()));
+  for (const auto& [key, entry] : idempotency_) {
+    out.Str(key);
+    out.Str(entry.request_hash);
+    out.Pod(entry.order);
+  }
+}
+
+Status Engine::Load(std::string_view bytes) {
+  if (!orders_.empty() || !nodes_.empty() || !skus_.empty()) return Status::Internal("Load needs a fresh engine");
+  In in(bytes);
+  uint32_t n;
+  if (!in.Pod(&n) || n != types_.size()) return Bad("written under other lifecycles (order types differ)");
+  for (size_t t = 0; t < types_.size(); ++t) {
+    std::string_view name;
+    uint32_t states;
+    if (!in.Str(&name) || name != type_names_[t] || !in.Pod(&states) || states != types_[t]->state_count()) {
+      return Bad("written under other lifecycles (order types or states differ)");
+    }
+    for (uint32_t s = 0; s < states; ++s) {
+      if (!in.Str(&name) || name != types_[t]->state_name(static_cast<lifecycle::StateId>(s))) {
+        return Bad("written under other lifecycles (state names differ)");
+      }
+    }
+  }
+  for (Names* names : {&tenants_, &channels_}) {
+    if (!in.Pod(&n)) return Bad("truncated names");
+    for (uint32_t i = 0; i < n; ++i) {
+      std::string_view name;
+      if (!in.Str(&name) || names->Intern(name) != i) return Bad("bad names");
+    }
+  }
+  if (!in.Pod(&n)) return Bad("truncated nodes");
+  for (uint32_t i = 0; i < n; ++i) {
+    model::Node node;
+    for (std::string* s : {&node.code, &node.tenant, &node.name, &node.type, &node.region_code, &node.status}) {
+      if (!in.Str(s)) return Bad("truncated node");
+    }
+    if (!in.Pod(&node.lat) || !in.Pod(&node.lng) || !in.Pod(&node.capabilities)) return Bad("truncated node");
+    if (!ApplyUpsertNode(UpsertNode{std::move(node)}, nullptr).status.ok() || nodes_.size() != i + 1) {
+      return Bad("duplicate node");
+    }
+  }
+  if (!in.Pod(&n)) return Bad("truncated skus");
+  for (uint32_t i = 0; i < n; ++i) {
+    model::Sku sku;
+    uint32_t pauses;
+    if (!in.Str(&sku.code) || !in.Str(&sku.tenant) || !in.Str(&sku.name) || !in.Pod(&pauses)) {
+      return Bad("truncated sku");
+    }
+    for (uint32_t p = 0; p < pauses; ++p) {
+      std::string channel;
+      int64_t threshold;
+      if (!in.Str(&channel) || !in.Pod(&threshold)) return Bad("truncated sku");
+      sku.channel_pause_below.emplace_back(std::move(channel), threshold);
+    }
+    if (!ApplyUpsertSku(UpsertSku{std::move(sku)}, nullptr).status.ok() || skus_.size() != i + 1) {
+      return Bad("duplicate sku");
+    }
+    uint32_t levels;
+    if (!in.Pod(&levels)) return Bad("truncated stock");
+    for (uint32_t l = 0; l < levels; ++l) {
+      model::NodeIndex node;
+      model::StockLevel level;
+      if (!in.Pod(&node) || !in.Pod(&level)) return Bad("truncated stock");
+      if (node >= nodes_.size() || !pool_.Restore(i, node, level)) return Bad("bad stock level");
+    }
+  }
+  uint64_t orders;
+  if (!in.Pod(&orders) || orders > bytes.size()) return Bad("truncated orders");
+  order_by_id_.reserve(orders);
+  order_by_channel_id_.reserve(orders);
+  for (uint64_t i = 0; i < orders; ++i) {
+    OrderRecord& o = orders_.emplace_back();
+    std::string_view id, block;
+    if (!in.Str(&id) || !OrderId::Fits(id) || !in.Pod(&o.paid) || !in.Pod(&o.type) || !in.Pod(&o.state) ||
+        !in.Pod(&o.held_from) || !in.Pod(&o.tenant) || !in.Pod(&o.channel) || !in.Pod(&o.flags) ||
+        !in.Pod(&o.event_count) || !in.Pod(&o.placed_at) || !in.Pod(&o.created_at) || !in.Pod(&o.updated_at) ||
+        !in.Pod(&o.reserved_until) || !in.Str(&block) || !OrderBlock::FromBytes(block, &o.block)) {
+      return Bad("truncated or malformed order");
+    }
+    o.id = OrderId::Of(id);
+    if (o.type >= types_.size() || o.state >= types_[o.type]->state_count() ||
+        o.held_from >= types_[o.type]->state_count() || o.tenant >= tenants_.size() ||
+        o.channel >= channels_.size() || o.block.segment_count() < OrderBlock::kFirstLine) {
+      return Bad("order out of range");
+    }
+    for (const LineRecord& l : o.block.lines()) {
+      if (l.sku >= skus_.size() || (l.node != model::kNone && l.node >= nodes_.size())) {
+        return Bad("order line out of range");
+      }
+    }
+    const auto idx = static_cast<uint32_t>(i);
+    if (!order_by_id_.insert(idx).second || !order_by_channel_id_.insert(idx).second) {
+      return Bad("duplicate order");
+    }
+    if (o.reserved_until != 0) expiries_.emplace(o.reserved_until, idx);
+    ++state_counts_[o.type][o.state];
+  }
+  uint64_t count;
+  if (!in.Pod(&count)) return Bad("truncated shipments");
+  for (uint64_t i = 0; i < count; ++i) {
+    uint32_t idx, k;
+    if (!in.Pod(&idx) || idx >= orders_.size() || !in.Pod(&k)) return Bad("truncated shipments");
+    std::vector<model::Shipment>& list = shipments_[idx];
+    for (uint32_t j = 0; j < k; ++j) {
+      model::Shipment s;
+      if (!in.Str(&s.node) || !in.Str(&s.carrier) || !in.Str(&s.tracking_number) || !in.Pod(&s.shipped_at)) {
+        return Bad("truncated shipment");
+      }
+      list.push_back(std::move(s));
+    }
+  }
+  if (!in.Pod(&count)) return Bad("truncated idempotency keys");
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string key;
+    IdempotencyEntry e;
+    if (!in.Str(&key) || !in.Str(&e.request_hash) || !in.Pod(&e.order) || e.order >= orders_.size()) {
+      return Bad("truncated idempotency key");
+    }
+    idempotency_.emplace(std::move(key), std::move(e));
+  }
+  if (!in.done()) return Bad("trailing bytes");
+  return Status::OK();
+}
+
+}  // namespace orderhub::engine
