@@ -42,7 +42,8 @@ function request()
   end
   local body = string.format(
     '{"channel":"tmall","channel_order_id":"W%d-%d-%d","customer_id":"C%d","currency":"CNY","paid":true,' ..
-    '"lines":[%s],"ship_to":{"region_code":"310115","address":"x"}}',
+    '"lines":[%s],"ship_to":{"region_code":"310115","postal_code":"200120",' ..
+    '"address":"浦东新区世纪大道100号","name":"张三","phone":"13800138000"}}',
     RUN, tid, counter, math.random(1, 100000), table.concat(lines, ","))
   return wrk.format(nil, "/v1/orders", nil, body)
 end

@@ -130,8 +130,11 @@ int Serve(int argc, char** argv) {
   if (Status st = (*hub)->Serve(); !st.ok()) return Fail(st);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  std::printf("OrderHub listening on http://%s:%u (data %s, %lld journal records replayed)\n", o.server.host.c_str(),
-              (*hub)->port(), o.data_dir.c_str(), static_cast<long long>((*hub)->replayed_records()));
+  std::printf("OrderHub listening on http://%s:%u (data %s; snapshot after journal record %lld, %lld records "
+              "replayed)\n",
+              o.server.host.c_str(), (*hub)->port(), o.data_dir.c_str(),
+              static_cast<long long>((*hub)->snapshot_position().seq),
+              static_cast<long long>((*hub)->replayed_records()));
   if (args.values.count("demo")) {
     std::printf("demo tenant '%s', API key: %s\n  try: curl -H 'Authorization: Bearer %s' http://%s:%u/v1/orders?limit=2\n",
                 kDemoTenant, kDemoKey, kDemoKey, o.server.host.c_str(), (*hub)->port());
