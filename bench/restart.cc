@@ -20,13 +20,17 @@ namespace orderhub::bench {
 int Restart(int argc, char** argv) {
   int64_t orders = 5'000'000;
   bool snapshot = true;
+  std::string keep;  // --data: fill once, keep, and restart from it on later runs
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--orders") == 0 && i + 1 < argc) {
       orders = std::atoll(argv[++i]);
+    } else if (std::strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
+      keep = argv[++i];
     } else if (std::strcmp(argv[i], "--no-snapshot") == 0) {
       snapshot = false;
     } else if (std::strcmp(argv[i], "--help") == 0) {
-      std::cout << "orderhub bench restart [--orders N] [--no-snapshot]   (default 5000000 orders)\n";
+      std::cout << "orderhub bench restart [--orders N] [--no-snapshot] [--data DIR]   (default 5000000 orders)\n"
+                   "--data DIR keeps the filled store in DIR; a later run with the same DIR skips the filling\n";
       return 0;
     } else {
       std::cerr << "orderhub: unknown option " << argv[i] << "\n";
@@ -38,15 +42,16 @@ int Restart(int argc, char** argv) {
     return 2;
   }
   const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("orderhub-restart-" + std::to_string(getpid()));
-  std::filesystem::remove_all(dir);
+      keep.empty() ? std::filesystem::temp_directory_path() / ("orderhub-restart-" + std::to_string(getpid()))
+                   : std::filesystem::path(keep);
+  const bool filled = !keep.empty() && std::filesystem::exists(dir / "orderhub.db");
+  if (!filled) std::filesystem::remove_all(dir);
   app::HubOptions o;
   o.data_dir = dir.string();
   o.durability = store::Durability::kNormal;  // filling only; the restart reads the same file either way
   o.server.port = 0;
   static SystemClock clock;
-  std::string last_id;
-  {
+  if (!filled) {
     auto hub = app::Hub::Open(o, &clock);
     if (!hub.ok()) {
       std::cerr << hub.status().ToString() << "\n";
@@ -73,9 +78,7 @@ int Restart(int argc, char** argv) {
                       static_cast<long long>(done % kBenchSkus), static_cast<long long>((done * 7) % kBenchSkus),
                       static_cast<long long>((done * 13) % kBenchSkus), static_cast<long long>(done % 2000),
                       static_cast<long long>(done % 100000000));
-        p.Send("POST", "/v1/orders", body, [&last_id](const writer::Reply& r) {
-          if (r.status == 201) last_id = r.body.substr(7, 26);
-        });
+        p.Send("POST", "/v1/orders", body);
       }
       if (Status st = p.Wait(); !st.ok()) {
         std::cerr << st.ToString() << "\n";
@@ -102,19 +105,21 @@ int Restart(int argc, char** argv) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   api::Request get;
   get.method = "GET";
-  get.target = "/v1/orders/" + last_id;
+  get.target = "/v1/orders/" + std::string((*hub)->engine().MaxOrderId());
   get.api_key = kBenchKey;
   const writer::Reply r = (*hub)->Call(get);
   const uint64_t records = static_cast<uint64_t>((*hub)->replayed_records());
   const bool from_snapshot = (*hub)->snapshot_position().seq > 0;
+  const double snapshot_s = (*hub)->snapshot_seconds(), replay_s = (*hub)->replay_seconds();
+  orders = static_cast<int64_t>((*hub)->engine().order_count());
   (*hub)->Stop();
-  std::filesystem::remove_all(dir);
+  if (keep.empty()) std::filesystem::remove_all(dir);
   std::printf("{\"bench\":\"restart\",\"orders\":%lld,\"from_snapshot\":%s,\"replayed_records\":%llu,"
-              "\"seconds_to_ready\":%.3f,\"orders_per_s\":%.0f,\"p50_ms\":null,\"p99_ms\":null,"
-              "\"last_order_readable\":%s}\n",
+              "\"seconds_to_ready\":%.3f,\"snapshot_load_s\":%.3f,\"replay_s\":%.3f,\"orders_per_s\":%.0f,"
+              "\"p50_ms\":null,\"p99_ms\":null,\"last_order_readable\":%s}\n",
               static_cast<long long>(orders), from_snapshot ? "true" : "false",
-              static_cast<unsigned long long>(records), secs, static_cast<double>(orders) / secs,
-              r.status == 200 ? "true" : "false");
+              static_cast<unsigned long long>(records), secs, snapshot_s, replay_s,
+              static_cast<double>(orders) / secs, r.status == 200 ? "true" : "false");
   return r.status == 200 ? 0 : 1;
 }
 

@@ -1,5 +1,6 @@
 #include "app/hub.h"
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <future>
@@ -45,7 +46,10 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& options, const Clock* c
   IdGenerator ids(static_cast<uint64_t>(std::random_device{}()));
   const std::string snapshot_path = hub->SnapshotPath();
   hub->engine_ = std::make_unique<engine::Engine>(&hub->lifecycles_);
+  const auto t0 = std::chrono::steady_clock::now();
   auto snap = ReadSnapshotFile(snapshot_path, hub->engine_.get());
+  const auto t1 = std::chrono::steady_clock::now();
+  hub->snapshot_seconds_ = std::chrono::duration<double>(t1 - t0).count();
   if (snap.ok()) {
     hub->snapshot_ = *snap;
   } else if (snap.status().code() != Code::kNotFound) {
@@ -64,6 +68,7 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& options, const Clock* c
   }
   if (!replay.ok()) return replay;
   ids.Observe(hub->engine_->MaxOrderId());
+  hub->replay_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
 
   hub->writer_ = std::make_unique<writer::Writer>(hub->engine_.get(), hub->store_.get(), clock, std::move(ids));
   hub->writer_->Start();

@@ -43,6 +43,9 @@ class Hub {
   int64_t replayed_records() const { return replayed_; }
   // The journal record the loaded or last written snapshot follows.
   store::JournalPosition snapshot_position() const { return snapshot_; }
+  // Where opening spent its time: loading the snapshot, replaying the journal.
+  double snapshot_seconds() const { return snapshot_seconds_; }
+  double replay_seconds() const { return replay_seconds_; }
   const engine::Engine& engine() const { return *engine_; }
 
   // Runs one request through the router and waits for its answer (demo
@@ -64,6 +67,7 @@ class Hub {
   std::unique_ptr<api::HttpServer> server_;
   int64_t replayed_ = 0;
   store::JournalPosition snapshot_;
+  double snapshot_seconds_ = 0, replay_seconds_ = 0;
   bool stopped_ = false;
 };
 

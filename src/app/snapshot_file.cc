@@ -10,12 +10,16 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <future>
+#include <memory>
 
 namespace orderhub::app {
 namespace {
 
-constexpr char kMagic[8] = {'O', 'H', 'S', 'N', 'A', 'P', '0', '1'};
-constexpr size_t kHeader = sizeof kMagic + sizeof(int64_t) + sizeof(uint32_t);
+constexpr char kMagic[8] = {'O', 'H', 'S', 'N', 'A', 'P', '0', '2'};
+// Magic, seq, record crc, 4 zero bytes: the engine bytes start 8-aligned, so
+// loaded orders can borrow their blocks from the mapping.
+constexpr size_t kHeader = sizeof kMagic + sizeof(int64_t) + 2 * sizeof(uint32_t);
 
 // zlib's crc32 takes a uInt length: feed it in pieces.
 uint32_t Crc(uint32_t crc, std::string_view s) {
@@ -46,6 +50,7 @@ Status WriteSnapshotFile(const std::string& path, const engine::Engine& e, store
   put(std::string_view(kMagic, sizeof kMagic));
   put(std::string_view(reinterpret_cast<const char*>(&after.seq), sizeof after.seq));
   put(std::string_view(reinterpret_cast<const char*>(&after.crc), sizeof after.crc));
+  put(std::string_view("\0\0\0\0", 4));
   e.Save(put);
   const uint32_t total = crc;
   ok = ok && std::fwrite(&total, sizeof total, 1, f) == 1;
@@ -81,29 +86,32 @@ Result<store::JournalPosition> ReadSnapshotFile(const std::string& path, engine:
     close(fd);
     return Status::Corruption(path + ": too short to be a snapshot");
   }
-  // Mapped, not read: the file can be gigabytes and is read once, in order.
-  void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  // Mapped, not read: the file can be gigabytes, and the loaded orders keep
+  // pointing into the mapping (shared, read-only: page cache, no copies). The
+  // file may be replaced by the next snapshot meanwhile; the mapping keeps
+  // the old one alive.
+  void* map = mmap(nullptr, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
   close(fd);
   if (map == MAP_FAILED) return Errno("cannot map", path);
-  madvise(map, size, MADV_SEQUENTIAL);
+  std::shared_ptr<const void> backing(map, [size](const void* p) { munmap(const_cast<void*>(p), size); });
   const std::string_view all(static_cast<const char*>(map), size);
-  Result<store::JournalPosition> out = [&]() -> Result<store::JournalPosition> {
-    if (all.substr(0, sizeof kMagic) != std::string_view(kMagic, sizeof kMagic)) {
-      return Status::Corruption(path + ": not an OrderHub snapshot");
-    }
-    uint32_t want;
-    std::memcpy(&want, all.data() + size - sizeof want, sizeof want);
-    if (Crc(static_cast<uint32_t>(crc32(0L, Z_NULL, 0)), all.substr(0, size - sizeof want)) != want) {
-      return Status::Corruption(path + ": checksum mismatch");
-    }
-    store::JournalPosition p;
-    std::memcpy(&p.seq, all.data() + sizeof kMagic, sizeof p.seq);
-    std::memcpy(&p.crc, all.data() + sizeof kMagic + sizeof p.seq, sizeof p.crc);
-    OH_RETURN_IF_ERROR(e->Load(all.substr(kHeader, size - kHeader - sizeof want)));
-    return p;
-  }();
-  munmap(map, size);
-  return out;
+  if (all.substr(0, sizeof kMagic) != std::string_view(kMagic, sizeof kMagic)) {
+    return Status::Corruption(path + ": not an OrderHub snapshot");
+  }
+  uint32_t want;
+  std::memcpy(&want, all.data() + size - sizeof want, sizeof want);
+  // The checksum runs on the other core while the engine loads; the load
+  // checks structure as it goes, and a mismatch discards the loaded engine.
+  auto crc = std::async(std::launch::async, [&] {
+    return Crc(static_cast<uint32_t>(crc32(0L, Z_NULL, 0)), all.substr(0, size - sizeof want));
+  });
+  store::JournalPosition p;
+  std::memcpy(&p.seq, all.data() + sizeof kMagic, sizeof p.seq);
+  std::memcpy(&p.crc, all.data() + sizeof kMagic + sizeof p.seq, sizeof p.crc);
+  const Status loaded = e->Load(all.substr(kHeader, size - kHeader - sizeof want), backing);
+  if (crc.get() != want) return Status::Corruption(path + ": checksum mismatch");
+  OH_RETURN_IF_ERROR(loaded);
+  return p;
 }
 
 }  // namespace orderhub::app

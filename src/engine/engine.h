@@ -32,6 +32,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <span>
@@ -92,9 +93,11 @@ class Engine {
 
   // Snapshots (engine/snapshot.cc): the whole state as bytes handed to
   // `sink` piece by piece, and back. Load requires a fresh engine with the
-  // same lifecycles; on any error the engine must be discarded.
+  // same lifecycles; on any error the engine must be discarded. With
+  // `backing` (which keeps `bytes` alive, 8-aligned), orders borrow their
+  // blocks from `bytes` instead of copying them.
   void Save(const std::function<void(std::string_view)>& sink) const;
-  Status Load(std::string_view bytes);
+  Status Load(std::string_view bytes, std::shared_ptr<const void> backing = nullptr);
   // Greatest order id, so that new ids sort after every loaded one.
   std::string_view MaxOrderId() const;
 
@@ -232,6 +235,7 @@ class Engine {
   InventoryPool pool_;
   std::set<std::pair<Micros, uint32_t>> expiries_;  // (reserved_until, order)
   std::vector<std::vector<int64_t>> state_counts_;  // [type][state]
+  std::shared_ptr<const void> backing_;             // the snapshot loaded blocks borrow from
   std::vector<LineRecord> scratch_lines_;           // reused by ApplyCreate
   std::vector<std::string_view> scratch_segments_;
 };

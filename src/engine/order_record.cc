@@ -2,47 +2,67 @@
 
 namespace orderhub::engine {
 
+uintptr_t OrderBlock::Own(const char* bytes, size_t size) {
+  char* p = new char[size];
+  std::memcpy(p, bytes, size);
+  return reinterpret_cast<uintptr_t>(p);
+}
+
 OrderBlock::OrderBlock(const std::vector<LineRecord>& lines, const std::vector<std::string_view>& segments) {
   const auto n = static_cast<uint32_t>(segments.size());
   const size_t lines_at = sizeof(uint32_t) * (3 + n);
   size_t size = lines_at + sizeof(LineRecord) * lines.size();
   for (std::string_view s : segments) size += s.size();
-  data_ = std::make_unique_for_overwrite<char[]>(size);
-  auto* header = reinterpret_cast<uint32_t*>(data_.get());
+  char* data = new char[size];
+  auto* header = reinterpret_cast<uint32_t*>(data);
   header[0] = n;
   header[1] = static_cast<uint32_t>(lines.size());
-  std::memcpy(data_.get() + lines_at, lines.data(), sizeof(LineRecord) * lines.size());
+  std::memcpy(data + lines_at, lines.data(), sizeof(LineRecord) * lines.size());
   auto at = static_cast<uint32_t>(lines_at + sizeof(LineRecord) * lines.size());
   for (uint32_t i = 0; i < n; ++i) {
     header[2 + i] = at;
-    std::memcpy(data_.get() + at, segments[i].data(), segments[i].size());
+    std::memcpy(data + at, segments[i].data(), segments[i].size());
     at += static_cast<uint32_t>(segments[i].size());
   }
   header[2 + n] = at;
+  tagged_ = reinterpret_cast<uintptr_t>(data);
+}
+
+OrderBlock& OrderBlock::operator=(OrderBlock&& o) noexcept {
+  if (this != &o) {
+    this->~OrderBlock();
+    tagged_ = std::exchange(o.tagged_, 0);
+  }
+  return *this;
+}
+
+OrderBlock::~OrderBlock() {
+  if (tagged_ != 0 && (tagged_ & kBorrowed) == 0) delete[] reinterpret_cast<char*>(tagged_);
 }
 
 std::span<LineRecord> OrderBlock::lines() {
-  if (data_ == nullptr) return {};
-  return {reinterpret_cast<LineRecord*>(data_.get() + LinesOffset()), Header()[1]};
+  if (tagged_ == 0) return {};
+  if (tagged_ & kBorrowed) tagged_ = Own(data(), Size());
+  return {reinterpret_cast<LineRecord*>(reinterpret_cast<char*>(tagged_) + LinesOffset()), Header()[1]};
 }
 
 std::span<const LineRecord> OrderBlock::lines() const {
-  if (data_ == nullptr) return {};
-  return {reinterpret_cast<const LineRecord*>(data_.get() + LinesOffset()), Header()[1]};
+  if (tagged_ == 0) return {};
+  return {reinterpret_cast<const LineRecord*>(data() + LinesOffset()), Header()[1]};
 }
 
 std::string_view OrderBlock::segment(uint32_t i) const {
   if (i >= segment_count()) return {};
   const uint32_t* h = Header();
-  return {data_.get() + h[2 + i], h[3 + i] - h[2 + i]};
+  return {data() + h[2 + i], h[3 + i] - h[2 + i]};
 }
 
 std::string_view OrderBlock::bytes() const {
-  if (data_ == nullptr) return {};
-  return {data_.get(), Header()[2 + Header()[0]]};
+  if (tagged_ == 0) return {};
+  return {data(), Size()};
 }
 
-bool OrderBlock::FromBytes(std::string_view bytes, OrderBlock* out) {
+bool OrderBlock::FromBytes(std::string_view bytes, bool borrow, OrderBlock* out) {
   // Check every offset before trusting the block: a snapshot is outside input.
   uint32_t n, lines;
   if (bytes.size() < 3 * sizeof(uint32_t)) return false;
@@ -59,8 +79,9 @@ bool OrderBlock::FromBytes(std::string_view bytes, OrderBlock* out) {
     prev = off;
   }
   if (prev != bytes.size()) return false;
-  out->data_ = std::make_unique_for_overwrite<char[]>(bytes.size());
-  std::memcpy(out->data_.get(), bytes.data(), bytes.size());
+  const auto at = reinterpret_cast<uintptr_t>(bytes.data());
+  *out = OrderBlock();
+  out->tagged_ = borrow && at % alignof(LineRecord) == 0 ? at | kBorrowed : Own(bytes.data(), bytes.size());
   return true;
 }
 

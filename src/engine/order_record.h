@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <utility>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -38,7 +39,9 @@ struct LineRecord {
 //   u32 segment count, u32 line count, u32 offsets[count + 1],
 //   LineRecord lines[line count], then the segments back to back.
 // One block per order: no shared arrays to regrow, and a record's lines stay
-// where they are.
+// where they are. A block loaded from a snapshot borrows the snapshot's
+// mapped bytes (restart touches no new memory for it) and copies them into
+// its own allocation on the first write to its lines.
 class OrderBlock {
  public:
   // Segments of every order, in this order; then one line detail per line.
@@ -46,20 +49,31 @@ class OrderBlock {
 
   OrderBlock() = default;
   OrderBlock(const std::vector<LineRecord>& lines, const std::vector<std::string_view>& segments);
+  OrderBlock(OrderBlock&& o) noexcept : tagged_(std::exchange(o.tagged_, 0)) {}
+  OrderBlock& operator=(OrderBlock&& o) noexcept;
+  ~OrderBlock();
 
+  // The mutable lines: a borrowed block becomes owned first.
   std::span<LineRecord> lines();
   std::span<const LineRecord> lines() const;
   std::string_view segment(uint32_t i) const;
-  uint32_t segment_count() const { return data_ == nullptr ? 0 : Header()[0]; }
+  uint32_t segment_count() const { return tagged_ == 0 ? 0 : Header()[0]; }
   // The whole block, position-independent, for snapshots.
   std::string_view bytes() const;
-  // A block from bytes() of another; false when they are not one.
-  static bool FromBytes(std::string_view bytes, OrderBlock* out);
+  // A block over bytes() of another, after checking every offset: copied, or
+  // borrowed when `borrow` (the bytes must then outlive the block and be
+  // aligned for LineRecord). False when the bytes are not a block.
+  static bool FromBytes(std::string_view bytes, bool borrow, OrderBlock* out);
 
  private:
-  const uint32_t* Header() const { return reinterpret_cast<const uint32_t*>(data_.get()); }
+  static constexpr uintptr_t kBorrowed = 1;  // low bit of the pointer: data is 4-aligned
+  const char* data() const { return reinterpret_cast<const char*>(tagged_ & ~kBorrowed); }
+  const uint32_t* Header() const { return reinterpret_cast<const uint32_t*>(data()); }
   size_t LinesOffset() const { return sizeof(uint32_t) * (3 + Header()[0]); }
-  std::unique_ptr<char[]> data_;
+  size_t Size() const { return Header()[2 + Header()[0]]; }
+  static uintptr_t Own(const char* bytes, size_t size);
+
+  uintptr_t tagged_ = 0;  // an owned new[] buffer, or borrowed bytes | kBorrowed
 };
 
 // Order ids are printable and at most 26 characters (base/ids.h makes them;

@@ -7,7 +7,8 @@
 //     records mean nothing under other lifecycles)
 //   names: tenants, channels
 //   nodes, skus, stock levels per sku in first-seen node order
-//   orders: fixed fields + OrderBlock bytes (position-independent)
+//   orders: fixed fields + OrderBlock bytes (position-independent, 8-aligned
+//     from the start so that a loader can borrow them in place)
 //   shipments, idempotency keys
 // Expiries, state counts and hash indexes are derived, not stored.
 #include <algorithm>
@@ -33,6 +34,14 @@ class Out {
     buf_.append(s);
     MaybeFlush();
   }
+  // A string whose bytes start 8-aligned from the start of the output, so
+  // that a loader can use them in place.
+  void Aligned(std::string_view s) {
+    Pod(static_cast<uint32_t>(s.size()));
+    buf_.append((8 - (flushed_ + buf_.size()) % 8) % 8, '\0');
+    buf_.append(s);
+    MaybeFlush();
+  }
 
  private:
   static constexpr size_t kFlushAt = 1 << 20;
@@ -41,15 +50,17 @@ class Out {
   }
   void Flush() {
     if (!buf_.empty()) sink_(buf_);
+    flushed_ += buf_.size();
     buf_.clear();
   }
   const std::function<void(std::string_view)>& sink_;
   std::string buf_;
+  size_t flushed_ = 0;
 };
 
 class In {
  public:
-  explicit In(std::string_view in) : in_(in) {}
+  explicit In(std::string_view in) : start_(in.data()), in_(in) {}
   template <typename T>
   bool Pod(T* v) {
     if (in_.size() < sizeof(T)) return false;
@@ -70,9 +81,19 @@ class In {
     s->assign(v);
     return true;
   }
+  bool Aligned(std::string_view* s) {
+    uint32_t n;
+    if (!Pod(&n)) return false;
+    const size_t pad = (8 - static_cast<size_t>(in_.data() - start_) % 8) % 8;
+    if (pad + n > in_.size()) return false;
+    *s = in_.substr(pad, n);
+    in_.remove_prefix(pad + n);
+    return true;
+  }
   bool done() const { return in_.empty(); }
 
  private:
+  const char* start_;
   std::string_view in_;
 };
 
@@ -140,7 +161,7 @@ void Engine::Save(const std::function<void(std::string_view)>& sink) const {
     out.Pod(o.created_at);
     out.Pod(o.updated_at);
     out.Pod(o.reserved_until);
-    out.Str(o.block.bytes());
+    out.Aligned(o.block.bytes());
   }
   out.Pod(static_cast<uint64_t>(shipments_.size()));
   for (const auto& [idx, list] : shipments_) {
@@ -161,9 +182,11 @@ void Engine::Save(const std::function<void(std::string_view)>& sink) const {
   }
 }
 
-Status Engine::Load(std::string_view bytes) {
+Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing) {
   if (!orders_.empty() || !nodes_.empty() || !skus_.empty()) return Status::Internal("Load needs a fresh engine");
   In in(bytes);
+  const bool borrow = backing != nullptr;
+  backing_ = std::move(backing);
   uint32_t n;
   if (!in.Pod(&n) || n != types_.size()) return Bad("written under other lifecycles (order types differ)");
   for (size_t t = 0; t < types_.size(); ++t) {
@@ -231,7 +254,7 @@ Status Engine::Load(std::string_view bytes) {
     if (!in.Str(&id) || !OrderId::Fits(id) || !in.Pod(&o.paid) || !in.Pod(&o.type) || !in.Pod(&o.state) ||
         !in.Pod(&o.held_from) || !in.Pod(&o.tenant) || !in.Pod(&o.channel) || !in.Pod(&o.flags) ||
         !in.Pod(&o.event_count) || !in.Pod(&o.placed_at) || !in.Pod(&o.created_at) || !in.Pod(&o.updated_at) ||
-        !in.Pod(&o.reserved_until) || !in.Str(&block) || !OrderBlock::FromBytes(block, &o.block)) {
+        !in.Pod(&o.reserved_until) || !in.Aligned(&block) || !OrderBlock::FromBytes(block, borrow, &o.block)) {
       return Bad("truncated or malformed order");
     }
     o.id = OrderId::Of(id);

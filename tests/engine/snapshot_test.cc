@@ -69,7 +69,9 @@ TEST_F(SnapshotTest, LoadGivesBackEveryOrderStockLevelAndCount) {
       const model::StockLevel* x = a_.Stock("t1", sku, node);
       const model::StockLevel* y = b.Stock("t1", sku, node);
       ASSERT_EQ(x == nullptr, y == nullptr);
-      if (x != nullptr) EXPECT_EQ(std::tie(x->on_hand, x->reserved, x->safety), std::tie(y->on_hand, y->reserved, y->safety));
+      if (x != nullptr) {
+        EXPECT_EQ(std::tie(x->on_hand, x->reserved, x->safety), std::tie(y->on_hand, y->reserved, y->safety));
+      }
     }
   }
   EXPECT_EQ(b.StateCounts(), a_.StateCounts());
@@ -80,8 +82,12 @@ TEST_F(SnapshotTest, LoadGivesBackEveryOrderStockLevelAndCount) {
 }
 
 TEST_F(SnapshotTest, ALoadedEngineGoesOnExactlyLikeTheOriginal) {
+  // Loaded in place, as a restart does: orders borrow the snapshot's bytes
+  // and must copy them before their lines change, never write into them.
+  const auto bytes = std::make_shared<const std::string>(Snapshot(a_));
+  const std::string pristine = *bytes;
   Engine b(&lifecycles_);
-  ASSERT_TRUE(b.Load(Snapshot(a_)).ok());
+  ASSERT_TRUE(b.Load(*bytes, bytes).ok());
   std::vector<Command> next;
   next.push_back(At(kT0 + 10, Order("O5", "c1", {{"A", 1}})));             // duplicate channel order id
   CreateOrder replay = Order("O6", "c6", {{"A", 1}});
@@ -99,7 +105,9 @@ TEST_F(SnapshotTest, ALoadedEngineGoesOnExactlyLikeTheOriginal) {
     EXPECT_EQ(x.replayed, y.replayed);
   }
   EXPECT_EQ(b.FindOrder("t1", "O2")->state(), "cancelled");
+  EXPECT_EQ(b.FindOrder("t1", "O1")->lines()[0].reserved, 0);
   EXPECT_EQ(Snapshot(b), Snapshot(a_));
+  EXPECT_EQ(*bytes, pristine);
 }
 
 TEST_F(SnapshotTest, DamagedSnapshotsAreRefusedWithoutCrashing) {
