@@ -47,6 +47,7 @@ class Hub {
   double snapshot_seconds() const { return snapshot_seconds_; }
   double replay_seconds() const { return replay_seconds_; }
   const engine::Engine& engine() const { return *engine_; }
+  const writer::WriterStats& writer_stats() const { return writer_->stats(); }
 
   // Runs one request through the router and waits for its answer (demo
   // seeding, tests, the CLI).

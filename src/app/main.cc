@@ -15,8 +15,13 @@ namespace {
 // GLIBC_TUNABLES is left alone.
 void UseHugePagesForTheHeap(char** argv) {
   if (std::getenv("GLIBC_TUNABLES") != nullptr) return;
+  // The binary's own path, not /proc/self/exe: the process keeps its name.
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return;
+  self[n] = '\0';
   setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 1);
-  execv("/proc/self/exe", argv);
+  execv(self, argv);
   unsetenv("GLIBC_TUNABLES");  // exec failed: run as we are
 }
 

@@ -90,25 +90,16 @@ struct Command {
   CommandBody body;
 };
 
-// Where a stock level lives.
-struct StockKey {
-  model::SkuIndex sku;
-  model::NodeIndex node;
-  bool operator==(const StockKey&) const = default;
-};
-
 // What applied commands changed, for the store's query tables. The engine
 // appends; the writer drains it once per batch.
 struct Changes {
   std::vector<uint32_t> orders;                 // orders whose document changed (may repeat)
   std::vector<model::OrderEvent> events;        // history entries to append
-  std::vector<StockKey> stock;                  // stock levels touched (may repeat)
   std::vector<model::NodeIndex> nodes;          // nodes upserted
   std::vector<model::SkuIndex> skus;            // skus upserted
   void Clear() {
     orders.clear();
     events.clear();
-    stock.clear();
     nodes.clear();
     skus.clear();
   }

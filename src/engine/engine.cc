@@ -400,7 +400,6 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
     if (l.node != model::kNone && !l.is_service) {
       pool_.Reserve(l.sku, l.node, l.quantity);
       l.reserved = l.quantity;
-      TouchStock(l, ch);
     }
   }
   std::vector<std::string_view>& segments = scratch_segments_;
@@ -496,7 +495,6 @@ Outcome Engine::ApplyFire(const FireEvent& c, Micros now, Changes* ch) {
       l.node = planned[i].node;
       pool_.Reserve(l.sku, l.node, l.quantity);
       l.reserved = l.quantity;
-      TouchStock(l, ch);
     }
   }
   std::string data;
@@ -554,7 +552,6 @@ void Engine::ReleaseStock(uint32_t idx, Changes* ch) {
     if (l.reserved == 0) continue;
     pool_.Release(l.sku, l.node, l.reserved);
     l.reserved = 0;
-    TouchStock(l, ch);
   }
 }
 
@@ -564,7 +561,6 @@ void Engine::ConsumeStock(uint32_t idx, Changes* ch) {
     pool_.Consume(l.sku, l.node, l.reserved);
     l.shipped += l.reserved;
     l.reserved = 0;
-    TouchStock(l, ch);
   }
 }
 
@@ -648,7 +644,6 @@ Outcome Engine::ApplySetStock(const SetStock& c, Changes* ch) {
   const int64_t safety = c.safety.value_or(cur == nullptr ? 0 : cur->safety);
   if (out.status = pool_.CheckSet(s, n, on_hand, safety); !out.status.ok()) return out;
   pool_.Set(s, n, on_hand, safety);
-  if (ch != nullptr) ch->stock.push_back(StockKey{s, n});
   out.mutated = true;
   return out;
 }
@@ -660,7 +655,6 @@ Outcome Engine::ApplyAdjustStock(const AdjustStock& c, Changes* ch) {
   if (out.status = ResolveSkuNode(c.tenant, c.sku, c.node, &s, &n); !out.status.ok()) return out;
   if (out.status = pool_.CheckAdjust(s, n, c.delta); !out.status.ok()) return out;
   pool_.Adjust(s, n, c.delta);
-  if (ch != nullptr) ch->stock.push_back(StockKey{s, n});
   out.mutated = true;
   return out;
 }

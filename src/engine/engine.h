@@ -215,9 +215,6 @@ class Engine {
   static void Touch(uint32_t idx, Changes* ch) {
     if (ch != nullptr) ch->orders.push_back(idx);
   }
-  static void TouchStock(const LineRecord& l, Changes* ch) {
-    if (ch != nullptr) ch->stock.push_back(StockKey{l.sku, l.node});
-  }
 
   const lifecycle::LifecycleSet* lifecycles_;
   std::vector<const lifecycle::Lifecycle*> types_;  // OrderRecord::type indexes this

@@ -14,14 +14,14 @@ namespace {
 
 // 'OHB1': marks a file as an OrderHub store.
 constexpr int kApplicationId = 0x4F484231;
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 constexpr const char* kSchema = R"SQL(
 CREATE TABLE journal(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, tenant TEXT NOT NULL, kind TEXT NOT NULL,
   target TEXT NOT NULL, actor TEXT NOT NULL, idempotency_key TEXT NOT NULL, body TEXT NOT NULL, crc INTEGER NOT NULL);
-CREATE TABLE orders(id TEXT PRIMARY KEY, tenant TEXT NOT NULL, channel TEXT NOT NULL, channel_order_id TEXT NOT NULL,
-  customer_id TEXT NOT NULL, order_type TEXT NOT NULL, state TEXT NOT NULL, placed_at INTEGER, created_at INTEGER,
-  updated_at INTEGER, doc TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE orders(id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, channel TEXT NOT NULL,
+  channel_order_id TEXT NOT NULL, customer_id TEXT NOT NULL, order_type TEXT NOT NULL, state TEXT NOT NULL,
+  placed_at INTEGER, created_at INTEGER, updated_at INTEGER, doc TEXT NOT NULL);
 CREATE UNIQUE INDEX orders_channel ON orders(tenant, channel, channel_order_id);
 CREATE INDEX orders_tenant ON orders(tenant, id);
 CREATE INDEX orders_state ON orders(tenant, state, id);
@@ -31,8 +31,6 @@ CREATE TABLE order_attrs(tenant TEXT, key TEXT, value TEXT, order_id TEXT,
   PRIMARY KEY(tenant, key, value, order_id)) WITHOUT ROWID;
 CREATE TABLE order_events(order_id TEXT, seq INTEGER, at INTEGER, kind TEXT, event TEXT, from_state TEXT,
   to_state TEXT, actor TEXT, reason TEXT, data TEXT, PRIMARY KEY(order_id, seq)) WITHOUT ROWID;
-CREATE TABLE stock(tenant TEXT, sku TEXT, node TEXT, on_hand INTEGER, reserved INTEGER, safety INTEGER,
-  PRIMARY KEY(tenant, sku, node)) WITHOUT ROWID;
 CREATE TABLE nodes(tenant TEXT, code TEXT, doc TEXT, PRIMARY KEY(tenant, code)) WITHOUT ROWID;
 CREATE TABLE skus(tenant TEXT, code TEXT, doc TEXT, PRIMARY KEY(tenant, code)) WITHOUT ROWID;
 CREATE TABLE idempotency(tenant TEXT, key TEXT, status INTEGER, body TEXT, PRIMARY KEY(tenant, key)) WITHOUT ROWID;
@@ -236,12 +234,23 @@ Status SqliteStore::Commit(Batch& b) {
     r.seq = sqlite3_last_insert_rowid(c.db_);
   }
   st = c.Prepare(
-      "INSERT OR REPLACE INTO orders(id, tenant, channel, channel_order_id, customer_id, order_type, state, placed_at,"
+      "INSERT INTO orders(id, tenant, channel, channel_order_id, customer_id, order_type, state, placed_at,"
       " created_at, updated_at, doc) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+  // Only these change after creation; an update leaves the other indexes be.
+  sqlite3_stmt* update_st = c.Prepare("UPDATE orders SET state = ?, updated_at = ?, doc = ? WHERE id = ?");
   sqlite3_stmt* sku_st = c.Prepare("INSERT OR IGNORE INTO order_skus(tenant, sku, order_id) VALUES(?,?,?)");
   sqlite3_stmt* attr_st =
       c.Prepare("INSERT OR IGNORE INTO order_attrs(tenant, key, value, order_id) VALUES(?,?,?,?)");
   for (const OrderRow& o : b.orders) {
+    if (!o.is_new) {
+      sqlite3_reset(update_st);
+      BindText(update_st, 1, o.state);
+      sqlite3_bind_int64(update_st, 2, o.updated_at);
+      BindText(update_st, 3, o.doc);
+      BindText(update_st, 4, o.id);
+      if (Status s = Step(c, update_st, "orders update"); !s.ok()) return fail(s);
+      continue;
+    }
     sqlite3_reset(st);
     BindText(st, 1, o.id);
     BindText(st, 2, o.tenant);
@@ -254,8 +263,7 @@ Status SqliteStore::Commit(Batch& b) {
     sqlite3_bind_int64(st, 9, o.created_at);
     sqlite3_bind_int64(st, 10, o.updated_at);
     BindText(st, 11, o.doc);
-    if (Status s = Step(c, st, "orders upsert"); !s.ok()) return fail(s);
-    if (!o.is_new) continue;  // skus and attributes never change after creation
+    if (Status s = Step(c, st, "orders insert"); !s.ok()) return fail(s);
     for (const std::string& sku : o.skus) {
       sqlite3_reset(sku_st);
       BindText(sku_st, 1, o.tenant);
@@ -289,17 +297,7 @@ Status SqliteStore::Commit(Batch& b) {
     BindText(st, 10, e.data);
     if (Status s = Step(c, st, "order_events insert"); !s.ok()) return fail(s);
   }
-  st = c.Prepare("INSERT OR REPLACE INTO stock(tenant, sku, node, on_hand, reserved, safety) VALUES(?,?,?,?,?,?)");
-  for (const StockRow& r : b.stock) {
-    sqlite3_reset(st);
-    BindText(st, 1, r.tenant);
-    BindText(st, 2, r.sku);
-    BindText(st, 3, r.node);
-    sqlite3_bind_int64(st, 4, r.level.on_hand);
-    sqlite3_bind_int64(st, 5, r.level.reserved);
-    sqlite3_bind_int64(st, 6, r.level.safety);
-    if (Status s = Step(c, st, "stock upsert"); !s.ok()) return fail(s);
-  }
+
   for (auto [table, rows] : {std::pair{"nodes", &b.nodes}, std::pair{"skus", &b.skus}}) {
     st = c.Prepare(std::string("INSERT OR REPLACE INTO ") + table + "(tenant, code, doc) VALUES(?,?,?)");
     for (const DocRow& r : *rows) {

@@ -54,11 +54,6 @@ struct OrderRow {
   bool is_new = false;                                      // first write of this order
 };
 
-struct StockRow {
-  std::string tenant, sku, node;
-  model::StockLevel level;
-};
-
 struct DocRow {  // nodes and skus
   std::string tenant, code, doc;
 };
@@ -74,7 +69,6 @@ struct Batch {
   std::vector<JournalRecord> journal;
   std::vector<OrderRow> orders;
   std::vector<model::OrderEvent> events;
-  std::vector<StockRow> stock;
   std::vector<DocRow> nodes, skus;
   std::vector<IdempotencyRow> idempotency;
   bool empty() const { return journal.empty(); }

@@ -1,5 +1,7 @@
 #include "writer/writer.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 #include <unordered_set>
@@ -36,8 +38,15 @@ Writer::Writer(engine::Engine* engine, store::Store* store, const Clock* clock, 
 Writer::~Writer() { Stop(); }
 
 void Writer::Start() {
-  writer_thread_ = std::thread([this] { WriterLoop(); });
-  committer_thread_ = std::thread([this] { CommitterLoop(); });
+  // Named, so that top and perf tell the two apart.
+  writer_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "oh-writer");
+    WriterLoop();
+  });
+  committer_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "oh-committer");
+    CommitterLoop();
+  });
 }
 
 void Writer::Stop() {
@@ -68,6 +77,10 @@ std::string Writer::NewOrderId() {
 }
 
 void Writer::BuildRows(const engine::Changes& ch, store::Batch* rows) const {
+  std::unordered_set<std::string_view> created;
+  for (const model::OrderEvent& e : ch.events) {
+    if (e.kind == "created") created.insert(e.order_id);
+  }
   std::unordered_set<uint32_t> seen;
   for (const uint32_t idx : ch.orders) {
     if (!seen.insert(idx).second) continue;
@@ -86,9 +99,7 @@ void Writer::BuildRows(const engine::Changes& ch, store::Batch* rows) const {
     r.updated_at = rec.updated_at;
     JsonWriter w(&r.doc);
     codec::WriteOrder(o, w);
-    r.is_new = rec.event_count == 1 ||
-               std::any_of(ch.events.begin(), ch.events.end(),
-                           [&](const model::OrderEvent& e) { return e.order_id == o.id() && e.kind == "created"; });
+    r.is_new = created.contains(o.id());
     if (r.is_new) {
       for (size_t i = 0; i < o.lines().size(); ++i) {
         const std::string_view sku = o.line_sku(i);
@@ -99,13 +110,6 @@ void Writer::BuildRows(const engine::Changes& ch, store::Batch* rows) const {
     rows->orders.push_back(std::move(r));
   }
   rows->events.insert(rows->events.end(), ch.events.begin(), ch.events.end());
-  std::unordered_set<uint64_t> seen_stock;
-  for (const engine::StockKey& k : ch.stock) {
-    if (!seen_stock.insert(static_cast<uint64_t>(k.sku) << 32 | k.node).second) continue;
-    const model::Sku& sku = engine_->SkuAt(k.sku);
-    rows->stock.push_back(store::StockRow{sku.tenant, sku.code, engine_->NodeAt(k.node).code,
-                                          *engine_->StockAt(k.sku, k.node)});
-  }
   for (const model::NodeIndex n : ch.nodes) {
     const model::Node& node = engine_->NodeAt(n);
     store::DocRow r{node.tenant, node.code, ""};
