@@ -10,7 +10,8 @@ Status Bad(const std::string& path, const YAML::Mark& m, const std::string& what
 }
 }  // namespace
 
-// Keys: data, listen, durability (full|normal), lifecycles (a directory), threads, max_body_bytes.
+// Keys: data, listen, durability (full|normal), lifecycles (a directory), threads, max_body_bytes,
+// snapshot_every (journaled commands between snapshots; 0: only at stop).
 Status ApplyConfigFile(const std::string& path, HubOptions* o, std::string* listen) {
   YAML::Node root;
   try {
@@ -30,6 +31,10 @@ Status ApplyConfigFile(const std::string& path, HubOptions* o, std::string* list
       else if (key == "lifecycles") o->lifecycles_dir = v.as<std::string>();
       else if (key == "threads") o->server.threads = v.as<int>();
       else if (key == "max_body_bytes") o->server.max_body_bytes = v.as<size_t>();
+      else if (key == "snapshot_every") {
+        o->snapshot_every = v.as<int64_t>();
+        if (o->snapshot_every < 0) return Bad(path, v.Mark(), "snapshot_every must be 0 or more");
+      }
       else if (key == "durability") {
         const std::string d = v.as<std::string>();
         if (d != "full" && d != "normal") return Bad(path, v.Mark(), "durability must be full or normal");

@@ -1,7 +1,12 @@
 #include "app/hub.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <random>
@@ -71,6 +76,10 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& options, const Clock* c
   hub->replay_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
 
   hub->writer_ = std::make_unique<writer::Writer>(hub->engine_.get(), hub->store_.get(), clock, std::move(ids));
+  Hub* h = hub.get();
+  hub->writer_->SetSnapshotHook(options.snapshot_every, [h](const engine::Engine& e, store::JournalPosition at) {
+    h->SnapshotInBackground(e, at);
+  });
   hub->writer_->Start();
   hub->router_ = std::make_unique<api::Router>(hub->writer_.get(), hub->store_.get(), OpenApiJson());
   return hub;
@@ -117,13 +126,47 @@ Status Hub::Replay(IdGenerator& ids) {
 std::string Hub::SnapshotPath() const { return options_.data_dir + "/orderhub.snapshot"; }
 
 Status Hub::WriteSnapshot() {
+  ReapSnapshotChild(/*wait=*/true);  // one writer of the file at a time
   if (writer_ == nullptr || writer_->failed()) return Status::Unavailable("the writer failed: no snapshot");
   auto last = store_->LastJournalPosition();
   if (!last.ok()) return last.status();
-  if (last->seq == snapshot_.seq) return Status::OK();  // nothing new
+  if (last->seq == snapshot_position().seq) return Status::OK();  // nothing new
   OH_RETURN_IF_ERROR(WriteSnapshotFile(SnapshotPath(), *engine_, *last));
+  std::lock_guard<std::mutex> lock(snapshot_mu_);
   snapshot_ = *last;
   return Status::OK();
+}
+
+void Hub::SnapshotInBackground(const engine::Engine& e, store::JournalPosition at) {
+  ReapSnapshotChild(/*wait=*/false);
+  std::lock_guard<std::mutex> lock(snapshot_mu_);
+  if (snapshot_child_ != 0) return;  // the last one is still writing: skip this turn
+  // fork() gives the child a frozen copy of the engine (copy-on-write): the
+  // writer goes on at once while the child writes the file. The child is
+  // single-threaded and touches nothing but the engine and the file, then
+  // leaves with _exit (no destructors, no atexit handlers of the parent).
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const Status st = WriteSnapshotFile(SnapshotPath(), e, at);
+    if (!st.ok()) std::fprintf(stderr, "orderhub: background snapshot failed: %s\n", st.ToString().c_str());
+    _exit(st.ok() ? 0 : 1);
+  }
+  if (pid < 0) {
+    std::fprintf(stderr, "orderhub: cannot fork for a snapshot: %s\n", std::strerror(errno));
+    return;
+  }
+  snapshot_child_ = pid;
+  child_position_ = at;
+}
+
+void Hub::ReapSnapshotChild(bool wait) {
+  std::lock_guard<std::mutex> lock(snapshot_mu_);
+  if (snapshot_child_ == 0) return;
+  int status = 0;
+  const pid_t r = waitpid(snapshot_child_, &status, wait ? 0 : WNOHANG);
+  if (r == 0) return;  // still writing
+  if (r == snapshot_child_ && WIFEXITED(status) && WEXITSTATUS(status) == 0) snapshot_ = child_position_;
+  snapshot_child_ = 0;
 }
 
 Hub::~Hub() { Stop(); }

@@ -2,6 +2,8 @@
 // journal into a fresh engine, and runs the writer and the HTTP server.
 #pragma once
 
+#include <sys/types.h>
+
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -24,6 +26,10 @@ struct HubOptions {
   std::string data_dir = "orderhub-data";
   std::string lifecycles_dir;     // empty: the lifecycles built into the binary
   store::Durability durability = store::Durability::kFull;
+  // A snapshot every this many journaled commands, taken by a forked child
+  // while the hub keeps serving (0: only at stop). Bounds the journal a
+  // restart after a crash replays.
+  int64_t snapshot_every = 1'000'000;
   api::ServerOptions server;
 };
 
@@ -42,7 +48,10 @@ class Hub {
   // Journal records applied at open, after the snapshot if there was one.
   int64_t replayed_records() const { return replayed_; }
   // The journal record the loaded or last written snapshot follows.
-  store::JournalPosition snapshot_position() const { return snapshot_; }
+  store::JournalPosition snapshot_position() {
+    std::lock_guard<std::mutex> lock(snapshot_mu_);
+    return snapshot_;
+  }
   // Where opening spent its time: loading the snapshot, replaying the journal.
   double snapshot_seconds() const { return snapshot_seconds_; }
   double replay_seconds() const { return replay_seconds_; }
@@ -58,6 +67,10 @@ class Hub {
   Status Replay(IdGenerator& ids);
   std::string SnapshotPath() const;
   Status WriteSnapshot();  // REQUIRES: the writer is stopped
+  // Writer thread: forks a child that writes the engine as of `at`.
+  void SnapshotInBackground(const engine::Engine& e, store::JournalPosition at);
+  // Collects a finished child; `wait` blocks until it ends.
+  void ReapSnapshotChild(bool wait);
 
   HubOptions options_;
   lifecycle::LifecycleSet lifecycles_;
@@ -69,6 +82,9 @@ class Hub {
   int64_t replayed_ = 0;
   store::JournalPosition snapshot_;
   double snapshot_seconds_ = 0, replay_seconds_ = 0;
+  std::mutex snapshot_mu_;                 // the fields below; writer thread and Stop
+  pid_t snapshot_child_ = 0;               // a running snapshot child, 0 when none
+  store::JournalPosition child_position_;  // what it writes
   bool stopped_ = false;
 };
 

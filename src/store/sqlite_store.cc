@@ -229,7 +229,8 @@ Status SqliteStore::Commit(Batch& b) {
     BindText(st, 5, r.actor);
     BindText(st, 6, r.idempotency_key);
     BindText(st, 7, r.body);
-    sqlite3_bind_int64(st, 8, RecordCrc(r));
+    r.crc = RecordCrc(r);
+    sqlite3_bind_int64(st, 8, r.crc);
     if (Status s = Step(c, st, "journal insert"); !s.ok()) return fail(s);
     r.seq = sqlite3_last_insert_rowid(c.db_);
   }

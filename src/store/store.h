@@ -35,7 +35,7 @@ struct JournalRecord {
   std::string actor;        // role of the caller
   std::string idempotency_key;
   std::string body;         // the request body as received (JSON)
-  uint32_t crc = 0;         // checksum, filled when read back
+  uint32_t crc = 0;         // checksum, filled by Commit and when read back
 };
 
 // A journal record's place: its seq and checksum (a snapshot names the

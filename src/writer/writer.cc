@@ -49,6 +49,26 @@ void Writer::Start() {
   });
 }
 
+void Writer::SetSnapshotHook(int64_t every, SnapshotHook hook) {
+  snapshot_every_ = every;
+  snapshot_hook_ = std::move(hook);
+}
+
+void Writer::MaybeSnapshot() {
+  if (snapshot_every_ <= 0 || since_snapshot_ < snapshot_every_ || failed_.load()) return;
+  store::JournalPosition at;
+  {
+    // Wait for the batches in flight: then the engine holds nothing the
+    // journal does not. New submissions queue meanwhile.
+    std::unique_lock<std::mutex> lock(out_mu_);
+    out_cv_.wait(lock, [&] { return in_flight_ == 0; });
+    at = committed_;
+  }
+  if (failed_.load() || at.seq == 0) return;
+  since_snapshot_ = 0;
+  snapshot_hook_(*engine_, at);
+}
+
 void Writer::Stop() {
   {
     std::lock_guard<std::mutex> lock(in_mu_);
@@ -167,6 +187,7 @@ void Writer::WriterLoop() {
           }
           s.record.at = now;
           batch.rows.journal.push_back(std::move(s.record));
+          ++since_snapshot_;
         }
         batch.replies.emplace_back(std::move(s.done), std::move(reply));
       }
@@ -186,7 +207,10 @@ void Writer::WriterLoop() {
     std::unique_lock<std::mutex> lock(out_mu_);
     out_cv_.wait(lock, [&] { return out_.size() < kMaxInFlight; });
     out_.push_back(std::move(batch));
+    ++in_flight_;
     out_cv_.notify_all();
+    lock.unlock();
+    MaybeSnapshot();
   }
   std::lock_guard<std::mutex> lock(out_mu_);
   writer_done_ = true;
@@ -213,6 +237,10 @@ void Writer::CommitterLoop() {
       if (!st.ok()) {
         failed_.store(true);
         ok = false;
+      } else if (!batch.rows.journal.empty()) {
+        const store::JournalRecord& last = batch.rows.journal.back();
+        std::lock_guard<std::mutex> lock(out_mu_);
+        committed_ = store::JournalPosition{last.seq, last.crc};
       }
       stats_.batches.fetch_add(1);
       stats_.commands.fetch_add(batch.rows.journal.size());
@@ -236,6 +264,9 @@ void Writer::CommitterLoop() {
       }
       done(std::move(reply));
     }
+    std::lock_guard<std::mutex> lock(out_mu_);
+    --in_flight_;
+    out_cv_.notify_all();
   }
 }
 

@@ -84,6 +84,13 @@ class Writer {
   bool failed() const { return failed_.load(); }
   const WriterStats& stats() const { return stats_; }
 
+  // Every `every` journaled commands, at a moment when everything applied is
+  // committed (the engine is exactly the journal up to `at`), the writer
+  // thread calls `hook(engine, at)`: the hub takes a snapshot there. The hook
+  // must be quick (it forks). Call before Start.
+  using SnapshotHook = std::function<void(const engine::Engine&, store::JournalPosition at)>;
+  void SetSnapshotHook(int64_t every, SnapshotHook hook);
+
  private:
   struct Batch {
     store::Batch rows;
@@ -91,6 +98,7 @@ class Writer {
   };
   void WriterLoop();
   void CommitterLoop();
+  void MaybeSnapshot();  // writer thread
   void BuildRows(const engine::Changes& ch, store::Batch* rows) const;
 
   engine::Engine* engine_;
@@ -109,6 +117,12 @@ class Writer {
   std::condition_variable out_cv_;
   std::deque<Batch> out_;                 // GUARDED_BY(out_mu_)
   bool writer_done_ = false;              // GUARDED_BY(out_mu_)
+  int in_flight_ = 0;                     // batches handed over, not yet answered; GUARDED_BY(out_mu_)
+  store::JournalPosition committed_;      // last committed record; GUARDED_BY(out_mu_)
+
+  int64_t snapshot_every_ = 0;            // 0: never
+  SnapshotHook snapshot_hook_;
+  int64_t since_snapshot_ = 0;            // journaled commands; writer thread only
 
   std::atomic<bool> failed_{false};
   Micros last_now_ = 0;                   // writer thread only

@@ -6,9 +6,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "app/hub.h"
 #include "app/keys.h"
+#include "app/snapshot_file.h"
 
 namespace orderhub::app {
 namespace {
@@ -31,9 +33,10 @@ class RestartTest : public ::testing::Test {
     hub_.reset();
     fs::remove_all(dir_);
   }
-  void Open() {
+  void Open(int64_t snapshot_every = 1'000'000) {
     HubOptions o;
     o.data_dir = dir_.string();
+    o.snapshot_every = snapshot_every;
     o.durability = store::Durability::kNormal;
     auto hub = Hub::Open(o, &clock_);
     ASSERT_TRUE(hub.ok()) << hub.status().ToString();
@@ -136,6 +139,25 @@ TEST_F(RestartTest, ASnapshotOfAnotherJournalIsNotLoaded) {
   Open();
   EXPECT_EQ(hub_->engine().order_count(), 0u);
   EXPECT_EQ(hub_->engine().FindSku("t1", "A"), nullptr);
+}
+
+TEST_F(RestartTest, ARunningHubSnapshotsInTheBackground) {
+  hub_.reset();
+  fs::remove(Snapshot());
+  Open(/*snapshot_every=*/4);
+  for (int i = 0; i < 6; ++i) Create("T" + std::to_string(i));
+  // The child writes while the hub serves: wait for its file, bounded.
+  for (int i = 0; i < 200 && !fs::exists(Snapshot()); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(fs::exists(Snapshot()));
+  lifecycle::LifecycleSet lifecycles = *BuiltinLifecycles();
+  engine::Engine e(&lifecycles);
+  Result<store::JournalPosition> at = ReadSnapshotFile(Snapshot().string(), &e);
+  ASSERT_TRUE(at.ok()) << at.status().ToString();
+  // Taken at a quiet moment after 4 journaled commands: the engine of that moment.
+  EXPECT_GE(at->seq, 4);
+  EXPECT_GE(e.order_count(), 1u);
+  EXPECT_LE(e.order_count(), 6u);
+  EXPECT_EQ(e.Stock("t1", "A", "WH1")->reserved, 2 * static_cast<int64_t>(e.order_count()));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Crash safety: the real `orderhub` binary under load is killed with SIGKILL;
 // after a restart every acknowledged order is there exactly once and the
-// stock adds up.
+// stock adds up. The server takes background snapshots every 50 commands, so
+// the restart loads one taken under load and replays the journal after it.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -8,6 +9,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -23,6 +25,7 @@ using testing::HttpClient;
 struct Server {
   pid_t pid = -1;
   uint16_t port = 0;
+  std::string banner;  // the line it printed when ready
 };
 
 std::string RunCommand(const std::string& cmd) {
@@ -35,7 +38,7 @@ std::string RunCommand(const std::string& cmd) {
 }
 
 // Starts `orderhub serve` and reads the port it printed.
-Server Start(const std::string& dir) {
+Server Start(const std::string& dir, const std::string& config) {
   int fds[2];
   EXPECT_EQ(pipe(fds), 0);
   Server s;
@@ -44,7 +47,7 @@ Server Start(const std::string& dir) {
     dup2(fds[1], STDOUT_FILENO);
     close(fds[0]);
     execl(OH_BINARY, OH_BINARY, "serve", "--data", dir.c_str(), "--listen", "127.0.0.1:0", "--durability", "full",
-          nullptr);
+          "--config", config.c_str(), nullptr);
     _exit(127);
   }
   close(fds[1]);
@@ -55,6 +58,7 @@ Server Start(const std::string& dir) {
   const size_t at = out.find("http://127.0.0.1:");
   EXPECT_NE(at, std::string::npos) << out;
   if (at != std::string::npos) s.port = static_cast<uint16_t>(std::atoi(out.c_str() + at + 17));
+  s.banner = out;
   return s;
 }
 
@@ -64,8 +68,10 @@ TEST(Kill9Test, EveryAcknowledgedOrderSurvivesExactlyOnceAndStockAddsUp) {
   std::string key = RunCommand(std::string(OH_BINARY) + " keys create --data " + dir + " --tenant t1");
   while (!key.empty() && key.back() == '\n') key.pop_back();
   ASSERT_EQ(key.rfind("ohk_", 0), 0u) << key;
+  const std::string config = dir + "/orderhub.yaml";
+  std::ofstream(config) << "snapshot_every: 50\n";
 
-  Server s = Start(dir);
+  Server s = Start(dir, config);
   ASSERT_NE(s.port, 0);
   HttpClient setup(s.port, key);
   ASSERT_EQ(setup.Send("PUT", "/v1/nodes/WH1", R"({"name":"a","region_code":"310100","lat":31,"lng":121})").status, 200);
@@ -110,8 +116,13 @@ TEST(Kill9Test, EveryAcknowledgedOrderSurvivesExactlyOnceAndStockAddsUp) {
   for (std::thread& c : clients) c.join();
   ASSERT_GT(acked.size(), 0u);
 
-  Server again = Start(dir);
+  Server again = Start(dir, config);
   ASSERT_NE(again.port, 0);
+  // "snapshot after journal record N, M records replayed": a snapshot taken
+  // while serving, not at a stop (there was none).
+  const size_t at = again.banner.find("snapshot after journal record ");
+  ASSERT_NE(at, std::string::npos) << again.banner;
+  EXPECT_GT(std::atoll(again.banner.c_str() + at + 30), 0) << again.banner;
   HttpClient c(again.port, key);
   std::map<std::string, int> seen;  // channel order id -> times listed
   int64_t quantity_in_orders = 0;
