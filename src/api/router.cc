@@ -310,6 +310,7 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
     case 5: {  // GET /v1/orders
       store::OrderQuery q;
       q.tenant = tenant;
+      std::string sku, customer_id;  // searched in the engine's postings, not in the store
       const size_t qpos = req.target.find('?');
       std::string_view qs = qpos == std::string::npos ? std::string_view() : std::string_view(req.target).substr(qpos + 1);
       while (!qs.empty()) {
@@ -337,8 +338,8 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
         };
         if (name == "state") q.state = value;
         else if (name == "channel") q.channel = value;
-        else if (name == "customer_id") q.customer_id = value;
-        else if (name == "sku") q.sku = value;
+        else if (name == "customer_id") customer_id = value;
+        else if (name == "sku") sku = value;
         else if (name == "order_type") q.order_type = value;
         else if (name == "created_from") { if (!time_param(&q.created_from)) return; }
         else if (name == "created_to") { if (!time_param(&q.created_to)) return; }
@@ -369,20 +370,55 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
           return;
         }
       }
+      auto page_body = [](const std::vector<std::string>& docs, const std::string& next_cursor) {
+        std::string body = "{\"items\":[";
+        for (size_t i = 0; i < docs.size(); ++i) {
+          if (i) body.push_back(',');
+          body += docs[i];
+        }
+        body += "],\"next_cursor\":";
+        body += next_cursor.empty() ? "null" : "\"" + next_cursor + "\"";
+        body += "}";
+        return body;
+      };
+      if (!sku.empty() || !customer_id.empty()) {
+        engine::OrderFilter f;
+        f.tenant = tenant;
+        f.sku = sku;
+        f.customer_id = customer_id;
+        f.state = q.state;
+        f.channel = q.channel;
+        f.order_type = q.order_type;
+        f.created_from = q.created_from;
+        f.created_to = q.created_to;
+        f.before = q.cursor;
+        f.limit = q.limit;
+        if (!q.attrs.empty()) {
+          f.attributes_match = [attrs = q.attrs](std::string_view json) {
+            const auto have = codec::ScalarAttributes(json);
+            return std::all_of(attrs.begin(), attrs.end(), [&](const auto& a) {
+              return std::find(have.begin(), have.end(), a) != have.end();
+            });
+          };
+        }
+        return Query(
+            [f = std::move(f), page_body](const engine::Engine& e, const engine::Outcome&) {
+              const engine::OrderMatches m = e.FindOrders(f);
+              std::vector<std::string> docs(m.orders.size());
+              for (size_t i = 0; i < m.orders.size(); ++i) {
+                JsonWriter w(&docs[i]);
+                codec::WriteOrder(e.OrderAt(m.orders[i]), w);
+              }
+              return Json(200, page_body(docs, m.next_cursor));
+            },
+            std::move(done));
+      }
       auto page = store_->ListOrders(q);
       if (!page.ok()) {
         done(Problem(page.status()));
         return;
       }
-      std::string body = "{\"items\":[";
-      for (size_t i = 0; i < page->docs.size(); ++i) {
-        if (i) body.push_back(',');
-        body += page->docs[i];
-      }
-      body += "],\"next_cursor\":";
-      body += page->next_cursor.empty() ? "null" : "\"" + page->next_cursor + "\"";
-      body += "}";
-      done(Json(200, std::move(body)));
+      done(Json(200, page_body(page->docs, page->next_cursor)));
       return;
     }
     case 6: {  // GET /v1/orders/{id}

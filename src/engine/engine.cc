@@ -416,6 +416,7 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
     idempotency_.emplace(JoinKey(in.tenant, c.idempotency_key), IdempotencyEntry{c.request_hash, idx});
   }
   ++state_counts_[o.type][o.state];
+  Index(idx);
   Record(idx, now, "created", "create", o.state, o.state, "channel:" + in.channel, "", "", ch);
   Touch(idx, ch);
   out.order_id = in.id;

@@ -51,6 +51,25 @@ namespace orderhub::engine {
 
 class Engine;
 
+// A search for orders holding a sku or placed by a customer (engine/order_search.cc):
+// the engine keeps both as in-memory postings, so the store needs no random
+// secondary index for them on every commit.
+struct OrderFilter {
+  std::string tenant;
+  std::string sku, customer_id;                // at least one of the two
+  std::string state, channel, order_type;      // empty: any
+  Micros created_from = 0, created_to = 0;     // 0: open
+  std::string before;                          // cursor: ids sorting before this one
+  int limit = 50;
+  // Extension-attribute filter on the raw attributes JSON; empty: any.
+  std::function<bool(std::string_view attributes)> attributes_match;
+};
+
+struct OrderMatches {
+  std::vector<uint32_t> orders;                // newest first
+  std::string next_cursor;                     // empty when there is no more
+};
+
 // A read-only look at one order. Valid until the next Apply.
 class OrderView {
  public:
@@ -99,7 +118,7 @@ class Engine {
   void Save(const std::function<void(std::string_view)>& sink) const;
   Status Load(std::string_view bytes, std::shared_ptr<const void> backing = nullptr);
   // Greatest order id, so that new ids sort after every loaded one.
-  std::string_view MaxOrderId() const;
+  std::string_view MaxOrderId() const { return max_id_.view(); }
 
   // Readers. Views and pointers stay valid until the next Apply.
   std::optional<OrderView> FindOrder(std::string_view tenant, std::string_view id) const;
@@ -115,6 +134,9 @@ class Engine {
   const model::StockLevel* StockAt(model::SkuIndex s, model::NodeIndex n) const { return pool_.Find(s, n); }
   // Channels paused for this sku right now (available below their threshold).
   std::vector<std::string> PausedChannels(std::string_view tenant, std::string_view sku) const;
+  // Newest first. Examines at most `scan_budget` candidates: a page can come
+  // back short with a next_cursor, and the caller goes on from there.
+  OrderMatches FindOrders(const OrderFilter& f, size_t scan_budget = 100'000) const;
   const lifecycle::LifecycleSet& lifecycles() const { return *lifecycles_; }
   // Earliest reserved_until among unpaid open orders, 0 when none.
   Micros NextExpiry() const { return expiries_.empty() ? 0 : expiries_.begin()->first; }
@@ -210,6 +232,10 @@ class Engine {
   void ReleaseStock(uint32_t idx, Changes* ch);
   void ConsumeStock(uint32_t idx, Changes* ch);
   void SetState(OrderRecord& o, uint16_t to);
+  // Postings stay sorted by id: ids are issued before commands are applied,
+  // so two creates can arrive a little out of id order.
+  void Post(std::vector<uint32_t>& postings, uint32_t idx) const;
+  void Index(uint32_t idx);  // adds a new order to the postings
   void Record(uint32_t idx, Micros at, std::string kind, std::string event, uint16_t from, uint16_t to,
               std::string actor, std::string reason, std::string data, Changes* ch);
   static void Touch(uint32_t idx, Changes* ch) {
@@ -231,6 +257,10 @@ class Engine {
   std::vector<CodeMap> sku_by_code_;                // by tenant NameId
   InventoryPool pool_;
   std::set<std::pair<Micros, uint32_t>> expiries_;  // (reserved_until, order)
+  std::vector<std::vector<uint32_t>> orders_by_sku_;  // by SkuIndex, sorted by id
+  using Postings = absl::flat_hash_map<std::string, std::vector<uint32_t>, StringHash, StringHash>;
+  std::vector<Postings> orders_by_customer_;          // by tenant NameId, then customer id
+  OrderId max_id_;                                    // greatest id indexed so far
   std::vector<std::vector<int64_t>> state_counts_;  // [type][state]
   std::shared_ptr<const void> backing_;             // the snapshot loaded blocks borrow from
   std::vector<LineRecord> scratch_lines_;           // reused by ApplyCreate

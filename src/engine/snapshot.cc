@@ -10,7 +10,8 @@
 //   orders: fixed fields + OrderBlock bytes (position-independent, 8-aligned
 //     from the start so that a loader can borrow them in place)
 //   shipments, idempotency keys
-// Expiries, state counts and hash indexes are derived, not stored.
+// Expiries, state counts, hash indexes and search postings are derived, not
+// stored.
 #include <algorithm>
 #include <cstring>
 
@@ -100,12 +101,6 @@ class In {
 Status Bad(const char* what) { return Status::Corruption(std::string("snapshot: ") + what); }
 
 }  // namespace
-
-std::string_view Engine::MaxOrderId() const {
-  std::string_view max;
-  for (const OrderRecord& o : orders_) max = std::max(max, o.id.view());
-  return max;
-}
 
 void Engine::Save(const std::function<void(std::string_view)>& sink) const {
   Out out(sink);
@@ -274,6 +269,7 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
     }
     if (o.reserved_until != 0) expiries_.emplace(o.reserved_until, idx);
     ++state_counts_[o.type][o.state];
+    Index(idx);
   }
   uint64_t count;
   if (!in.Pod(&count)) return Bad("truncated shipments");

@@ -14,7 +14,7 @@ namespace {
 
 // 'OHB1': marks a file as an OrderHub store.
 constexpr int kApplicationId = 0x4F484231;
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 constexpr const char* kSchema = R"SQL(
 CREATE TABLE journal(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, tenant TEXT NOT NULL, kind TEXT NOT NULL,
@@ -25,8 +25,6 @@ CREATE TABLE orders(id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, channel TEXT 
 CREATE UNIQUE INDEX orders_channel ON orders(tenant, channel, channel_order_id);
 CREATE INDEX orders_tenant ON orders(tenant, id);
 CREATE INDEX orders_state ON orders(tenant, state, id);
-CREATE INDEX orders_customer ON orders(tenant, customer_id, id);
-CREATE TABLE order_skus(tenant TEXT, sku TEXT, order_id TEXT, PRIMARY KEY(tenant, sku, order_id)) WITHOUT ROWID;
 CREATE TABLE order_attrs(tenant TEXT, key TEXT, value TEXT, order_id TEXT,
   PRIMARY KEY(tenant, key, value, order_id)) WITHOUT ROWID;
 CREATE TABLE order_events(order_id TEXT, seq INTEGER, at INTEGER, kind TEXT, event TEXT, from_state TEXT,
@@ -239,7 +237,6 @@ Status SqliteStore::Commit(Batch& b) {
       " created_at, updated_at, doc) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
   // Only these change after creation; an update leaves the other indexes be.
   sqlite3_stmt* update_st = c.Prepare("UPDATE orders SET state = ?, updated_at = ?, doc = ? WHERE id = ?");
-  sqlite3_stmt* sku_st = c.Prepare("INSERT OR IGNORE INTO order_skus(tenant, sku, order_id) VALUES(?,?,?)");
   sqlite3_stmt* attr_st =
       c.Prepare("INSERT OR IGNORE INTO order_attrs(tenant, key, value, order_id) VALUES(?,?,?,?)");
   for (const OrderRow& o : b.orders) {
@@ -265,13 +262,6 @@ Status SqliteStore::Commit(Batch& b) {
     sqlite3_bind_int64(st, 10, o.updated_at);
     BindText(st, 11, o.doc);
     if (Status s = Step(c, st, "orders insert"); !s.ok()) return fail(s);
-    for (const std::string& sku : o.skus) {
-      sqlite3_reset(sku_st);
-      BindText(sku_st, 1, o.tenant);
-      BindText(sku_st, 2, sku);
-      BindText(sku_st, 3, o.id);
-      if (Status s = Step(c, sku_st, "order_skus insert"); !s.ok()) return fail(s);
-    }
     for (const auto& [k, v] : o.attrs) {
       sqlite3_reset(attr_st);
       BindText(attr_st, 1, o.tenant);
@@ -401,14 +391,8 @@ Result<OrderPage> SqliteStore::ListOrders(const OrderQuery& q) {
   };
   filter(q.state, " AND o.state = ?");
   filter(q.channel, " AND o.channel = ?");
-  filter(q.customer_id, " AND o.customer_id = ?");
   filter(q.order_type, " AND o.order_type = ?");
   filter(q.cursor, " AND o.id < ?");
-  if (!q.sku.empty()) {
-    sql += " AND o.id IN (SELECT order_id FROM order_skus WHERE tenant = ? AND sku = ?)";
-    args.push_back(q.tenant);
-    args.push_back(q.sku);
-  }
   for (const auto& [k, v] : q.attrs) {
     sql += " AND o.id IN (SELECT order_id FROM order_attrs WHERE tenant = ? AND key = ? AND value = ?)";
     args.push_back(q.tenant);

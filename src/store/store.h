@@ -49,7 +49,6 @@ struct OrderRow {
   std::string id, tenant, channel, channel_order_id, customer_id, order_type, state;
   Micros placed_at = 0, created_at = 0, updated_at = 0;
   std::string doc;                                          // the order as the API returns it
-  std::vector<std::string> skus;                            // distinct skus, for search
   std::vector<std::pair<std::string, std::string>> attrs;   // top-level scalar extension attributes
   bool is_new = false;                                      // first write of this order
 };
@@ -76,7 +75,7 @@ struct Batch {
 
 struct OrderQuery {
   std::string tenant;
-  std::string state, channel, customer_id, sku, order_type;
+  std::string state, channel, order_type;  // by sku or customer: the engine (OrderFilter)
   Micros created_from = 0, created_to = 0;   // 0: open
   std::vector<std::pair<std::string, std::string>> attrs;
   std::string cursor;                        // id to continue after (newest first)

@@ -120,13 +120,7 @@ void Writer::BuildRows(const engine::Changes& ch, store::Batch* rows) const {
     JsonWriter w(&r.doc);
     codec::WriteOrder(o, w);
     r.is_new = created.contains(o.id());
-    if (r.is_new) {
-      for (size_t i = 0; i < o.lines().size(); ++i) {
-        const std::string_view sku = o.line_sku(i);
-        if (std::find(r.skus.begin(), r.skus.end(), sku) == r.skus.end()) r.skus.emplace_back(sku);
-      }
-      r.attrs = codec::ScalarAttributes(o.attributes());
-    }
+    if (r.is_new) r.attrs = codec::ScalarAttributes(o.attributes());
     rows->orders.push_back(std::move(r));
   }
   rows->events.insert(rows->events.end(), ch.events.begin(), ch.events.end());

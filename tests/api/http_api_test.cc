@@ -298,6 +298,13 @@ TEST_F(HttpApiTest, ListFiltersAndPaginates) {
   EXPECT_EQ(count(Expect(200, "GET", "/v1/orders?attr.shop=flagship").body), 2u);
   EXPECT_EQ(count(Expect(200, "GET", "/v1/orders?state=created&channel=tmall").body), 6u);
   EXPECT_EQ(count(Expect(200, "GET", "/v1/orders?customer_id=C2").body), 0u);
+  EXPECT_EQ(count(Expect(200, "GET", "/v1/orders?customer_id=C1").body), 6u);
+  EXPECT_EQ(count(Expect(200, "GET", "/v1/orders?sku=B&attr.shop=flagship").body), 2u);
+  EXPECT_EQ(count(Expect(200, "GET", "/v1/orders?sku=B&customer_id=C1&state=created&channel=tmall").body), 5u);
+  EXPECT_EQ(count(Expect(200, "GET", "/v1/orders?sku=B&state=cancelled").body), 0u);
+  HttpClient other(hub_->port(), other_key_);
+  EXPECT_EQ(count(other.Send("GET", "/v1/orders?sku=B").body), 0u);
+  EXPECT_EQ(count(other.Send("GET", "/v1/orders?customer_id=C1").body), 0u);
   HttpResponse bad = client_->Send("GET", "/v1/orders?colour=red");
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("\"parameter\":\"colour\""), std::string::npos);

@@ -296,5 +296,49 @@ TEST_F(EngineTest, ReplayingTheSameCommandsGivesTheSameState) {
   EXPECT_EQ(a.StateCounts(), b.StateCounts());
 }
 
+TEST_F(EngineTest, FindOrdersIsNewestFirstByIdEvenWhenCreatesArriveOutOfOrder) {
+  // Ids are issued before commands are applied: O3 may be applied before O2.
+  for (const char* id : {"O1", "O3", "O2", "O4"}) Ok(Order(id, std::string("c") + id, {{"A", 1}, {"B", 1}}));
+  Ok(Fire("O4", "cancel"));
+  OrderFilter f;
+  f.tenant = "t1";
+  f.sku = "A";
+  f.limit = 2;
+  auto ids = [&](const OrderMatches& m) {
+    std::string s;
+    for (uint32_t i : m.orders) s += std::string(e_.OrderAt(i).id()) + " ";
+    return s;
+  };
+  OrderMatches page = e_.FindOrders(f);
+  EXPECT_EQ(ids(page), "O4 O3 ");
+  EXPECT_EQ(page.next_cursor, "O3");
+  f.before = page.next_cursor;
+  page = e_.FindOrders(f);
+  EXPECT_EQ(ids(page), "O2 O1 ");
+  EXPECT_EQ(page.next_cursor, "");
+  f.before.clear();
+  f.state = "created";
+  f.customer_id = "C1";
+  f.limit = 10;
+  EXPECT_EQ(ids(e_.FindOrders(f)), "O3 O2 O1 ");
+  f.sku = "nope";
+  EXPECT_EQ(ids(e_.FindOrders(f)), "");
+}
+
+TEST_F(EngineTest, FindOrdersStopsAtItsScanBudgetAndSaysWhereToGoOn) {
+  for (int i = 0; i < 6; ++i) Ok(Order("O" + std::to_string(i), "c" + std::to_string(i), {{"A", 1}}));
+  OrderFilter f;
+  f.tenant = "t1";
+  f.sku = "A";
+  f.state = "shipped";  // matches nothing: every candidate is examined
+  OrderMatches page = e_.FindOrders(f, /*scan_budget=*/4);
+  EXPECT_TRUE(page.orders.empty());
+  EXPECT_EQ(page.next_cursor, "O2");  // O5..O2 examined, go on below O2
+  f.before = page.next_cursor;
+  page = e_.FindOrders(f, 4);
+  EXPECT_TRUE(page.orders.empty());
+  EXPECT_EQ(page.next_cursor, "");
+}
+
 }  // namespace
 }  // namespace orderhub::engine

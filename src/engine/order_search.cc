@@ -1,0 +1,101 @@
+// Orders by sku and by customer: sorted postings of record indices, kept by
+// the engine as it applies creates, rebuilt when a snapshot loads.
+#include <algorithm>
+
+#include "engine/engine.h"
+
+namespace orderhub::engine {
+
+void Engine::Post(std::vector<uint32_t>& postings, uint32_t idx) const {
+  postings.push_back(idx);
+  // The usual case, an id above every earlier one, needs no look at older
+  // records (each would be a cache miss).
+  if (orders_[idx].id.view() >= max_id_.view()) return;
+  for (size_t i = postings.size() - 1; i > 0 && orders_[postings[i - 1]].id.view() > orders_[postings[i]].id.view();
+       --i) {
+    std::swap(postings[i - 1], postings[i]);
+  }
+}
+
+void Engine::Index(uint32_t idx) {
+  const OrderRecord& o = orders_[idx];
+  const auto lines = o.block.lines();
+  for (size_t i = 0; i < lines.size(); ++i) {
+    // A sku on several lines of one order is posted once.
+    bool seen = false;
+    for (size_t j = 0; j < i && !seen; ++j) seen = lines[j].sku == lines[i].sku;
+    if (seen) continue;
+    if (orders_by_sku_.size() <= lines[i].sku) orders_by_sku_.resize(lines[i].sku + 1);
+    Post(orders_by_sku_[lines[i].sku], idx);
+  }
+  if (orders_by_customer_.size() <= o.tenant) orders_by_customer_.resize(o.tenant + 1);
+  Post(orders_by_customer_[o.tenant][o.block.segment(OrderBlock::kCustomerId)], idx);
+  if (o.id.view() > max_id_.view()) max_id_ = o.id;
+}
+
+OrderMatches Engine::FindOrders(const OrderFilter& f, size_t scan_budget) const {
+  OrderMatches out;
+  scan_budget = std::max<size_t>(scan_budget, 1);
+  const NameId tenant = tenants_.Find(f.tenant);
+  if (tenant == Names::kNone) return out;
+  // The narrower list drives the scan; the other criterion is checked per order.
+  static const std::vector<uint32_t> kNone;
+  const std::vector<uint32_t>* by_sku = nullptr;
+  const std::vector<uint32_t>* by_customer = nullptr;
+  model::SkuIndex sku = model::kNone;
+  if (!f.sku.empty()) {
+    sku = FindSkuIndex(tenant, f.sku);
+    by_sku = sku < orders_by_sku_.size() ? &orders_by_sku_[sku] : &kNone;
+  }
+  if (!f.customer_id.empty()) {
+    by_customer = &kNone;
+    if (tenant < orders_by_customer_.size()) {
+      auto it = orders_by_customer_[tenant].find(f.customer_id);
+      if (it != orders_by_customer_[tenant].end()) by_customer = &it->second;
+    }
+  }
+  const std::vector<uint32_t>* scan = by_sku == nullptr                                   ? by_customer
+                                      : by_customer == nullptr                            ? by_sku
+                                      : by_sku->size() <= by_customer->size() ? by_sku : by_customer;
+  if (scan == nullptr) return out;
+
+  auto matches = [&](uint32_t idx) {
+    const OrderRecord& o = orders_[idx];
+    const OrderView v(this, idx);
+    if (by_sku != nullptr && scan != by_sku) {
+      const auto lines = o.block.lines();
+      if (std::none_of(lines.begin(), lines.end(), [&](const LineRecord& l) { return l.sku == sku; })) return false;
+    }
+    if (by_customer != nullptr && scan != by_customer && v.customer_id() != f.customer_id) return false;
+    if (!f.state.empty() && v.state() != f.state) return false;
+    if (!f.channel.empty() && v.channel() != f.channel) return false;
+    if (!f.order_type.empty() && v.order_type() != f.order_type) return false;
+    if (f.created_from != 0 && o.created_at < f.created_from) return false;
+    if (f.created_to != 0 && o.created_at >= f.created_to) return false;
+    return !f.attributes_match || f.attributes_match(v.attributes());
+  };
+  // Newest first, starting below the cursor.
+  auto end = scan->end();
+  if (!f.before.empty()) {
+    end = std::lower_bound(scan->begin(), scan->end(), f.before,
+                           [&](uint32_t idx, const std::string& id) { return orders_[idx].id.view() < id; });
+  }
+  size_t examined = 0;
+  for (auto it = end; it != scan->begin();) {
+    --it;
+    if (++examined > scan_budget) {
+      // Out of budget: hand back what there is and where to go on.
+      out.next_cursor = orders_[*(it + 1)].id.view();
+      return out;
+    }
+    if (!matches(*it)) continue;
+    if (static_cast<int>(out.orders.size()) == f.limit) {
+      out.next_cursor = orders_[out.orders.back()].id.view();
+      return out;
+    }
+    out.orders.push_back(*it);
+  }
+  return out;
+}
+
+}  // namespace orderhub::engine
