@@ -10,8 +10,8 @@
 //   orders: fixed fields + OrderBlock bytes (position-independent, 8-aligned
 //     from the start so that a loader can borrow them in place)
 //   shipments, idempotency keys
-// Expiries, state counts, hash indexes and search postings are derived, not
-// stored.
+//   search postings by sku and by customer, the greatest order id
+// Expiries, state counts and hash indexes are derived, not stored.
 #include <algorithm>
 #include <cstring>
 
@@ -175,6 +175,26 @@ void Engine::Save(const std::function<void(std::string_view)>& sink) const {
     out.Str(entry.request_hash);
     out.Pod(entry.order);
   }
+  // Postings: copied on load rather than rebuilt order by order (which costs
+  // a cache miss per line). Customers sorted, so equal states give equal bytes.
+  auto postings = [&](const std::vector<uint32_t>& v) {
+    out.Str(std::string_view(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(uint32_t)));
+  };
+  out.Pod(static_cast<uint32_t>(orders_by_sku_.size()));
+  for (const auto& v : orders_by_sku_) postings(v);
+  out.Pod(static_cast<uint32_t>(orders_by_customer_.size()));
+  for (const Postings& by_customer : orders_by_customer_) {
+    std::vector<const Postings::value_type*> sorted;
+    sorted.reserve(by_customer.size());
+    for (const auto& entry : by_customer) sorted.push_back(&entry);
+    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
+    out.Pod(static_cast<uint64_t>(sorted.size()));
+    for (const auto* entry : sorted) {
+      out.Str(entry->first);
+      postings(entry->second);
+    }
+  }
+  out.Str(max_id_.view());
 }
 
 Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing) {
@@ -269,7 +289,6 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
     }
     if (o.reserved_until != 0) expiries_.emplace(o.reserved_until, idx);
     ++state_counts_[o.type][o.state];
-    Index(idx);
   }
   uint64_t count;
   if (!in.Pod(&count)) return Bad("truncated shipments");
@@ -294,6 +313,31 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
     }
     idempotency_.emplace(std::move(key), std::move(e));
   }
+  auto postings = [&](std::vector<uint32_t>* v) {
+    std::string_view raw;
+    if (!in.Str(&raw) || raw.size() % sizeof(uint32_t) != 0) return false;
+    v->resize(raw.size() / sizeof(uint32_t));
+    std::memcpy(v->data(), raw.data(), raw.size());
+    return std::all_of(v->begin(), v->end(), [&](uint32_t idx) { return idx < orders_.size(); });
+  };
+  if (!in.Pod(&n) || n > skus_.size()) return Bad("bad sku postings");
+  orders_by_sku_.resize(n);
+  for (auto& v : orders_by_sku_) {
+    if (!postings(&v)) return Bad("bad sku postings");
+  }
+  if (!in.Pod(&n) || n > tenants_.size()) return Bad("bad customer postings");
+  orders_by_customer_.resize(n);
+  for (Postings& by_customer : orders_by_customer_) {
+    if (!in.Pod(&count) || count > orders_.size()) return Bad("bad customer postings");
+    by_customer.reserve(count);
+    for (uint64_t i = 0; i < count; ++i) {
+      std::string_view customer;
+      if (!in.Str(&customer) || !postings(&by_customer[customer])) return Bad("bad customer postings");
+    }
+  }
+  std::string_view max_id;
+  if (!in.Str(&max_id) || !OrderId::Fits(max_id)) return Bad("bad max order id");
+  max_id_ = OrderId::Of(max_id);
   if (!in.done()) return Bad("trailing bytes");
   return Status::OK();
 }

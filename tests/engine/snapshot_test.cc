@@ -77,6 +77,12 @@ TEST_F(SnapshotTest, LoadGivesBackEveryOrderStockLevelAndCount) {
   EXPECT_EQ(b.StateCounts(), a_.StateCounts());
   EXPECT_EQ(b.NextExpiry(), a_.NextExpiry());
   EXPECT_EQ(b.MaxOrderId(), "O4");
+  OrderFilter f;
+  f.tenant = "t1";
+  f.sku = "A";
+  f.customer_id = "C1";
+  EXPECT_EQ(b.FindOrders(f).orders, a_.FindOrders(f).orders);
+  EXPECT_EQ(b.FindOrders(f).orders.size(), 3u);  // O1, O2, O4 hold A
   // Saving the loaded engine gives the same bytes: nothing lost in between.
   EXPECT_EQ(Snapshot(b), Snapshot(a_));
 }
