@@ -118,7 +118,7 @@ int EngineCreate(int argc, char** argv) {
     } else {
       failed += !e.Apply(cmds[static_cast<size_t>(i)], &changes).status.ok();
     }
-    if (changes.orders.size() > 4096) changes.Clear();
+    if (changes.events.size() > 4096) changes.Clear();
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   cmds.clear();

@@ -307,10 +307,10 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
                     std::move(done));
       return;
     }
-    case 5: {  // GET /v1/orders
-      store::OrderQuery q;
+    case 5: {  // GET /v1/orders: the engine's postings, on the writer thread
+      engine::OrderFilter q;
       q.tenant = tenant;
-      std::string sku, customer_id;  // searched in the engine's postings, not in the store
+      std::vector<std::pair<std::string, std::string>> attrs;
       const size_t qpos = req.target.find('?');
       std::string_view qs = qpos == std::string::npos ? std::string_view() : std::string_view(req.target).substr(qpos + 1);
       while (!qs.empty()) {
@@ -338,8 +338,8 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
         };
         if (name == "state") q.state = value;
         else if (name == "channel") q.channel = value;
-        else if (name == "customer_id") customer_id = value;
-        else if (name == "sku") sku = value;
+        else if (name == "customer_id") q.customer_id = value;
+        else if (name == "sku") q.sku = value;
         else if (name == "order_type") q.order_type = value;
         else if (name == "created_from") { if (!time_param(&q.created_from)) return; }
         else if (name == "created_to") { if (!time_param(&q.created_to)) return; }
@@ -348,7 +348,7 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
             done(ParameterProblem(name, "invalid_cursor", "cursor must be a next_cursor value from a previous page"));
             return;
           }
-          q.cursor = value;
+          q.before = value;
         } else if (name == "limit") {
           char* end = nullptr;
           const long v = std::strtol(value.c_str(), &end, 10);
@@ -358,11 +358,11 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
           }
           q.limit = static_cast<int>(v);
         } else if (name.rfind("attr.", 0) == 0 && name.size() > 5) {
-          if (q.attrs.size() == 8) {
+          if (attrs.size() == 8) {
             done(ParameterProblem(name, "too_many_filters", "at most 8 attr.* filters"));
             return;
           }
-          q.attrs.emplace_back(name.substr(5), value);
+          attrs.emplace_back(name.substr(5), value);
         } else {
           done(ParameterProblem(name, "unknown_parameter",
                                 "unknown parameter; known: state, channel, customer_id, sku, order_type, "
@@ -370,65 +370,41 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
           return;
         }
       }
-      auto page_body = [](const std::vector<std::string>& docs, const std::string& next_cursor) {
-        std::string body = "{\"items\":[";
-        for (size_t i = 0; i < docs.size(); ++i) {
-          if (i) body.push_back(',');
-          body += docs[i];
-        }
-        body += "],\"next_cursor\":";
-        body += next_cursor.empty() ? "null" : "\"" + next_cursor + "\"";
-        body += "}";
-        return body;
-      };
-      if (!sku.empty() || !customer_id.empty()) {
-        engine::OrderFilter f;
-        f.tenant = tenant;
-        f.sku = sku;
-        f.customer_id = customer_id;
-        f.state = q.state;
-        f.channel = q.channel;
-        f.order_type = q.order_type;
-        f.created_from = q.created_from;
-        f.created_to = q.created_to;
-        f.before = q.cursor;
-        f.limit = q.limit;
-        if (!q.attrs.empty()) {
-          f.attributes_match = [attrs = q.attrs](std::string_view json) {
-            const auto have = codec::ScalarAttributes(json);
-            return std::all_of(attrs.begin(), attrs.end(), [&](const auto& a) {
-              return std::find(have.begin(), have.end(), a) != have.end();
-            });
-          };
-        }
-        return Query(
-            [f = std::move(f), page_body](const engine::Engine& e, const engine::Outcome&) {
-              const engine::OrderMatches m = e.FindOrders(f);
-              std::vector<std::string> docs(m.orders.size());
-              for (size_t i = 0; i < m.orders.size(); ++i) {
-                JsonWriter w(&docs[i]);
-                codec::WriteOrder(e.OrderAt(m.orders[i]), w);
-              }
-              return Json(200, page_body(docs, m.next_cursor));
-            },
-            std::move(done));
+      if (!attrs.empty()) {
+        q.attributes_match = [attrs = std::move(attrs)](std::string_view json) {
+          const auto have = codec::ScalarAttributes(json);
+          return std::all_of(attrs.begin(), attrs.end(),
+                             [&](const auto& a) { return std::find(have.begin(), have.end(), a) != have.end(); });
+        };
       }
-      auto page = store_->ListOrders(q);
-      if (!page.ok()) {
-        done(Problem(page.status()));
-        return;
-      }
-      done(Json(200, page_body(page->docs, page->next_cursor)));
-      return;
+      return Query(
+          [q = std::move(q)](const engine::Engine& e, const engine::Outcome&) {
+            // Parsing each candidate's attributes costs more: examine fewer.
+            const engine::OrderMatches m = e.FindOrders(q, q.attributes_match ? 10'000 : 100'000);
+            std::string body;
+            JsonWriter w(&body);
+            w.BeginObject().Key("items").BeginArray();
+            for (uint32_t i : m.orders) codec::WriteOrder(e.OrderAt(i), w);
+            w.EndArray().Key("next_cursor");
+            if (m.next_cursor.empty()) {
+              w.Null();
+            } else {
+              w.String(m.next_cursor);
+            }
+            w.EndObject();
+            return Json(200, std::move(body));
+          },
+          std::move(done));
     }
-    case 6: {  // GET /v1/orders/{id}
-      auto doc = store_->GetOrderDoc(tenant, p[0]);
-      if (!doc.ok()) return done(Problem(doc.status()));
-      if (!doc->has_value()) {
-        return done(Problem(Status::NotFound("order_not_found", "order '" + p[0] + "' does not exist", "")));
-      }
-      return done(Json(200, std::move(**doc)));
-    }
+    case 6:  // GET /v1/orders/{id}
+      return Query(
+          [tenant, id = p[0]](const engine::Engine& e, const engine::Outcome&) {
+            if (!e.FindOrder(tenant, id)) {
+              return Problem(Status::NotFound("order_not_found", "order '" + id + "' does not exist", ""));
+            }
+            return Json(200, OrderDoc(e, tenant, id));
+          },
+          std::move(done));
     case 7: {  // POST /v1/orders/{id}/cancel
       auto reason = codec::ParseCancel(req.body);
       if (!reason.ok()) return done(Problem(reason.status()));
@@ -453,13 +429,11 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
                            },
                            std::move(done));
     case 10: {  // GET /v1/orders/{id}/events
-      auto doc = store_->GetOrderDoc(tenant, p[0]);  // also the tenant check
-      if (!doc.ok()) return done(Problem(doc.status()));
-      if (!doc->has_value()) {
+      auto events = store_->OrderEvents(tenant, p[0]);  // also the tenant check
+      if (!events.ok()) return done(Problem(events.status()));
+      if (events->empty()) {
         return done(Problem(Status::NotFound("order_not_found", "order '" + p[0] + "' does not exist", "")));
       }
-      auto events = store_->OrderEvents(p[0]);
-      if (!events.ok()) return done(Problem(events.status()));
       std::string body;
       JsonWriter w(&body);
       w.BeginObject().Key("items").BeginArray();

@@ -1,7 +1,7 @@
 // The order wire format: create-order requests in, order documents out.
 //
-// One place defines the JSON shape of an order; the API, the journal replay
-// and the query tables all go through it, so they cannot drift apart.
+// One place defines the JSON shape of an order; the API and the journal
+// replay both go through it, so they cannot drift apart.
 #pragma once
 
 #include <string>

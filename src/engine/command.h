@@ -93,12 +93,10 @@ struct Command {
 // What applied commands changed, for the store's query tables. The engine
 // appends; the writer drains it once per batch.
 struct Changes {
-  std::vector<uint32_t> orders;                 // orders whose document changed (may repeat)
   std::vector<model::OrderEvent> events;        // history entries to append
   std::vector<model::NodeIndex> nodes;          // nodes upserted
   std::vector<model::SkuIndex> skus;            // skus upserted
   void Clear() {
-    orders.clear();
     events.clear();
     nodes.clear();
     skus.clear();

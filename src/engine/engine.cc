@@ -418,7 +418,6 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
   ++state_counts_[o.type][o.state];
   Index(idx);
   Record(idx, now, "created", "create", o.state, o.state, "channel:" + in.channel, "", "", ch);
-  Touch(idx, ch);
   out.order_id = in.id;
   out.mutated = true;
   return out;
@@ -526,7 +525,6 @@ Outcome Engine::ApplyFire(const FireEvent& c, Micros now, Changes* ch) {
   SetState(o, to);
   o.updated_at = now;
   Record(idx, now, "transition", c.event, from, to, c.actor, c.reason, std::move(data), ch);
-  Touch(idx, ch);
   out.mutated = true;
   return out;
 }
@@ -578,7 +576,8 @@ void Engine::Record(uint32_t idx, Micros at, std::string kind, std::string event
   ++o.event_count;
   if (ch == nullptr) return;
   const lifecycle::Lifecycle& lc = LifecycleOf(o);
-  ch->events.push_back(model::OrderEvent{std::string(o.id.view()), o.event_count, at, std::move(kind),
+  ch->events.push_back(model::OrderEvent{tenants_.Name(o.tenant), std::string(o.id.view()), o.event_count, at,
+                                         std::move(kind),
                                          std::move(event), lc.state_name(from), lc.state_name(to),
                                          std::move(actor), std::move(reason), std::move(data)});
 }
@@ -597,7 +596,6 @@ Outcome Engine::ApplyExpire(Micros now, Changes* ch) {
     }
     o.updated_at = now;
     Record(idx, now, "expired", "cancel", from, o.state, "system", "reservation_expired", "", ch);
-    Touch(idx, ch);
     out.mutated = true;
   }
   return out;

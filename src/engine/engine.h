@@ -51,12 +51,12 @@ namespace orderhub::engine {
 
 class Engine;
 
-// A search for orders holding a sku or placed by a customer (engine/order_search.cc):
-// the engine keeps both as in-memory postings, so the store needs no random
-// secondary index for them on every commit.
+// A search among a tenant's orders (engine/order_search.cc). The engine
+// keeps postings (record indices sorted by id) per tenant, sku and customer,
+// so order reads need no SQL index written on every commit.
 struct OrderFilter {
   std::string tenant;
-  std::string sku, customer_id;                // at least one of the two
+  std::string sku, customer_id;                // empty: any
   std::string state, channel, order_type;      // empty: any
   Micros created_from = 0, created_to = 0;     // 0: open
   std::string before;                          // cursor: ids sorting before this one
@@ -238,9 +238,6 @@ class Engine {
   void Index(uint32_t idx);  // adds a new order to the postings
   void Record(uint32_t idx, Micros at, std::string kind, std::string event, uint16_t from, uint16_t to,
               std::string actor, std::string reason, std::string data, Changes* ch);
-  static void Touch(uint32_t idx, Changes* ch) {
-    if (ch != nullptr) ch->orders.push_back(idx);
-  }
 
   const lifecycle::LifecycleSet* lifecycles_;
   std::vector<const lifecycle::Lifecycle*> types_;  // OrderRecord::type indexes this
@@ -257,6 +254,7 @@ class Engine {
   std::vector<CodeMap> sku_by_code_;                // by tenant NameId
   InventoryPool pool_;
   std::set<std::pair<Micros, uint32_t>> expiries_;  // (reserved_until, order)
+  std::vector<std::vector<uint32_t>> orders_by_tenant_;  // by tenant NameId, sorted by id
   std::vector<std::vector<uint32_t>> orders_by_sku_;  // by SkuIndex, sorted by id
   using Postings = absl::flat_hash_map<std::string, std::vector<uint32_t>, StringHash, StringHash>;
   std::vector<Postings> orders_by_customer_;          // by tenant NameId, then customer id

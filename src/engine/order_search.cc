@@ -1,5 +1,5 @@
-// Orders by sku and by customer: sorted postings of record indices, kept by
-// the engine as it applies creates, rebuilt when a snapshot loads.
+// Orders by tenant, sku and customer: sorted postings of record indices,
+// kept by the engine as it applies creates and saved in snapshots.
 #include <algorithm>
 
 #include "engine/engine.h"
@@ -28,6 +28,8 @@ void Engine::Index(uint32_t idx) {
     if (orders_by_sku_.size() <= lines[i].sku) orders_by_sku_.resize(lines[i].sku + 1);
     Post(orders_by_sku_[lines[i].sku], idx);
   }
+  if (orders_by_tenant_.size() <= o.tenant) orders_by_tenant_.resize(o.tenant + 1);
+  Post(orders_by_tenant_[o.tenant], idx);
   if (orders_by_customer_.size() <= o.tenant) orders_by_customer_.resize(o.tenant + 1);
   Post(orders_by_customer_[o.tenant][o.block.segment(OrderBlock::kCustomerId)], idx);
   if (o.id.view() > max_id_.view()) max_id_ = o.id;
@@ -57,7 +59,7 @@ OrderMatches Engine::FindOrders(const OrderFilter& f, size_t scan_budget) const 
   const std::vector<uint32_t>* scan = by_sku == nullptr                                   ? by_customer
                                       : by_customer == nullptr                            ? by_sku
                                       : by_sku->size() <= by_customer->size() ? by_sku : by_customer;
-  if (scan == nullptr) return out;
+  if (scan == nullptr) scan = tenant < orders_by_tenant_.size() ? &orders_by_tenant_[tenant] : &kNone;
 
   auto matches = [&](uint32_t idx) {
     const OrderRecord& o = orders_[idx];

@@ -10,7 +10,7 @@
 //   orders: fixed fields + OrderBlock bytes (position-independent, 8-aligned
 //     from the start so that a loader can borrow them in place)
 //   shipments, idempotency keys
-//   search postings by sku and by customer, the greatest order id
+//   search postings by tenant, sku and customer, the greatest order id
 // Expiries, state counts and hash indexes are derived, not stored.
 #include <algorithm>
 #include <cstring>
@@ -180,6 +180,8 @@ void Engine::Save(const std::function<void(std::string_view)>& sink) const {
   auto postings = [&](const std::vector<uint32_t>& v) {
     out.Str(std::string_view(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(uint32_t)));
   };
+  out.Pod(static_cast<uint32_t>(orders_by_tenant_.size()));
+  for (const auto& v : orders_by_tenant_) postings(v);
   out.Pod(static_cast<uint32_t>(orders_by_sku_.size()));
   for (const auto& v : orders_by_sku_) postings(v);
   out.Pod(static_cast<uint32_t>(orders_by_customer_.size()));
@@ -320,6 +322,11 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
     std::memcpy(v->data(), raw.data(), raw.size());
     return std::all_of(v->begin(), v->end(), [&](uint32_t idx) { return idx < orders_.size(); });
   };
+  if (!in.Pod(&n) || n > tenants_.size()) return Bad("bad tenant postings");
+  orders_by_tenant_.resize(n);
+  for (auto& v : orders_by_tenant_) {
+    if (!postings(&v)) return Bad("bad tenant postings");
+  }
   if (!in.Pod(&n) || n > skus_.size()) return Bad("bad sku postings");
   orders_by_sku_.resize(n);
   for (auto& v : orders_by_sku_) {

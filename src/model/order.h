@@ -114,6 +114,7 @@ struct Order {
 // One entry of an order's history: a lifecycle transition, or an action-level
 // tracking event that does not change the state.
 struct OrderEvent {
+  std::string tenant;           // the order's; a history is read only by its tenant
   std::string order_id;
   uint32_t seq = 0;             // 1, 2, ... per order
   Micros at = 0;

@@ -14,21 +14,13 @@ namespace {
 
 // 'OHB1': marks a file as an OrderHub store.
 constexpr int kApplicationId = 0x4F484231;
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 constexpr const char* kSchema = R"SQL(
 CREATE TABLE journal(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, tenant TEXT NOT NULL, kind TEXT NOT NULL,
   target TEXT NOT NULL, actor TEXT NOT NULL, idempotency_key TEXT NOT NULL, body TEXT NOT NULL, crc INTEGER NOT NULL);
-CREATE TABLE orders(id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, channel TEXT NOT NULL,
-  channel_order_id TEXT NOT NULL, customer_id TEXT NOT NULL, order_type TEXT NOT NULL, state TEXT NOT NULL,
-  placed_at INTEGER, created_at INTEGER, updated_at INTEGER, doc TEXT NOT NULL);
-CREATE UNIQUE INDEX orders_channel ON orders(tenant, channel, channel_order_id);
-CREATE INDEX orders_tenant ON orders(tenant, id);
-CREATE INDEX orders_state ON orders(tenant, state, id);
-CREATE TABLE order_attrs(tenant TEXT, key TEXT, value TEXT, order_id TEXT,
-  PRIMARY KEY(tenant, key, value, order_id)) WITHOUT ROWID;
-CREATE TABLE order_events(order_id TEXT, seq INTEGER, at INTEGER, kind TEXT, event TEXT, from_state TEXT,
-  to_state TEXT, actor TEXT, reason TEXT, data TEXT, PRIMARY KEY(order_id, seq)) WITHOUT ROWID;
+CREATE TABLE order_events(order_id TEXT, seq INTEGER, tenant TEXT, at INTEGER, kind TEXT, event TEXT,
+  from_state TEXT, to_state TEXT, actor TEXT, reason TEXT, data TEXT, PRIMARY KEY(order_id, seq)) WITHOUT ROWID;
 CREATE TABLE nodes(tenant TEXT, code TEXT, doc TEXT, PRIMARY KEY(tenant, code)) WITHOUT ROWID;
 CREATE TABLE skus(tenant TEXT, code TEXT, doc TEXT, PRIMARY KEY(tenant, code)) WITHOUT ROWID;
 CREATE TABLE idempotency(tenant TEXT, key TEXT, status INTEGER, body TEXT, PRIMARY KEY(tenant, key)) WITHOUT ROWID;
@@ -233,59 +225,21 @@ Status SqliteStore::Commit(Batch& b) {
     r.seq = sqlite3_last_insert_rowid(c.db_);
   }
   st = c.Prepare(
-      "INSERT INTO orders(id, tenant, channel, channel_order_id, customer_id, order_type, state, placed_at,"
-      " created_at, updated_at, doc) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
-  // Only these change after creation; an update leaves the other indexes be.
-  sqlite3_stmt* update_st = c.Prepare("UPDATE orders SET state = ?, updated_at = ?, doc = ? WHERE id = ?");
-  sqlite3_stmt* attr_st =
-      c.Prepare("INSERT OR IGNORE INTO order_attrs(tenant, key, value, order_id) VALUES(?,?,?,?)");
-  for (const OrderRow& o : b.orders) {
-    if (!o.is_new) {
-      sqlite3_reset(update_st);
-      BindText(update_st, 1, o.state);
-      sqlite3_bind_int64(update_st, 2, o.updated_at);
-      BindText(update_st, 3, o.doc);
-      BindText(update_st, 4, o.id);
-      if (Status s = Step(c, update_st, "orders update"); !s.ok()) return fail(s);
-      continue;
-    }
-    sqlite3_reset(st);
-    BindText(st, 1, o.id);
-    BindText(st, 2, o.tenant);
-    BindText(st, 3, o.channel);
-    BindText(st, 4, o.channel_order_id);
-    BindText(st, 5, o.customer_id);
-    BindText(st, 6, o.order_type);
-    BindText(st, 7, o.state);
-    sqlite3_bind_int64(st, 8, o.placed_at);
-    sqlite3_bind_int64(st, 9, o.created_at);
-    sqlite3_bind_int64(st, 10, o.updated_at);
-    BindText(st, 11, o.doc);
-    if (Status s = Step(c, st, "orders insert"); !s.ok()) return fail(s);
-    for (const auto& [k, v] : o.attrs) {
-      sqlite3_reset(attr_st);
-      BindText(attr_st, 1, o.tenant);
-      BindText(attr_st, 2, k);
-      BindText(attr_st, 3, v);
-      BindText(attr_st, 4, o.id);
-      if (Status s = Step(c, attr_st, "order_attrs insert"); !s.ok()) return fail(s);
-    }
-  }
-  st = c.Prepare(
-      "INSERT INTO order_events(order_id, seq, at, kind, event, from_state, to_state, actor, reason, data)"
-      " VALUES(?,?,?,?,?,?,?,?,?,?)");
+      "INSERT INTO order_events(order_id, seq, tenant, at, kind, event, from_state, to_state, actor, reason, data)"
+      " VALUES(?,?,?,?,?,?,?,?,?,?,?)");
   for (const model::OrderEvent& e : b.events) {
     sqlite3_reset(st);
     BindText(st, 1, e.order_id);
     sqlite3_bind_int64(st, 2, e.seq);
-    sqlite3_bind_int64(st, 3, e.at);
-    BindText(st, 4, e.kind);
-    BindText(st, 5, e.event);
-    BindText(st, 6, e.from_state);
-    BindText(st, 7, e.to_state);
-    BindText(st, 8, e.actor);
-    BindText(st, 9, e.reason);
-    BindText(st, 10, e.data);
+    BindText(st, 3, e.tenant);
+    sqlite3_bind_int64(st, 4, e.at);
+    BindText(st, 5, e.kind);
+    BindText(st, 6, e.event);
+    BindText(st, 7, e.from_state);
+    BindText(st, 8, e.to_state);
+    BindText(st, 9, e.actor);
+    BindText(st, 10, e.reason);
+    BindText(st, 11, e.data);
     if (Status s = Step(c, st, "order_events insert"); !s.ok()) return fail(s);
   }
 
@@ -366,71 +320,19 @@ Result<JournalPosition> SqliteStore::LastJournalPosition() {
   return p;
 }
 
-Result<std::optional<std::string>> SqliteStore::GetOrderDoc(const std::string& tenant, const std::string& id) {
-  OH_WITH_READER(c);
-  sqlite3_stmt* st = c.Prepare("SELECT doc FROM orders WHERE id = ? AND tenant = ?");
-  if (st == nullptr) return c.Error("order read");
-  BindText(st, 1, id);
-  BindText(st, 2, tenant);
-  std::optional<std::string> out;
-  if (sqlite3_step(st) == SQLITE_ROW) out = ColText(st, 0);
-  sqlite3_reset(st);
-  return out;
-}
-
-Result<OrderPage> SqliteStore::ListOrders(const OrderQuery& q) {
-  OH_WITH_READER(c);
-  // Built from fixed fragments only; every value is a bound parameter.
-  std::string sql = "SELECT o.id, o.doc FROM orders o WHERE o.tenant = ?";
-  std::vector<std::string> args{q.tenant};
-  std::vector<int64_t> int_args;
-  auto filter = [&](const std::string& value, const char* clause) {
-    if (value.empty()) return;
-    sql += clause;
-    args.push_back(value);
-  };
-  filter(q.state, " AND o.state = ?");
-  filter(q.channel, " AND o.channel = ?");
-  filter(q.order_type, " AND o.order_type = ?");
-  filter(q.cursor, " AND o.id < ?");
-  for (const auto& [k, v] : q.attrs) {
-    sql += " AND o.id IN (SELECT order_id FROM order_attrs WHERE tenant = ? AND key = ? AND value = ?)";
-    args.push_back(q.tenant);
-    args.push_back(k);
-    args.push_back(v);
-  }
-  if (q.created_from != 0) sql += " AND o.created_at >= " + std::to_string(q.created_from);
-  if (q.created_to != 0) sql += " AND o.created_at < " + std::to_string(q.created_to);
-  sql += " ORDER BY o.id DESC LIMIT " + std::to_string(q.limit + 1);
-  sqlite3_stmt* st = c.Prepare(sql);
-  if (st == nullptr) return c.Error("order list");
-  for (size_t i = 0; i < args.size(); ++i) BindText(st, static_cast<int>(i + 1), args[i]);
-  OrderPage page;
-  std::string last_id;
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    if (static_cast<int>(page.docs.size()) == q.limit) {
-      page.next_cursor = last_id;
-      break;
-    }
-    last_id = ColText(st, 0);
-    page.docs.push_back(ColText(st, 1));
-  }
-  sqlite3_reset(st);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return c.Error("order list");
-  return page;
-}
-
-Result<std::vector<model::OrderEvent>> SqliteStore::OrderEvents(const std::string& order_id) {
+Result<std::vector<model::OrderEvent>> SqliteStore::OrderEvents(const std::string& tenant,
+                                                                const std::string& order_id) {
   OH_WITH_READER(c);
   sqlite3_stmt* st = c.Prepare(
-      "SELECT seq, at, kind, event, from_state, to_state, actor, reason, data FROM order_events WHERE order_id = ?"
-      " ORDER BY seq");
+      "SELECT seq, at, kind, event, from_state, to_state, actor, reason, data FROM order_events"
+      " WHERE order_id = ? AND tenant = ? ORDER BY seq");
   if (st == nullptr) return c.Error("events read");
   BindText(st, 1, order_id);
+  BindText(st, 2, tenant);
   std::vector<model::OrderEvent> out;
   while (sqlite3_step(st) == SQLITE_ROW) {
     model::OrderEvent e;
+    e.tenant = tenant;
     e.order_id = order_id;
     e.seq = static_cast<uint32_t>(sqlite3_column_int64(st, 0));
     e.at = sqlite3_column_int64(st, 1);

@@ -30,9 +30,7 @@ class SqliteStore final : public Store {
   Status Commit(Batch& batch) override;
   Status ReadJournal(int64_t from, const std::function<Status(const JournalRecord&)>& fn) override;
   Result<JournalPosition> LastJournalPosition() override;
-  Result<std::optional<std::string>> GetOrderDoc(const std::string& tenant, const std::string& id) override;
-  Result<OrderPage> ListOrders(const OrderQuery& q) override;
-  Result<std::vector<model::OrderEvent>> OrderEvents(const std::string& order_id) override;
+  Result<std::vector<model::OrderEvent>> OrderEvents(const std::string& tenant, const std::string& order_id) override;
   Result<std::optional<IdempotencyRow>> GetIdempotency(const std::string& tenant, const std::string& key) override;
   Status PutApiKey(const ApiKey& key) override;
   Result<std::optional<ApiKey>> FindApiKey(const std::string& hash) override;

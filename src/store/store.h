@@ -1,8 +1,9 @@
 // The storage interface: a journal of applied commands plus query tables.
 //
-// The journal is the truth; query tables (orders, events, stock, catalog) are
-// derived from it and written in the same transaction, so a reader never sees
-// one without the other. A Store is what a backend implements: SQLite is the
+// The journal is the truth; query tables (order histories, the catalog,
+// idempotent answers) are derived from it and written in the same
+// transaction, so a reader never sees one without the other. Orders
+// themselves are read from the engine, which holds every one. A Store is what a backend implements: SQLite is the
 // embedded default (sqlite_store.h); PostgreSQL implements the same interface.
 // No SQL crosses this header.
 //
@@ -45,14 +46,6 @@ struct JournalPosition {
   uint32_t crc = 0;
 };
 
-struct OrderRow {
-  std::string id, tenant, channel, channel_order_id, customer_id, order_type, state;
-  Micros placed_at = 0, created_at = 0, updated_at = 0;
-  std::string doc;                                          // the order as the API returns it
-  std::vector<std::pair<std::string, std::string>> attrs;   // top-level scalar extension attributes
-  bool is_new = false;                                      // first write of this order
-};
-
 struct DocRow {  // nodes and skus
   std::string tenant, code, doc;
 };
@@ -66,25 +59,10 @@ struct IdempotencyRow {
 // Everything one group commit writes, in one transaction.
 struct Batch {
   std::vector<JournalRecord> journal;
-  std::vector<OrderRow> orders;
   std::vector<model::OrderEvent> events;
   std::vector<DocRow> nodes, skus;
   std::vector<IdempotencyRow> idempotency;
   bool empty() const { return journal.empty(); }
-};
-
-struct OrderQuery {
-  std::string tenant;
-  std::string state, channel, order_type;  // by sku or customer: the engine (OrderFilter)
-  Micros created_from = 0, created_to = 0;   // 0: open
-  std::vector<std::pair<std::string, std::string>> attrs;
-  std::string cursor;                        // id to continue after (newest first)
-  int limit = 50;
-};
-
-struct OrderPage {
-  std::vector<std::string> docs;
-  std::string next_cursor;                   // empty when no more
 };
 
 struct ApiKey {
@@ -107,9 +85,9 @@ class Store {
   // no writer runs.
   virtual Result<JournalPosition> LastJournalPosition() = 0;
 
-  virtual Result<std::optional<std::string>> GetOrderDoc(const std::string& tenant, const std::string& id) = 0;
-  virtual Result<OrderPage> ListOrders(const OrderQuery& q) = 0;
-  virtual Result<std::vector<model::OrderEvent>> OrderEvents(const std::string& order_id) = 0;
+  // An order's history, oldest first; empty when the tenant has no such order.
+  virtual Result<std::vector<model::OrderEvent>> OrderEvents(const std::string& tenant,
+                                                             const std::string& order_id) = 0;
   virtual Result<std::optional<IdempotencyRow>> GetIdempotency(const std::string& tenant, const std::string& key) = 0;
 
   virtual Status PutApiKey(const ApiKey& key) = 0;

@@ -97,32 +97,6 @@ std::string Writer::NewOrderId() {
 }
 
 void Writer::BuildRows(const engine::Changes& ch, store::Batch* rows) const {
-  std::unordered_set<std::string_view> created;
-  for (const model::OrderEvent& e : ch.events) {
-    if (e.kind == "created") created.insert(e.order_id);
-  }
-  std::unordered_set<uint32_t> seen;
-  for (const uint32_t idx : ch.orders) {
-    if (!seen.insert(idx).second) continue;
-    const engine::OrderView o = engine_->OrderAt(idx);
-    const engine::OrderRecord& rec = o.record();
-    store::OrderRow r;
-    r.id = o.id();
-    r.tenant = o.tenant();
-    r.channel = o.channel();
-    r.channel_order_id = o.channel_order_id();
-    r.customer_id = o.customer_id();
-    r.order_type = o.order_type();
-    r.state = o.state();
-    r.placed_at = rec.placed_at;
-    r.created_at = rec.created_at;
-    r.updated_at = rec.updated_at;
-    JsonWriter w(&r.doc);
-    codec::WriteOrder(o, w);
-    r.is_new = created.contains(o.id());
-    if (r.is_new) r.attrs = codec::ScalarAttributes(o.attributes());
-    rows->orders.push_back(std::move(r));
-  }
   rows->events.insert(rows->events.end(), ch.events.begin(), ch.events.end());
   for (const model::NodeIndex n : ch.nodes) {
     const model::Node& node = engine_->NodeAt(n);
