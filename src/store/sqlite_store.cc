@@ -1,10 +1,11 @@
 #include "store/sqlite_store.h"
 
-#include <algorithm>
-
+#include <pthread.h>
 #include <sqlite3.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <unordered_map>
@@ -160,11 +161,39 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   }
   OH_RETURN_IF_ERROR(c.Exec(durability == Durability::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
   OH_RETURN_IF_ERROR(c.Exec("PRAGMA cache_size=-65536"));
+  OH_RETURN_IF_ERROR(c.Exec("PRAGMA wal_autocheckpoint=0"));  // the checkpointer thread does it
+  auto ck = OpenConn(path, false);
+  if (!ck.ok()) return ck.status();
+  s->checkpointer_conn_ = std::move(*ck);
+  // A connection learns the file is in WAL mode by reading it; until then a
+  // checkpoint on it does nothing.
+  OH_RETURN_IF_ERROR(s->checkpointer_conn_->Exec("PRAGMA journal_mode=WAL"));
+  s->checkpointer_ = std::thread([p = s.get()] { p->CheckpointLoop(); });
   return s;
 }
 
 SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {}
-SqliteStore::~SqliteStore() = default;
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    stopping_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
+}
+
+void SqliteStore::CheckpointLoop() {
+  pthread_setname_np(pthread_self(), "oh-checkpoint");
+  std::unique_lock<std::mutex> lock(checkpoint_mu_);
+  while (!checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_; })) {
+    lock.unlock();
+    // PASSIVE: copies what it can without waiting for the writer or readers;
+    // what is left goes next time. The WAL starts over once all of it is in.
+    sqlite3_wal_checkpoint_v2(checkpointer_conn_->db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    lock.lock();
+  }
+}
 
 Result<SqliteStore::Conn*> SqliteStore::AcquireReader() {
   std::lock_guard<std::mutex> lock(readers_mu_);
