@@ -62,7 +62,6 @@ std::string_view OrderView::tenant() const { return e_->tenants_.Name(r_->tenant
 std::string_view OrderView::channel() const { return e_->channels_.Name(r_->channel); }
 std::string_view OrderView::order_type() const { return e_->type_names_[r_->type]; }
 std::string_view OrderView::state() const { return e_->LifecycleOf(*r_).state_name(r_->state); }
-bool OrderView::terminal() const { return e_->LifecycleOf(*r_).is_terminal(r_->state); }
 
 std::span<const LineRecord> OrderView::lines() const { return r_->block.lines(); }
 
@@ -208,7 +207,8 @@ Status Engine::PlanReservations(std::vector<LineRecord>& lines, uint32_t flags) 
   // Units this plan already takes per (sku, node), so that two lines of the
   // same sku are not both promised the same units. Orders have few lines: a
   // flat list beats a hash map.
-  std::vector<std::pair<uint64_t, int64_t>> taken;
+  std::vector<std::pair<uint64_t, int64_t>>& taken = scratch_taken_;
+  taken.clear();
   auto key = [](model::SkuIndex s, model::NodeIndex n) { return static_cast<uint64_t>(s) << 32 | n; };
   auto taken_at = [&](model::SkuIndex s, model::NodeIndex n) -> int64_t& {
     for (auto& [k, q] : taken) {

@@ -82,7 +82,6 @@ class OrderView {
   std::string_view channel() const;
   std::string_view order_type() const;
   std::string_view state() const;
-  bool terminal() const;
   std::string_view channel_order_id() const { return r_->block.segment(OrderBlock::kChannelOrderId); }
   std::string_view customer_id() const { return r_->block.segment(OrderBlock::kCustomerId); }
   std::string_view attributes() const { return r_->block.segment(OrderBlock::kAttributes); }
@@ -131,13 +130,11 @@ class Engine {
   std::vector<std::pair<std::string, model::StockLevel>> StockOf(std::string_view tenant,
                                                                  std::string_view sku) const;
   const model::StockLevel* Stock(std::string_view tenant, std::string_view sku, std::string_view node) const;
-  const model::StockLevel* StockAt(model::SkuIndex s, model::NodeIndex n) const { return pool_.Find(s, n); }
   // Channels paused for this sku right now (available below their threshold).
   std::vector<std::string> PausedChannels(std::string_view tenant, std::string_view sku) const;
   // Newest first. Examines at most `scan_budget` candidates: a page can come
   // back short with a next_cursor, and the caller goes on from there.
   OrderMatches FindOrders(const OrderFilter& f, size_t scan_budget = 100'000) const;
-  const lifecycle::LifecycleSet& lifecycles() const { return *lifecycles_; }
   // Earliest reserved_until among unpaid open orders, 0 when none.
   Micros NextExpiry() const { return expiries_.empty() ? 0 : expiries_.begin()->first; }
   size_t order_count() const { return orders_.size(); }
@@ -262,6 +259,7 @@ class Engine {
   std::vector<std::vector<int64_t>> state_counts_;  // [type][state]
   std::shared_ptr<const void> backing_;             // the snapshot loaded blocks borrow from
   std::vector<LineRecord> scratch_lines_;           // reused by ApplyCreate
+  mutable std::vector<std::pair<uint64_t, int64_t>> scratch_taken_;  // reused by PlanReservations
   std::vector<std::string_view> scratch_segments_;
 };
 
