@@ -38,7 +38,9 @@ Status Errno(const std::string& what, const std::string& path) {
 }  // namespace
 
 Status WriteSnapshotFile(const std::string& path, const engine::Engine& e, store::JournalPosition after) {
-  const std::string tmp = path + ".tmp";
+  // Per process: a snapshot child that outlived a killed hub may still be
+  // writing when the next hub writes its own; each renames a whole file.
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
   FILE* f = std::fopen(tmp.c_str(), "wb");
   if (f == nullptr) return Errno("cannot create", tmp);
   uint32_t crc = static_cast<uint32_t>(crc32(0L, Z_NULL, 0));

@@ -16,7 +16,8 @@
 
 namespace orderhub::app {
 
-// Writes atomically: a temporary file, fsync, rename, fsync of the directory.
+// Writes atomically: a temporary file (named after the process), fsync,
+// rename, fsync of the directory.
 Status WriteSnapshotFile(const std::string& path, const engine::Engine& e, store::JournalPosition after);
 // Loads into a fresh engine and says which record it follows. NotFound when
 // there is no file; any other error leaves `e` unusable.
