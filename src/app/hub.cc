@@ -49,26 +49,27 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& options, const Clock* c
 
   // Restart: the snapshot, if there is a good one, then the journal after it.
   IdGenerator ids(static_cast<uint64_t>(std::random_device{}()));
-  const std::string snapshot_path = hub->SnapshotPath();
+  // A snapshot that cannot be used only costs time: start over from the journal.
+  auto set_aside = [&](const Status& why) {
+    std::fprintf(stderr, "orderhub: setting the snapshot aside, replaying the whole journal: %s\n",
+                 why.ToString().c_str());
+    hub->engine_ = std::make_unique<engine::Engine>(&hub->lifecycles_);
+    hub->snapshot_ = store::JournalPosition{};
+    hub->replayed_ = 0;
+  };
   hub->engine_ = std::make_unique<engine::Engine>(&hub->lifecycles_);
   const auto t0 = std::chrono::steady_clock::now();
-  auto snap = ReadSnapshotFile(snapshot_path, hub->engine_.get());
+  auto snap = ReadSnapshotFile(hub->SnapshotPath(), hub->engine_.get());
   const auto t1 = std::chrono::steady_clock::now();
   hub->snapshot_seconds_ = std::chrono::duration<double>(t1 - t0).count();
   if (snap.ok()) {
     hub->snapshot_ = *snap;
   } else if (snap.status().code() != Code::kNotFound) {
-    std::fprintf(stderr, "orderhub: setting the snapshot aside, replaying the whole journal: %s\n",
-                 snap.status().ToString().c_str());
-    hub->engine_ = std::make_unique<engine::Engine>(&hub->lifecycles_);
+    set_aside(snap.status());
   }
   Status replay = hub->Replay(ids);
   if (!replay.ok() && replay.reason() == "snapshot_not_in_journal") {
-    std::fprintf(stderr, "orderhub: setting the snapshot aside, replaying the whole journal: %s\n",
-                 replay.ToString().c_str());
-    hub->engine_ = std::make_unique<engine::Engine>(&hub->lifecycles_);
-    hub->snapshot_ = store::JournalPosition{};
-    hub->replayed_ = 0;
+    set_aside(replay);
     replay = hub->Replay(ids);
   }
   if (!replay.ok()) return replay;
@@ -89,14 +90,13 @@ Status Hub::Replay(IdGenerator& ids) {
   // Every record applied before must apply again, the same way.
   const int64_t anchor = snapshot_.seq;
   bool anchored = anchor == 0;
+  auto not_in_journal = [&](const char* why) {
+    return Status::NotFound("snapshot_not_in_journal",
+                            "the snapshot follows journal record " + std::to_string(anchor) + ", " + why, "");
+  };
   Status st = store_->ReadJournal(anchor == 0 ? 1 : anchor, [&](const store::JournalRecord& r) -> Status {
     if (!anchored) {
-      if (r.seq != anchor || r.crc != snapshot_.crc) {
-        return Status::NotFound("snapshot_not_in_journal",
-                                  "the snapshot follows journal record " + std::to_string(anchor) +
-                                      ", which this journal does not hold",
-                                  "");
-      }
+      if (r.seq != anchor || r.crc != snapshot_.crc) return not_in_journal("which this journal does not hold");
       anchored = true;
       return Status::OK();
     }
@@ -114,12 +114,7 @@ Status Hub::Replay(IdGenerator& ids) {
     ++replayed_;
     return Status::OK();
   });
-  if (st.ok() && !anchored) {
-    return Status::NotFound("snapshot_not_in_journal",
-                              "the snapshot follows journal record " + std::to_string(anchor) +
-                                  ", beyond the end of this journal",
-                              "");
-  }
+  if (st.ok() && !anchored) return not_in_journal("beyond the end of this journal");
   return st;
 }
 

@@ -75,7 +75,6 @@ class OrderView {
  public:
   OrderView(const Engine* e, uint32_t index);
 
-  uint32_t index() const { return index_; }
   const OrderRecord& record() const { return *r_; }
   std::string_view id() const { return r_->id.view(); }
   std::string_view tenant() const;

@@ -4,11 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <unordered_set>
 
 #include "base/json_writer.h"
 #include "codec/command_codec.h"
-#include "codec/order_codec.h"
 #include "codec/resource_codec.h"
 
 namespace orderhub::writer {
