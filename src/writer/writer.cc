@@ -16,7 +16,7 @@ namespace {
 // single long transaction.
 constexpr size_t kMaxBatch = 4096;
 // Applied-but-uncommitted batches the writer may run ahead of the committer.
-constexpr size_t kMaxInFlight = 2;
+constexpr size_t kMaxInFlight = 8;
 
 Reply Unavailable(const std::string& why) {
   Reply r;
@@ -28,7 +28,21 @@ Reply Unavailable(const std::string& why) {
   return r;
 }
 
+template <typename T>
+void MoveAppend(std::vector<T>&& from, std::vector<T>* to) {
+  to->insert(to->end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+}
+
 }  // namespace
+
+void Writer::Append(Batch&& from, Batch* to) {
+  MoveAppend(std::move(from.rows.journal), &to->rows.journal);
+  MoveAppend(std::move(from.rows.events), &to->rows.events);
+  MoveAppend(std::move(from.rows.nodes), &to->rows.nodes);
+  MoveAppend(std::move(from.rows.skus), &to->rows.skus);
+  MoveAppend(std::move(from.rows.idempotency), &to->rows.idempotency);
+  MoveAppend(std::move(from.replies), &to->replies);
+}
 
 Writer::Writer(engine::Engine* engine, store::Store* store, const Clock* clock, IdGenerator ids)
     : engine_(engine), store_(store), clock_(clock), ids_(std::move(ids)) {}
@@ -186,12 +200,17 @@ void Writer::WriterLoop() {
 void Writer::CommitterLoop() {
   for (;;) {
     Batch batch;
+    int merged = 0;
     {
       std::unique_lock<std::mutex> lock(out_mu_);
       out_cv_.wait(lock, [&] { return writer_done_ || !out_.empty(); });
       if (out_.empty()) return;
+      // Every batch the writer applied while the last commit ran goes into
+      // this one transaction: one fsync for all of them.
       batch = std::move(out_.front());
       out_.pop_front();
+      merged = 1;
+      for (; !out_.empty(); out_.pop_front(), ++merged) Append(std::move(out_.front()), &batch);
       out_cv_.notify_all();
     }
     bool ok = !failed_.load();
@@ -231,7 +250,7 @@ void Writer::CommitterLoop() {
       done(std::move(reply));
     }
     std::lock_guard<std::mutex> lock(out_mu_);
-    --in_flight_;
+    in_flight_ -= merged;
     out_cv_.notify_all();
   }
 }

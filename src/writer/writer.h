@@ -100,6 +100,7 @@ class Writer {
   void CommitterLoop();
   void MaybeSnapshot();  // writer thread
   void BuildRows(const engine::Changes& ch, store::Batch* rows) const;
+  static void Append(Batch&& from, Batch* to);
 
   engine::Engine* engine_;
   store::Store* store_;
