@@ -128,6 +128,7 @@ int HttpCreate(int argc, char** argv) {
       std::filesystem::temp_directory_path() / ("orderhub-bench-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   app::HubOptions o;
+  o.prefault_memory = true;  // as `orderhub serve`
   o.data_dir = dir.string();
   o.durability = durability == "full" ? store::Durability::kFull : store::Durability::kNormal;
   o.server.port = 0;

@@ -47,6 +47,7 @@ int Restart(int argc, char** argv) {
   const bool filled = !keep.empty() && std::filesystem::exists(dir / "orderhub.db");
   if (!filled) std::filesystem::remove_all(dir);
   app::HubOptions o;
+  o.prefault_memory = true;  // as `orderhub serve`
   o.data_dir = dir.string();
   o.durability = store::Durability::kNormal;  // filling only; the restart reads the same file either way
   o.server.port = 0;

@@ -53,11 +53,11 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& options, const Clock* c
   auto set_aside = [&](const Status& why) {
     std::fprintf(stderr, "orderhub: setting the snapshot aside, replaying the whole journal: %s\n",
                  why.ToString().c_str());
-    hub->engine_ = std::make_unique<engine::Engine>(&hub->lifecycles_);
+    hub->engine_ = std::make_unique<engine::Engine>(&hub->lifecycles_, options.prefault_memory);
     hub->snapshot_ = store::JournalPosition{};
     hub->replayed_ = 0;
   };
-  hub->engine_ = std::make_unique<engine::Engine>(&hub->lifecycles_);
+  hub->engine_ = std::make_unique<engine::Engine>(&hub->lifecycles_, options.prefault_memory);
   const auto t0 = std::chrono::steady_clock::now();
   auto snap = ReadSnapshotFile(hub->SnapshotPath(), hub->engine_.get());
   const auto t1 = std::chrono::steady_clock::now();

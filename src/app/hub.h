@@ -30,6 +30,9 @@ struct HubOptions {
   // while the hub keeps serving (0: only at stop). Bounds the journal a
   // restart after a crash replays.
   int64_t snapshot_every = 1'000'000;
+  // A helper thread touches the engine's next memory ahead of the writer
+  // (engine/arena.h). `orderhub serve` turns it on; off here for embedders.
+  bool prefault_memory = false;
   api::ServerOptions server;
 };
 

@@ -36,6 +36,14 @@ const std::vector<model::Shipment> kNoShipments;
 // ---- names and keys ---------------------------------------------------------
 
 NameId Engine::Names::Find(std::string_view name) const {
+  // Tenants and channels are few: comparing a handful of short strings is
+  // cheaper than hashing one.
+  if (names_.size() <= 8) {
+    for (size_t i = 0; i < names_.size(); ++i) {
+      if (names_[i] == name) return static_cast<NameId>(i);
+    }
+    return kNone;
+  }
   auto it = ids_.find(name);
   return it == ids_.end() ? kNone : it->second;
 }
@@ -48,10 +56,14 @@ NameId Engine::Names::Intern(std::string_view name) {
 
 size_t Engine::StringHash::operator()(std::string_view s) const { return absl::Hash<std::string_view>{}(s); }
 
-size_t Engine::ById::operator()(std::string_view id) const { return absl::Hash<std::string_view>{}(id); }
+// 32 bits suffice: absl takes 7 for the control byte and the rest for the
+// position, enough for tables of tens of millions of orders.
+uint32_t Engine::HashId(std::string_view id) {
+  return static_cast<uint32_t>(absl::Hash<std::string_view>{}(id));
+}
 
-size_t Engine::ByChannel::operator()(const ChannelKey& k) const {
-  return absl::HashOf(k.tenant, k.channel, k.channel_order_id);
+uint32_t Engine::HashChannel(NameId tenant, NameId channel, std::string_view channel_order_id) {
+  return static_cast<uint32_t>(absl::HashOf(tenant, channel, channel_order_id));
 }
 
 // ---- views ------------------------------------------------------------------
@@ -79,8 +91,10 @@ const std::vector<model::Shipment>& OrderView::shipments() const {
 
 // ---- engine -----------------------------------------------------------------
 
-Engine::Engine(const lifecycle::LifecycleSet* lifecycles)
+Engine::Engine(const lifecycle::LifecycleSet* lifecycles, bool prefault_memory)
     : lifecycles_(lifecycles),
+      arena_(prefault_memory),
+      orders_(ArenaAllocator<OrderRecord>(&arena_)),
       order_by_id_(0, ById{&orders_}, ById{&orders_}),
       order_by_channel_id_(0, ByChannel{&orders_}, ByChannel{&orders_}) {
   for (const std::string& t : lifecycles_->types()) {
@@ -109,9 +123,9 @@ Outcome Engine::Apply(const Command& cmd, Changes* ch) {
 // ---- readers ----------------------------------------------------------------
 
 uint32_t Engine::FindIndex(std::string_view tenant, std::string_view id) const {
-  auto it = order_by_id_.find(id);
-  if (it == order_by_id_.end() || tenants_.Name(orders_[*it].tenant) != tenant) return model::kNone;
-  return *it;
+  auto it = order_by_id_.find(IdKey{id, HashId(id)});
+  if (it == order_by_id_.end() || tenants_.Name(orders_[it->index].tenant) != tenant) return model::kNone;
+  return it->index;
 }
 
 std::optional<OrderView> Engine::FindOrder(std::string_view tenant, std::string_view id) const {
@@ -201,8 +215,8 @@ Status Engine::ResolveSkuNode(std::string_view tenant, std::string_view sku, std
 Status Engine::PlanReservations(std::vector<LineRecord>& lines, uint32_t flags) const {
   const uint32_t needed_caps = flags & kCapabilityFlags;
   auto node_can_serve = [&](model::NodeIndex n) {
-    const model::Node& node = nodes_[n];
-    return node.status != "down" && (node.capabilities & needed_caps) == needed_caps;
+    const NodeGate g = node_gates_[n];
+    return !g.down && (g.capabilities & needed_caps) == needed_caps;
   };
   // Units this plan already takes per (sku, node), so that two lines of the
   // same sku are not both promised the same units. Orders have few lines: a
@@ -216,12 +230,13 @@ Status Engine::PlanReservations(std::vector<LineRecord>& lines, uint32_t flags) 
     }
     return taken.emplace_back(key(s, n), 0).second;
   };
-  auto free_at = [&](model::SkuIndex s, model::NodeIndex n) {
+  auto taken_of = [&](model::SkuIndex s, model::NodeIndex n) -> int64_t {
     for (const auto& [k, q] : taken) {
-      if (k == key(s, n)) return pool_.Available(s, n) - q;
+      if (k == key(s, n)) return q;
     }
-    return pool_.Available(s, n);
+    return 0;
   };
+  auto free_at = [&](model::SkuIndex s, model::NodeIndex n) { return pool_.Available(s, n) - taken_of(s, n); };
 
   size_t first_open = lines.size();  // stock lines still without a node
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -253,22 +268,29 @@ Status Engine::PlanReservations(std::vector<LineRecord>& lines, uint32_t flags) 
   // Prefer one node for every open line (one parcel); among those, the one
   // with the most stock of the first line's sku. Routing (issue 5) replaces
   // this default with a scored decision.
+  // What the open lines want per sku, summed over lines of the same sku.
+  std::vector<std::pair<model::SkuIndex, int64_t>>& wants = scratch_wants_;
+  wants.clear();
+  for (size_t i = first_open; i < lines.size(); ++i) {
+    if (!is_open(lines[i])) continue;
+    auto w = std::find_if(wants.begin(), wants.end(), [&](const auto& x) { return x.first == lines[i].sku; });
+    if (w == wants.end()) {
+      wants.emplace_back(lines[i].sku, lines[i].quantity);
+    } else {
+      w->second += lines[i].quantity;
+    }
+  }
   model::NodeIndex best = model::kNone;
   int64_t best_avail = -1;
-  for (model::NodeIndex n : pool_.NodesOf(lines[first_open].sku)) {
+  const auto [first_nodes, first_levels] = pool_.LevelsOf(wants[0].first);
+  for (size_t k = 0; k < first_nodes.size(); ++k) {
+    const model::NodeIndex n = first_nodes[k];
     if (!node_can_serve(n)) continue;
+    const int64_t a = first_levels[k].Available() - taken_of(wants[0].first, n);
+    if (a < wants[0].second || a <= best_avail) continue;
     bool fits = true;
-    for (size_t i = first_open; fits && i < lines.size(); ++i) {
-      if (!is_open(lines[i])) continue;
-      // Every open line of this sku together must fit at n.
-      int64_t want = 0;
-      for (size_t j = first_open; j < lines.size(); ++j) {
-        if (is_open(lines[j]) && lines[j].sku == lines[i].sku) want += lines[j].quantity;
-      }
-      fits = free_at(lines[i].sku, n) >= want;
-    }
-    const int64_t a = free_at(lines[first_open].sku, n);
-    if (fits && a > best_avail) {
+    for (size_t w = 1; fits && w < wants.size(); ++w) fits = free_at(wants[w].first, n) >= wants[w].second;
+    if (fits) {
       best = n;
       best_avail = a;
     }
@@ -279,10 +301,11 @@ Status Engine::PlanReservations(std::vector<LineRecord>& lines, uint32_t flags) 
     model::NodeIndex chosen = best;
     if (chosen == model::kNone) {
       int64_t most = -1;
-      for (model::NodeIndex n : pool_.NodesOf(l.sku)) {
-        const int64_t a = free_at(l.sku, n);
-        if (node_can_serve(n) && a >= l.quantity && a > most) {
-          chosen = n;
+      const auto [nodes, levels] = pool_.LevelsOf(l.sku);
+      for (size_t k = 0; k < nodes.size(); ++k) {
+        const int64_t a = levels[k].Available() - taken_of(l.sku, nodes[k]);
+        if (a >= l.quantity && a > most && node_can_serve(nodes[k])) {
+          chosen = nodes[k];
           most = a;
         }
       }
@@ -323,10 +346,13 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
       return out;
     }
   }
-  if (const NameId channel = channels_.Find(in.channel); tenant != Names::kNone && channel != Names::kNone) {
-    auto it = order_by_channel_id_.find(ChannelKey{tenant, channel, in.channel_order_id});
+  const NameId channel = channels_.Find(in.channel);
+  uint32_t channel_hash = 0;
+  if (tenant != Names::kNone && channel != Names::kNone) {
+    channel_hash = HashChannel(tenant, channel, in.channel_order_id);
+    auto it = order_by_channel_id_.find(ChannelKey{tenant, channel, in.channel_order_id, channel_hash});
     if (it != order_by_channel_id_.end()) {
-      out.order_id = orders_[*it].id.view();
+      out.order_id = orders_[it->index].id.view();
       out.status = Status::AlreadyExists("duplicate_channel_order",
                                          "channel '" + in.channel + "' order '" + in.channel_order_id +
                                              "' exists already as order " + out.order_id,
@@ -388,8 +414,11 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
   const uint32_t idx = static_cast<uint32_t>(orders_.size());
   OrderRecord& o = orders_.emplace_back();
   o.id = OrderId::Of(in.id);
-  o.tenant = tenants_.Intern(in.tenant);
-  o.channel = channels_.Intern(in.channel);
+  o.tenant = tenant != Names::kNone ? tenant : tenants_.Intern(in.tenant);
+  o.channel = channel != Names::kNone ? channel : channels_.Intern(in.channel);
+  if (tenant == Names::kNone || channel == Names::kNone) {
+    channel_hash = HashChannel(o.tenant, o.channel, in.channel_order_id);
+  }
   o.type = static_cast<uint8_t>(type - type_names_.begin());
   o.paid = in.paid;
   o.flags = in.flags;
@@ -405,13 +434,13 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
   std::vector<std::string_view>& segments = scratch_segments_;
   segments.assign({in.channel_order_id, in.customer_id, in.attributes, c.detail});
   for (const std::string& d : c.line_details) segments.push_back(d);
-  o.block = OrderBlock(lines, segments);
+  o.block = OrderBlock(lines, segments, &arena_);
   if (!o.paid && c.reservation_ttl > 0) {
     o.reserved_until = now + c.reservation_ttl;
     expiries_.emplace(o.reserved_until, idx);
   }
-  order_by_id_.insert(idx);
-  order_by_channel_id_.insert(idx);
+  order_by_id_.insert(Slot{idx, HashId(in.id)});
+  order_by_channel_id_.insert(Slot{idx, channel_hash});
   if (!c.idempotency_key.empty()) {
     idempotency_.emplace(JoinKey(in.tenant, c.idempotency_key), IdempotencyEntry{c.request_hash, idx});
   }
@@ -570,16 +599,24 @@ void Engine::SetState(OrderRecord& o, uint16_t to) {
   o.state = to;
 }
 
-void Engine::Record(uint32_t idx, Micros at, std::string kind, std::string event, uint16_t from, uint16_t to,
-                    std::string actor, std::string reason, std::string data, Changes* ch) {
+void Engine::Record(uint32_t idx, Micros at, std::string_view kind, std::string_view event, uint16_t from,
+                    uint16_t to, std::string_view actor, std::string_view reason, std::string data, Changes* ch) {
   OrderRecord& o = orders_[idx];
   ++o.event_count;
   if (ch == nullptr) return;
   const lifecycle::Lifecycle& lc = LifecycleOf(o);
-  ch->events.push_back(model::OrderEvent{tenants_.Name(o.tenant), std::string(o.id.view()), o.event_count, at,
-                                         std::move(kind),
-                                         std::move(event), lc.state_name(from), lc.state_name(to),
-                                         std::move(actor), std::move(reason), std::move(data)});
+  model::OrderEvent& e = ch->events.emplace_back();
+  e.tenant = tenants_.Name(o.tenant);
+  e.order_id = o.id.view();
+  e.seq = o.event_count;
+  e.at = at;
+  e.kind = kind;
+  e.event = event;
+  e.from_state = lc.state_name(from);
+  e.to_state = lc.state_name(to);
+  e.actor = actor;
+  e.reason = reason;
+  e.data = std::move(data);
 }
 
 Outcome Engine::ApplyExpire(Micros now, Changes* ch) {
@@ -610,9 +647,11 @@ Outcome Engine::ApplyUpsertNode(const UpsertNode& c, Changes* ch) {
   auto [it, inserted] = node_by_code_[tenant].try_emplace(c.node.code, static_cast<model::NodeIndex>(nodes_.size()));
   if (inserted) {
     nodes_.push_back(c.node);
+    node_gates_.emplace_back();
   } else {
     nodes_[it->second] = c.node;
   }
+  node_gates_[it->second] = NodeGate{c.node.status == "down", c.node.capabilities};
   if (ch != nullptr) ch->nodes.push_back(it->second);
   out.mutated = true;
   return out;

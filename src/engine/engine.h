@@ -41,6 +41,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/arena.h"
 #include "engine/command.h"
 #include "engine/inventory_pool.h"
 #include "engine/order_record.h"
@@ -102,8 +103,13 @@ class OrderView {
 
 class Engine {
  public:
-  // `lifecycles` must outlive the engine.
-  explicit Engine(const lifecycle::LifecycleSet* lifecycles);
+  // `lifecycles` must outlive the engine. `prefault_memory`: a helper thread
+  // touches the memory orders will need ahead of time (engine/arena.h);
+  // for servers on virtual machines, off in tests.
+  explicit Engine(const lifecycle::LifecycleSet* lifecycles, bool prefault_memory = false);
+
+  // Bytes of order records and blocks (engine/arena.h); the rest is heap.
+  size_t arena_bytes() const { return arena_.used(); }
 
   // Applies one command. Appends what changed to `changes` (may be null).
   Outcome Apply(const Command& cmd, Changes* changes);
@@ -171,35 +177,55 @@ class Engine {
     absl::flat_hash_map<std::string, NameId, StringHash, StringHash> ids_;
     std::vector<std::string> names_;
   };
+  using Records = std::deque<OrderRecord, ArenaAllocator<OrderRecord>>;
   // Order lookup by id and by (tenant, channel, channel order id): sets of
-  // record indices, hashed through the records so no key is stored twice.
+  // record indices, each beside 32 bits of its key's hash. Keys are read
+  // through the records, so none is stored twice; and the stored hash lets a
+  // growing table rehash, and a probe skip non-matches, without reading a
+  // record (each read would be a cache miss).
+  struct Slot {
+    uint32_t index;
+    uint32_t hash;
+  };
+  struct IdKey {
+    std::string_view id;
+    uint32_t hash;
+  };
   struct ChannelKey {
     NameId tenant, channel;
     std::string_view channel_order_id;
+    uint32_t hash;
   };
+  static uint32_t HashId(std::string_view id);
+  static uint32_t HashChannel(NameId tenant, NameId channel, std::string_view channel_order_id);
   struct ById {
     using is_transparent = void;
-    const std::deque<OrderRecord>* orders;
-    size_t operator()(uint32_t i) const { return (*this)((*orders)[i].id.view()); }
-    size_t operator()(std::string_view id) const;
-    bool operator()(uint32_t a, uint32_t b) const { return a == b; }
-    bool operator()(std::string_view a, uint32_t b) const { return a == (*orders)[b].id.view(); }
-    bool operator()(uint32_t a, std::string_view b) const { return (*this)(b, a); }
+    const Records* orders;
+    std::string_view Id(Slot s) const { return (*orders)[s.index].id.view(); }
+    size_t operator()(Slot s) const { return s.hash; }
+    size_t operator()(const IdKey& k) const { return k.hash; }
+    bool operator()(Slot a, Slot b) const { return a.hash == b.hash && Id(a) == Id(b); }
+    bool operator()(Slot a, const IdKey& k) const { return a.hash == k.hash && Id(a) == k.id; }
+    bool operator()(const IdKey& k, Slot a) const { return (*this)(a, k); }
   };
   struct ByChannel {
     using is_transparent = void;
-    const std::deque<OrderRecord>* orders;
-    static ChannelKey KeyOf(const OrderRecord& r) {
-      return {r.tenant, r.channel, r.block.segment(OrderBlock::kChannelOrderId)};
+    const Records* orders;
+    bool Same(Slot a, NameId tenant, NameId channel, std::string_view channel_order_id) const {
+      const OrderRecord& r = (*orders)[a.index];
+      return r.tenant == tenant && r.channel == channel &&
+             r.block.segment(OrderBlock::kChannelOrderId) == channel_order_id;
     }
-    size_t operator()(uint32_t i) const { return (*this)(KeyOf((*orders)[i])); }
-    size_t operator()(const ChannelKey& k) const;
-    bool operator()(uint32_t a, uint32_t b) const { return a == b; }
-    bool operator()(const ChannelKey& a, uint32_t b) const {
-      const ChannelKey k = KeyOf((*orders)[b]);
-      return a.tenant == k.tenant && a.channel == k.channel && a.channel_order_id == k.channel_order_id;
+    size_t operator()(Slot s) const { return s.hash; }
+    size_t operator()(const ChannelKey& k) const { return k.hash; }
+    bool operator()(Slot a, Slot b) const {
+      const OrderRecord& r = (*orders)[b.index];
+      return a.hash == b.hash && Same(a, r.tenant, r.channel, r.block.segment(OrderBlock::kChannelOrderId));
     }
-    bool operator()(uint32_t a, const ChannelKey& b) const { return (*this)(b, a); }
+    bool operator()(Slot a, const ChannelKey& k) const {
+      return a.hash == k.hash && Same(a, k.tenant, k.channel, k.channel_order_id);
+    }
+    bool operator()(const ChannelKey& k, Slot a) const { return (*this)(a, k); }
   };
   struct IdempotencyEntry {
     std::string request_hash;
@@ -232,19 +258,26 @@ class Engine {
   // so two creates can arrive a little out of id order.
   void Post(std::vector<uint32_t>& postings, uint32_t idx) const;
   void Index(uint32_t idx);  // adds a new order to the postings
-  void Record(uint32_t idx, Micros at, std::string kind, std::string event, uint16_t from, uint16_t to,
-              std::string actor, std::string reason, std::string data, Changes* ch);
+  void Record(uint32_t idx, Micros at, std::string_view kind, std::string_view event, uint16_t from, uint16_t to,
+              std::string_view actor, std::string_view reason, std::string data, Changes* ch);
 
   const lifecycle::LifecycleSet* lifecycles_;
   std::vector<const lifecycle::Lifecycle*> types_;  // OrderRecord::type indexes this
   std::vector<std::string> type_names_;
   Names tenants_, channels_;
-  std::deque<OrderRecord> orders_;                  // by index; a deque never moves a record
-  absl::flat_hash_set<uint32_t, ById, ById> order_by_id_;
-  absl::flat_hash_set<uint32_t, ByChannel, ByChannel> order_by_channel_id_;
+  Arena arena_;                                     // records and blocks; outlives orders_
+  Records orders_;                                  // by index; a deque never moves a record
+  absl::flat_hash_set<Slot, ById, ById> order_by_id_;
+  absl::flat_hash_set<Slot, ByChannel, ByChannel> order_by_channel_id_;
   absl::flat_hash_map<uint32_t, std::vector<model::Shipment>> shipments_;  // by order index
   std::unordered_map<std::string, IdempotencyEntry> idempotency_;         // JoinKey(tenant, key)
   std::vector<model::Node> nodes_;
+  // What sourcing reads of a node, beside it: no string compare per candidate.
+  struct NodeGate {
+    bool down = false;
+    uint32_t capabilities = 0;
+  };
+  std::vector<NodeGate> node_gates_;                // by NodeIndex
   std::vector<CodeMap> node_by_code_;               // by tenant NameId
   std::vector<model::Sku> skus_;
   std::vector<CodeMap> sku_by_code_;                // by tenant NameId
@@ -259,6 +292,7 @@ class Engine {
   std::shared_ptr<const void> backing_;             // the snapshot loaded blocks borrow from
   std::vector<LineRecord> scratch_lines_;           // reused by ApplyCreate
   mutable std::vector<std::pair<uint64_t, int64_t>> scratch_taken_;  // reused by PlanReservations
+  mutable std::vector<std::pair<model::SkuIndex, int64_t>> scratch_wants_;  // reused by PlanReservations
   std::vector<std::string_view> scratch_segments_;
 };
 

@@ -10,24 +10,16 @@ namespace {
 constexpr int64_t kMaxStock = 1'000'000'000'000;
 }  // namespace
 
-const model::StockLevel* InventoryPool::Find(model::SkuIndex sku, model::NodeIndex node) const {
-  auto it = levels_.find(Key(sku, node));
-  return it == levels_.end() ? nullptr : &it->second;
-}
-
 const std::vector<model::NodeIndex>& InventoryPool::NodesOf(model::SkuIndex sku) const {
   static const std::vector<model::NodeIndex> kEmpty;
-  return sku < nodes_of_sku_.size() ? nodes_of_sku_[sku] : kEmpty;
-}
-
-int64_t InventoryPool::Available(model::SkuIndex sku, model::NodeIndex node) const {
-  const model::StockLevel* l = Find(sku, node);
-  return l == nullptr ? 0 : l->Available();
+  return sku < by_sku_.size() ? by_sku_[sku].nodes : kEmpty;
 }
 
 int64_t InventoryPool::AvailableEverywhere(model::SkuIndex sku) const {
   int64_t total = 0;
-  for (model::NodeIndex n : NodesOf(sku)) total += Available(sku, n);
+  if (sku < by_sku_.size()) {
+    for (const model::StockLevel& l : by_sku_[sku].levels) total += l.Available();
+  }
   return total;
 }
 
@@ -77,12 +69,18 @@ Status InventoryPool::CheckAdjust(model::SkuIndex sku, model::NodeIndex node, in
 }
 
 model::StockLevel& InventoryPool::Level(model::SkuIndex sku, model::NodeIndex node) {
-  auto [it, inserted] = levels_.try_emplace(Key(sku, node));
-  if (inserted) {
-    if (nodes_of_sku_.size() <= sku) nodes_of_sku_.resize(sku + 1);
-    nodes_of_sku_[sku].push_back(node);
+  if (const int64_t at = Position(sku, node); at >= 0) return by_sku_[sku].levels[static_cast<size_t>(at)];
+  if (by_sku_.size() <= sku) by_sku_.resize(sku + 1);
+  SkuLevels& s = by_sku_[sku];
+  s.nodes.push_back(node);
+  s.levels.emplace_back();
+  if (s.nodes.size() > kScanLimit) {
+    // Crossing the limit indexes the ones scanned so far too.
+    for (size_t i = s.nodes.size() == kScanLimit + 1 ? 0 : s.nodes.size() - 1; i < s.nodes.size(); ++i) {
+      position_[Key(sku, s.nodes[i])] = static_cast<uint32_t>(i);
+    }
   }
-  return it->second;
+  return s.levels.back();
 }
 
 void InventoryPool::Set(model::SkuIndex sku, model::NodeIndex node, int64_t on_hand, int64_t safety) {

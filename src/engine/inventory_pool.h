@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <absl/container/flat_hash_map.h>
+#include <span>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -20,6 +22,12 @@ class InventoryPool {
   // Nodes that have ever held a level for `sku`, in first-seen order.
   const std::vector<model::NodeIndex>& NodesOf(model::SkuIndex sku) const;
   int64_t Available(model::SkuIndex sku, model::NodeIndex node) const;
+  // The nodes holding `sku` and their levels, side by side, for a scan.
+  std::pair<std::span<const model::NodeIndex>, std::span<const model::StockLevel>> LevelsOf(
+      model::SkuIndex sku) const {
+    if (sku >= by_sku_.size()) return {};
+    return {by_sku_[sku].nodes, by_sku_[sku].levels};
+  }
   // Sum of available over every node holding the sku.
   int64_t AvailableEverywhere(model::SkuIndex sku) const;
 
@@ -41,13 +49,47 @@ class InventoryPool {
   bool Restore(model::SkuIndex sku, model::NodeIndex node, const model::StockLevel& level);
 
  private:
+  // A sku's levels sit in one array beside the nodes holding them: an order
+  // reads a few skus at a few nodes each, and a short scan of one cache line
+  // beats a hash probe. Skus held at many nodes get a position map as well.
+  struct SkuLevels {
+    std::vector<model::NodeIndex> nodes;
+    std::vector<model::StockLevel> levels;
+  };
+  static constexpr size_t kScanLimit = 16;
   static uint64_t Key(model::SkuIndex sku, model::NodeIndex node) {
     return static_cast<uint64_t>(sku) << 32 | node;
   }
+  // Position of (sku, node) in by_sku_[sku], or -1.
+  int64_t Position(model::SkuIndex sku, model::NodeIndex node) const;
   model::StockLevel& Level(model::SkuIndex sku, model::NodeIndex node);
 
-  absl::flat_hash_map<uint64_t, model::StockLevel> levels_;
-  std::vector<std::vector<model::NodeIndex>> nodes_of_sku_;  // by SkuIndex
+  std::vector<SkuLevels> by_sku_;                      // by SkuIndex
+  absl::flat_hash_map<uint64_t, uint32_t> position_;  // only skus past kScanLimit nodes
 };
+
+// Inline: every order creation calls these a few dozen times.
+inline int64_t InventoryPool::Position(model::SkuIndex sku, model::NodeIndex node) const {
+  if (sku >= by_sku_.size()) return -1;
+  const std::vector<model::NodeIndex>& nodes = by_sku_[sku].nodes;
+  if (nodes.size() > kScanLimit) {
+    auto it = position_.find(Key(sku, node));
+    return it == position_.end() ? -1 : static_cast<int64_t>(it->second);
+  }
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i] == node) return static_cast<int64_t>(i);
+  }
+  return -1;
+}
+
+inline const model::StockLevel* InventoryPool::Find(model::SkuIndex sku, model::NodeIndex node) const {
+  const int64_t at = Position(sku, node);
+  return at < 0 ? nullptr : &by_sku_[sku].levels[static_cast<size_t>(at)];
+}
+
+inline int64_t InventoryPool::Available(model::SkuIndex sku, model::NodeIndex node) const {
+  const model::StockLevel* l = Find(sku, node);
+  return l == nullptr ? 0 : l->Available();
+}
 
 }  // namespace orderhub::engine

@@ -8,12 +8,13 @@ uintptr_t OrderBlock::Own(const char* bytes, size_t size) {
   return reinterpret_cast<uintptr_t>(p);
 }
 
-OrderBlock::OrderBlock(const std::vector<LineRecord>& lines, const std::vector<std::string_view>& segments) {
+OrderBlock::OrderBlock(const std::vector<LineRecord>& lines, const std::vector<std::string_view>& segments,
+                       Arena* arena) {
   const auto n = static_cast<uint32_t>(segments.size());
   const size_t lines_at = sizeof(uint32_t) * (3 + n);
   size_t size = lines_at + sizeof(LineRecord) * lines.size();
   for (std::string_view s : segments) size += s.size();
-  char* data = new char[size];
+  char* data = arena != nullptr ? static_cast<char*>(arena->Allocate(size)) : new char[size];
   auto* header = reinterpret_cast<uint32_t*>(data);
   header[0] = n;
   header[1] = static_cast<uint32_t>(lines.size());
@@ -25,7 +26,7 @@ OrderBlock::OrderBlock(const std::vector<LineRecord>& lines, const std::vector<s
     at += static_cast<uint32_t>(segments[i].size());
   }
   header[2 + n] = at;
-  tagged_ = reinterpret_cast<uintptr_t>(data);
+  tagged_ = reinterpret_cast<uintptr_t>(data) | (arena != nullptr ? kInArena : 0);
 }
 
 OrderBlock& OrderBlock::operator=(OrderBlock&& o) noexcept {
@@ -37,13 +38,13 @@ OrderBlock& OrderBlock::operator=(OrderBlock&& o) noexcept {
 }
 
 OrderBlock::~OrderBlock() {
-  if (tagged_ != 0 && (tagged_ & kBorrowed) == 0) delete[] reinterpret_cast<char*>(tagged_);
+  if (tagged_ != 0 && (tagged_ & kTags) == 0) delete[] reinterpret_cast<char*>(tagged_);
 }
 
 std::span<LineRecord> OrderBlock::lines() {
   if (tagged_ == 0) return {};
   if (tagged_ & kBorrowed) tagged_ = Own(data(), Size());
-  return {reinterpret_cast<LineRecord*>(reinterpret_cast<char*>(tagged_) + LinesOffset()), Header()[1]};
+  return {reinterpret_cast<LineRecord*>(const_cast<char*>(data()) + LinesOffset()), Header()[1]};
 }
 
 std::span<const LineRecord> OrderBlock::lines() const {

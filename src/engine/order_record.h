@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/time.h"
+#include "engine/arena.h"
 #include "model/order.h"
 
 namespace orderhub::engine {
@@ -48,7 +49,9 @@ class OrderBlock {
   enum Segment : uint32_t { kChannelOrderId = 0, kCustomerId, kAttributes, kDetail, kFirstLine };
 
   OrderBlock() = default;
-  OrderBlock(const std::vector<LineRecord>& lines, const std::vector<std::string_view>& segments);
+  // In `arena` when given (never freed, mutable in place), else on the heap.
+  OrderBlock(const std::vector<LineRecord>& lines, const std::vector<std::string_view>& segments,
+             Arena* arena = nullptr);
   OrderBlock(OrderBlock&& o) noexcept : tagged_(std::exchange(o.tagged_, 0)) {}
   OrderBlock& operator=(OrderBlock&& o) noexcept;
   ~OrderBlock();
@@ -66,14 +69,17 @@ class OrderBlock {
   static bool FromBytes(std::string_view bytes, bool borrow, OrderBlock* out);
 
  private:
-  static constexpr uintptr_t kBorrowed = 1;  // low bit of the pointer: data is 4-aligned
-  const char* data() const { return reinterpret_cast<const char*>(tagged_ & ~kBorrowed); }
+  // Low bits of the pointer (data is 8-aligned): who owns the bytes.
+  static constexpr uintptr_t kBorrowed = 1;  // someone else's; copied on first write
+  static constexpr uintptr_t kInArena = 2;   // the engine's arena; never freed alone
+  static constexpr uintptr_t kTags = kBorrowed | kInArena;
+  const char* data() const { return reinterpret_cast<const char*>(tagged_ & ~kTags); }
   const uint32_t* Header() const { return reinterpret_cast<const uint32_t*>(data()); }
   size_t LinesOffset() const { return sizeof(uint32_t) * (3 + Header()[0]); }
   size_t Size() const { return Header()[2 + Header()[0]]; }
   static uintptr_t Own(const char* bytes, size_t size);
 
-  uintptr_t tagged_ = 0;  // an owned new[] buffer, or borrowed bytes | kBorrowed
+  uintptr_t tagged_ = 0;  // an owned new[] buffer, arena bytes | kInArena, or borrowed bytes | kBorrowed
 };
 
 // Order ids are printable and at most 26 characters (base/ids.h makes them;

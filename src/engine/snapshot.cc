@@ -286,7 +286,10 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
       }
     }
     const auto idx = static_cast<uint32_t>(i);
-    if (!order_by_id_.insert(idx).second || !order_by_channel_id_.insert(idx).second) {
+    if (!order_by_id_.insert(Slot{idx, HashId(o.id.view())}).second ||
+        !order_by_channel_id_
+             .insert(Slot{idx, HashChannel(o.tenant, o.channel, o.block.segment(OrderBlock::kChannelOrderId))})
+             .second) {
       return Bad("duplicate order");
     }
     if (o.reserved_until != 0) expiries_.emplace(o.reserved_until, idx);
