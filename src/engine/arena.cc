@@ -51,23 +51,33 @@ void Arena::Helper() {
     cv_.wait(lock, [&] { return stopping_ || (want_spare_ && spare_.base == nullptr); });
     if (stopping_) return;
     lock.unlock();
-    const Chunk c = Map(kChunkBytes, /*touch=*/true);
+    Chunk c;
+    try {
+      c = Map(kChunkBytes, /*touch=*/true);
+    } catch (const std::bad_alloc&) {
+      // Out of address space: the writer maps for itself, and fails there.
+    }
     lock.lock();
     spare_ = c;
+    helper_failed_ = c.base == nullptr;
     want_spare_ = false;
+    cv_.notify_all();
+    if (helper_failed_) return;
   }
 }
 
 void Arena::NextChunk() {
   Chunk c;
   if (helper_.joinable()) {
-    std::lock_guard<std::mutex> lock(mu_);
-    // Taken only when ready: waiting for the helper would be no faster than
-    // faulting the pages in here.
-    if (spare_.base != nullptr) c = std::exchange(spare_, Chunk{});
-    want_spare_ = true;
+    // Waiting for a chunk the helper is touching costs no more than faulting
+    // it in here, and keeps the helper one chunk ahead afterwards.
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return spare_.base != nullptr || helper_failed_; });
+    c = std::exchange(spare_, Chunk{});
+    want_spare_ = !helper_failed_;
+    lock.unlock();
+    cv_.notify_all();
   }
-  if (helper_.joinable()) cv_.notify_one();
   if (c.base == nullptr) c = Map(kChunkBytes, /*touch=*/false);
   chunks_.push_back(c);
   next_ = c.base;

@@ -55,6 +55,7 @@ class Arena {
   Chunk spare_;               // GUARDED_BY(mu_)
   bool want_spare_ = false;   // GUARDED_BY(mu_)
   bool stopping_ = false;     // GUARDED_BY(mu_)
+  bool helper_failed_ = false;  // GUARDED_BY(mu_); the helper could not map and stopped
   std::thread helper_;
 };
 

@@ -30,6 +30,7 @@ bool Contains(const std::vector<std::string>& v, std::string_view s) {
 constexpr uint32_t kCapabilityFlags = model::kColdChain | model::kHazardous | model::kCrossBorder;
 
 const std::vector<model::Shipment> kNoShipments;
+const decltype(model::Sku::channel_pause_below) kNoPauseRules;
 
 }  // namespace
 
@@ -385,11 +386,12 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
     }
     l.quantity = src.quantity;
     l.is_service = src.is_service;
-    const model::Sku& sku = skus_[l.sku];
-    for (const auto& [channel, threshold] : sku.channel_pause_below) {
+    // Few skus have pause rules: a bit per sku spares reading the others.
+    for (const auto& [channel, threshold] :
+         sku_pausable_[l.sku] ? skus_[l.sku].channel_pause_below : kNoPauseRules) {
       if (channel == in.channel && pool_.AvailableEverywhere(l.sku) < threshold) {
         out.status = Status::Conflict("channel_paused",
-                                      "sku '" + sku.code + "' is paused for channel '" + channel +
+                                      "sku '" + src.sku + "' is paused for channel '" + channel +
                                           "': available stock is below its threshold of " +
                                           std::to_string(threshold),
                                       LinePointer(i, "sku"));
@@ -664,9 +666,11 @@ Outcome Engine::ApplyUpsertSku(const UpsertSku& c, Changes* ch) {
   auto [it, inserted] = sku_by_code_[tenant].try_emplace(c.sku.code, static_cast<model::SkuIndex>(skus_.size()));
   if (inserted) {
     skus_.push_back(c.sku);
+    sku_pausable_.push_back(false);
   } else {
     skus_[it->second] = c.sku;
   }
+  sku_pausable_[it->second] = !c.sku.channel_pause_below.empty();
   if (ch != nullptr) ch->skus.push_back(it->second);
   out.mutated = true;
   return out;

@@ -256,7 +256,8 @@ class Engine {
   void SetState(OrderRecord& o, uint16_t to);
   // Postings stay sorted by id: ids are issued before commands are applied,
   // so two creates can arrive a little out of id order.
-  void Post(std::vector<uint32_t>& postings, uint32_t idx) const;
+  // `newest`: the order's id is above every one posted before.
+  void Post(std::vector<uint32_t>& postings, uint32_t idx, bool newest) const;
   void Index(uint32_t idx);  // adds a new order to the postings
   void Record(uint32_t idx, Micros at, std::string_view kind, std::string_view event, uint16_t from, uint16_t to,
               std::string_view actor, std::string_view reason, std::string data, Changes* ch);
@@ -280,6 +281,7 @@ class Engine {
   std::vector<NodeGate> node_gates_;                // by NodeIndex
   std::vector<CodeMap> node_by_code_;               // by tenant NameId
   std::vector<model::Sku> skus_;
+  std::vector<bool> sku_pausable_;                  // by SkuIndex: has channel pause rules
   std::vector<CodeMap> sku_by_code_;                // by tenant NameId
   InventoryPool pool_;
   std::set<std::pair<Micros, uint32_t>> expiries_;  // (reserved_until, order)

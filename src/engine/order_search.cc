@@ -6,11 +6,11 @@
 
 namespace orderhub::engine {
 
-void Engine::Post(std::vector<uint32_t>& postings, uint32_t idx) const {
+void Engine::Post(std::vector<uint32_t>& postings, uint32_t idx, bool newest) const {
   postings.push_back(idx);
   // The usual case, an id above every earlier one, needs no look at older
   // records (each would be a cache miss).
-  if (orders_[idx].id.view() >= max_id_.view()) return;
+  if (newest) return;
   for (size_t i = postings.size() - 1; i > 0 && orders_[postings[i - 1]].id.view() > orders_[postings[i]].id.view();
        --i) {
     std::swap(postings[i - 1], postings[i]);
@@ -19,6 +19,7 @@ void Engine::Post(std::vector<uint32_t>& postings, uint32_t idx) const {
 
 void Engine::Index(uint32_t idx) {
   const OrderRecord& o = orders_[idx];
+  const bool newest = o.id.view() >= max_id_.view();
   const auto lines = o.block.lines();
   for (size_t i = 0; i < lines.size(); ++i) {
     // A sku on several lines of one order is posted once.
@@ -26,13 +27,13 @@ void Engine::Index(uint32_t idx) {
     for (size_t j = 0; j < i && !seen; ++j) seen = lines[j].sku == lines[i].sku;
     if (seen) continue;
     if (orders_by_sku_.size() <= lines[i].sku) orders_by_sku_.resize(lines[i].sku + 1);
-    Post(orders_by_sku_[lines[i].sku], idx);
+    Post(orders_by_sku_[lines[i].sku], idx, newest);
   }
   if (orders_by_tenant_.size() <= o.tenant) orders_by_tenant_.resize(o.tenant + 1);
-  Post(orders_by_tenant_[o.tenant], idx);
+  Post(orders_by_tenant_[o.tenant], idx, newest);
   if (orders_by_customer_.size() <= o.tenant) orders_by_customer_.resize(o.tenant + 1);
-  Post(orders_by_customer_[o.tenant][o.block.segment(OrderBlock::kCustomerId)], idx);
-  if (o.id.view() > max_id_.view()) max_id_ = o.id;
+  Post(orders_by_customer_[o.tenant][o.block.segment(OrderBlock::kCustomerId)], idx, newest);
+  if (newest) max_id_ = o.id;
 }
 
 OrderMatches Engine::FindOrders(const OrderFilter& f, size_t scan_budget) const {
