@@ -127,7 +127,7 @@ Reply Json(int status, std::string body) {
   return r;
 }
 
-std::string OrderDoc(const engine::Engine& e, const std::string& tenant, const std::string& id) {
+std::string OrderDoc(const engine::Engine& e, std::string_view tenant, std::string_view id) {
   std::string doc;
   JsonWriter w(&doc);
   codec::WriteOrder(*e.FindOrder(tenant, id), w);
@@ -296,7 +296,7 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
                       }
                       if (!out.status.ok()) return Problem(out.status);
                       Reply rep = Json(201, OrderDoc(e, tenant, out.order_id));
-                      rep.headers.emplace_back("Location", "/v1/orders/" + out.order_id);
+                      rep.headers.emplace_back("Location", "/v1/orders/" + std::string(out.order_id));
                       if (out.replayed) {
                         rep.replay_tenant = tenant;
                         rep.replay_key = key;

@@ -106,8 +106,9 @@ struct Changes {
 struct Outcome {
   Status status;                 // not OK: rejected, nothing changed
   // For CreateOrder: the order id (new, or the original one on an idempotent
-  // replay or a duplicate channel order id).
-  std::string order_id;
+  // replay or a duplicate channel order id). Points into the engine's record,
+  // which never moves: valid as long as the engine.
+  std::string_view order_id;
   bool replayed = false;         // idempotent replay of an earlier create
   bool mutated = false;          // something changed (journal it)
 };

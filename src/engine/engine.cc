@@ -356,7 +356,7 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
       out.order_id = orders_[it->index].id.view();
       out.status = Status::AlreadyExists("duplicate_channel_order",
                                          "channel '" + in.channel + "' order '" + in.channel_order_id +
-                                             "' exists already as order " + out.order_id,
+                                             "' exists already as order " + std::string(out.order_id),
                                          "/channel_order_id");
       return out;
     }
@@ -449,7 +449,7 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
   ++state_counts_[o.type][o.state];
   Index(idx);
   Record(idx, now, "created", "create", o.state, o.state, "channel:" + in.channel, "", "", ch);
-  out.order_id = in.id;
+  out.order_id = o.id.view();
   out.mutated = true;
   return out;
 }
