@@ -93,7 +93,7 @@ struct Command {
 // What applied commands changed, for the store's query tables. The engine
 // appends; the writer drains it once per batch.
 struct Changes {
-  std::vector<model::OrderEvent> events;        // history entries to append
+  std::vector<model::NewOrderEvent> events;     // history entries to append
   std::vector<model::NodeIndex> nodes;          // nodes upserted
   std::vector<model::SkuIndex> skus;            // skus upserted
   void Clear() {

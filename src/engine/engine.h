@@ -27,6 +27,7 @@
 
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
+#include <absl/container/inlined_vector.h>
 
 #include <cstdint>
 #include <deque>
@@ -175,7 +176,7 @@ class Engine {
 
    private:
     absl::flat_hash_map<std::string, NameId, StringHash, StringHash> ids_;
-    std::vector<std::string> names_;
+    std::deque<std::string> names_;  // a deque: events point at these (model::NewOrderEvent)
   };
   using Records = std::deque<OrderRecord, ArenaAllocator<OrderRecord>>;
   // Order lookup by id and by (tenant, channel, channel order id): sets of
@@ -257,8 +258,10 @@ class Engine {
   // Postings stay sorted by id: ids are issued before commands are applied,
   // so two creates can arrive a little out of id order.
   // `newest`: the order's id is above every one posted before.
-  void Post(std::vector<uint32_t>& postings, uint32_t idx, bool newest) const;
+  template <typename List>
+  void Post(List& postings, uint32_t idx, bool newest) const;
   void Index(uint32_t idx);  // adds a new order to the postings
+  // `kind` must outlive the batch the event goes to: pass a literal.
   void Record(uint32_t idx, Micros at, std::string_view kind, std::string_view event, uint16_t from, uint16_t to,
               std::string_view actor, std::string_view reason, std::string data, Changes* ch);
 
@@ -287,7 +290,10 @@ class Engine {
   std::set<std::pair<Micros, uint32_t>> expiries_;  // (reserved_until, order)
   std::vector<std::vector<uint32_t>> orders_by_tenant_;  // by tenant NameId, sorted by id
   std::vector<std::vector<uint32_t>> orders_by_sku_;  // by SkuIndex, sorted by id
-  using Postings = absl::flat_hash_map<std::string, std::vector<uint32_t>, StringHash, StringHash>;
+  // Most customers place a few orders: their postings stay inside the map's
+  // slot (the same 24 bytes a std::vector takes), without an allocation.
+  using CustomerPostings = absl::InlinedVector<uint32_t, 4>;
+  using Postings = absl::flat_hash_map<std::string, CustomerPostings, StringHash, StringHash>;
   std::vector<Postings> orders_by_customer_;          // by tenant NameId, then customer id
   OrderId max_id_;                                    // greatest id indexed so far
   std::vector<std::vector<int64_t>> state_counts_;  // [type][state]

@@ -1,12 +1,15 @@
 // Orders by tenant, sku and customer: sorted postings of record indices,
 // kept by the engine as it applies creates and saved in snapshots.
 #include <algorithm>
+#include <optional>
+#include <span>
 
 #include "engine/engine.h"
 
 namespace orderhub::engine {
 
-void Engine::Post(std::vector<uint32_t>& postings, uint32_t idx, bool newest) const {
+template <typename List>
+void Engine::Post(List& postings, uint32_t idx, bool newest) const {
   postings.push_back(idx);
   // The usual case, an id above every earlier one, needs no look at older
   // records (each would be a cache miss).
@@ -42,34 +45,40 @@ OrderMatches Engine::FindOrders(const OrderFilter& f, size_t scan_budget) const 
   const NameId tenant = tenants_.Find(f.tenant);
   if (tenant == Names::kNone) return out;
   // The narrower list drives the scan; the other criterion is checked per order.
-  static const std::vector<uint32_t> kNone;
-  const std::vector<uint32_t>* by_sku = nullptr;
-  const std::vector<uint32_t>* by_customer = nullptr;
+  std::optional<std::span<const uint32_t>> by_sku, by_customer;
   model::SkuIndex sku = model::kNone;
   if (!f.sku.empty()) {
     sku = FindSkuIndex(tenant, f.sku);
-    by_sku = sku < orders_by_sku_.size() ? &orders_by_sku_[sku] : &kNone;
+    by_sku.emplace();
+    if (sku < orders_by_sku_.size()) by_sku = orders_by_sku_[sku];
   }
   if (!f.customer_id.empty()) {
-    by_customer = &kNone;
+    by_customer.emplace();
     if (tenant < orders_by_customer_.size()) {
       auto it = orders_by_customer_[tenant].find(f.customer_id);
-      if (it != orders_by_customer_[tenant].end()) by_customer = &it->second;
+      if (it != orders_by_customer_[tenant].end()) by_customer = std::span<const uint32_t>(it->second);
     }
   }
-  const std::vector<uint32_t>* scan = by_sku == nullptr                                   ? by_customer
-                                      : by_customer == nullptr                            ? by_sku
-                                      : by_sku->size() <= by_customer->size() ? by_sku : by_customer;
-  if (scan == nullptr) scan = tenant < orders_by_tenant_.size() ? &orders_by_tenant_[tenant] : &kNone;
+  enum { kTenant, kSku, kCustomer } driver = kTenant;
+  std::span<const uint32_t> scan;
+  if (by_sku && (!by_customer || by_sku->size() <= by_customer->size())) {
+    driver = kSku;
+    scan = *by_sku;
+  } else if (by_customer) {
+    driver = kCustomer;
+    scan = *by_customer;
+  } else if (tenant < orders_by_tenant_.size()) {
+    scan = orders_by_tenant_[tenant];
+  }
 
   auto matches = [&](uint32_t idx) {
     const OrderRecord& o = orders_[idx];
     const OrderView v(this, idx);
-    if (by_sku != nullptr && scan != by_sku) {
+    if (by_sku && driver != kSku) {
       const auto lines = o.block.lines();
       if (std::none_of(lines.begin(), lines.end(), [&](const LineRecord& l) { return l.sku == sku; })) return false;
     }
-    if (by_customer != nullptr && scan != by_customer && v.customer_id() != f.customer_id) return false;
+    if (by_customer && driver != kCustomer && v.customer_id() != f.customer_id) return false;
     if (!f.state.empty() && v.state() != f.state) return false;
     if (!f.channel.empty() && v.channel() != f.channel) return false;
     if (!f.order_type.empty() && v.order_type() != f.order_type) return false;
@@ -78,13 +87,13 @@ OrderMatches Engine::FindOrders(const OrderFilter& f, size_t scan_budget) const 
     return !f.attributes_match || f.attributes_match(v.attributes());
   };
   // Newest first, starting below the cursor.
-  auto end = scan->end();
+  auto end = scan.end();
   if (!f.before.empty()) {
-    end = std::lower_bound(scan->begin(), scan->end(), f.before,
+    end = std::lower_bound(scan.begin(), scan.end(), f.before,
                            [&](uint32_t idx, const std::string& id) { return orders_[idx].id.view() < id; });
   }
   size_t examined = 0;
-  for (auto it = end; it != scan->begin();) {
+  for (auto it = end; it != scan.begin();) {
     --it;
     if (++examined > scan_budget) {
       // Out of budget: hand back what there is and where to go on.

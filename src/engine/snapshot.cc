@@ -177,7 +177,7 @@ void Engine::Save(const std::function<void(std::string_view)>& sink) const {
   }
   // Postings: copied on load rather than rebuilt order by order (which costs
   // a cache miss per line). Customers sorted, so equal states give equal bytes.
-  auto postings = [&](const std::vector<uint32_t>& v) {
+  auto postings = [&](const auto& v) {
     out.Str(std::string_view(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(uint32_t)));
   };
   out.Pod(static_cast<uint32_t>(orders_by_tenant_.size()));
@@ -318,7 +318,7 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
     }
     idempotency_.emplace(std::move(key), std::move(e));
   }
-  auto postings = [&](std::vector<uint32_t>* v) {
+  auto postings = [&](auto* v) {
     std::string_view raw;
     if (!in.Str(&raw) || raw.size() % sizeof(uint32_t) != 0) return false;
     v->resize(raw.size() / sizeof(uint32_t));

@@ -16,6 +16,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/time.h"
@@ -125,6 +126,28 @@ struct OrderEvent {
   std::string actor;
   std::string reason;
   std::string data;             // raw JSON object with details, may be empty
+};
+
+// The same entry as the engine emits it, until the store has written it.
+// Names point at storage that outlives any batch (the lifecycle's state
+// names, the engine's interned tenants, string literals) and the order id is
+// held inline, so emitting one costs no allocation; what is the event's own
+// (actor, reason, data) it owns.
+struct NewOrderEvent {
+  std::string_view tenant;
+  char order_id_chars[32] = {};
+  uint8_t order_id_size = 0;
+  uint32_t seq = 0;
+  Micros at = 0;
+  std::string_view kind;
+  std::string_view from_state;
+  std::string_view to_state;
+  std::string event;
+  std::string actor;
+  std::string reason;
+  std::string data;
+
+  std::string_view order_id() const { return {order_id_chars, order_id_size}; }
 };
 
 struct Node {

@@ -256,9 +256,9 @@ Status SqliteStore::Commit(Batch& b) {
   st = c.Prepare(
       "INSERT INTO order_events(order_id, seq, tenant, at, kind, event, from_state, to_state, actor, reason, data)"
       " VALUES(?,?,?,?,?,?,?,?,?,?,?)");
-  for (const model::OrderEvent& e : b.events) {
+  for (const model::NewOrderEvent& e : b.events) {
     sqlite3_reset(st);
-    BindText(st, 1, e.order_id);
+    BindText(st, 1, e.order_id());
     sqlite3_bind_int64(st, 2, e.seq);
     BindText(st, 3, e.tenant);
     sqlite3_bind_int64(st, 4, e.at);

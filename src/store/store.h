@@ -59,7 +59,7 @@ struct IdempotencyRow {
 // Everything one group commit writes, in one transaction.
 struct Batch {
   std::vector<JournalRecord> journal;
-  std::vector<model::OrderEvent> events;
+  std::vector<model::NewOrderEvent> events;
   std::vector<DocRow> nodes, skus;
   std::vector<IdempotencyRow> idempotency;
   bool empty() const { return journal.empty(); }

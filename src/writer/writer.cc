@@ -108,8 +108,8 @@ std::string Writer::NewOrderId() {
   return ids_.Next(clock_->Now());
 }
 
-void Writer::BuildRows(const engine::Changes& ch, store::Batch* rows) const {
-  rows->events.insert(rows->events.end(), ch.events.begin(), ch.events.end());
+void Writer::BuildRows(engine::Changes& ch, store::Batch* rows) const {
+  MoveAppend(std::move(ch.events), &rows->events);
   for (const model::NodeIndex n : ch.nodes) {
     const model::Node& node = engine_->NodeAt(n);
     store::DocRow r{node.tenant, node.code, ""};

@@ -99,7 +99,7 @@ class Writer {
   void WriterLoop();
   void CommitterLoop();
   void MaybeSnapshot();  // writer thread
-  void BuildRows(const engine::Changes& ch, store::Batch* rows) const;
+  void BuildRows(engine::Changes& ch, store::Batch* rows) const;  // moves the events out
   static void Append(Batch&& from, Batch* to);
 
   engine::Engine* engine_;
