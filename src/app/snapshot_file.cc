@@ -16,7 +16,7 @@
 namespace orderhub::app {
 namespace {
 
-constexpr char kMagic[8] = {'O', 'H', 'S', 'N', 'A', 'P', '0', '4'};
+constexpr char kMagic[8] = {'O', 'H', 'S', 'N', 'A', 'P', '0', '5'};  // the last two: format version
 // Magic, seq, record crc, 4 zero bytes: the engine bytes start 8-aligned, so
 // loaded orders can borrow their blocks from the mapping.
 constexpr size_t kHeader = sizeof kMagic + sizeof(int64_t) + 2 * sizeof(uint32_t);
@@ -98,6 +98,10 @@ Result<store::JournalPosition> ReadSnapshotFile(const std::string& path, engine:
   std::shared_ptr<const void> backing(map, [size](const void* p) { munmap(const_cast<void*>(p), size); });
   const std::string_view all(static_cast<const char*>(map), size);
   if (all.substr(0, sizeof kMagic) != std::string_view(kMagic, sizeof kMagic)) {
+    if (all.substr(0, 6) == std::string_view(kMagic, 6) && all.size() >= sizeof kMagic) {
+      return Status::Corruption(path + ": snapshot format " + std::string(all.substr(6, 2)) + ", this build reads " +
+                                std::string(kMagic + 6, 2));
+    }
     return Status::Corruption(path + ": not an OrderHub snapshot");
   }
   uint32_t want;

@@ -96,10 +96,13 @@ struct Changes {
   std::vector<model::NewOrderEvent> events;     // history entries to append
   std::vector<model::NodeIndex> nodes;          // nodes upserted
   std::vector<model::SkuIndex> skus;            // skus upserted
+  // Idempotency keys past Engine::kIdempotencyTtl: (tenant, key).
+  std::vector<std::pair<std::string, std::string>> expired_idempotency_keys;
   void Clear() {
     events.clear();
     nodes.clear();
     skus.clear();
+    expired_idempotency_keys.clear();
   }
 };
 

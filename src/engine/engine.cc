@@ -332,6 +332,7 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
   Outcome out;
   const model::Order& in = c.order;
   const NameId tenant = tenants_.Find(in.tenant);
+  ExpireIdempotencyKeys(now, ch);
   if (!c.idempotency_key.empty()) {
     auto it = idempotency_.find(JoinKey(in.tenant, c.idempotency_key));
     if (it != idempotency_.end()) {
@@ -444,7 +445,9 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
   order_by_id_.insert(Slot{idx, HashId(in.id)});
   order_by_channel_id_.insert(Slot{idx, channel_hash});
   if (!c.idempotency_key.empty()) {
-    idempotency_.emplace(JoinKey(in.tenant, c.idempotency_key), IdempotencyEntry{c.request_hash, idx});
+    std::string key = JoinKey(in.tenant, c.idempotency_key);
+    idempotency_.emplace(key, IdempotencyEntry{c.request_hash, idx, now});
+    idempotency_fifo_.push_back(std::move(key));
   }
   ++state_counts_[o.type][o.state];
   Index(idx);
@@ -622,6 +625,22 @@ void Engine::Record(uint32_t idx, Micros at, std::string_view kind, std::string_
   e.actor = actor;
   e.reason = reason;
   e.data = std::move(data);
+}
+
+void Engine::ExpireIdempotencyKeys(Micros now, Changes* ch) {
+  while (!idempotency_fifo_.empty()) {
+    auto it = idempotency_.find(idempotency_fifo_.front());
+    if (it != idempotency_.end()) {
+      if (now - it->second.at < kIdempotencyTtl) return;
+      if (ch != nullptr) {
+        const std::string& k = it->first;
+        const size_t sep = k.find('\x1f');
+        ch->expired_idempotency_keys.emplace_back(k.substr(0, sep), k.substr(sep + 1));
+      }
+      idempotency_.erase(it);
+    }
+    idempotency_fifo_.pop_front();
+  }
 }
 
 Outcome Engine::ApplyExpire(Micros now, Changes* ch) {

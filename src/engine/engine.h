@@ -109,6 +109,11 @@ class Engine {
   // for servers on virtual machines, off in tests.
   explicit Engine(const lifecycle::LifecycleSet* lifecycles, bool prefault_memory = false);
 
+  // An Idempotency-Key answers replays this long after its create, as the
+  // payment APIs clients know do (Stripe: 24 hours): long enough for any
+  // retry, and memory stays bounded. Later, the key is free again.
+  static constexpr Micros kIdempotencyTtl = 24 * 3600 * kMicrosPerSecond;
+
   // Bytes of order records and blocks (engine/arena.h); the rest is heap.
   size_t arena_bytes() const { return arena_.used(); }
 
@@ -231,6 +236,7 @@ class Engine {
   struct IdempotencyEntry {
     std::string request_hash;
     uint32_t order = 0;
+    Micros at = 0;  // when the create was applied
   };
   using CodeMap = absl::flat_hash_map<std::string, uint32_t, StringHash, StringHash>;
 
@@ -252,6 +258,9 @@ class Engine {
   model::SkuIndex FindSkuIndex(NameId tenant, std::string_view code) const;
   model::NodeIndex FindNodeIndex(NameId tenant, std::string_view code) const;
   const lifecycle::Lifecycle& LifecycleOf(const OrderRecord& o) const { return *types_[o.type]; }
+  // Drops idempotency keys older than kIdempotencyTtl at `now`, reporting
+  // them in `ch` so the store drops their answers too.
+  void ExpireIdempotencyKeys(Micros now, Changes* ch);
   void ReleaseStock(uint32_t idx, Changes* ch);
   void ConsumeStock(uint32_t idx, Changes* ch);
   void SetState(OrderRecord& o, uint16_t to);
@@ -275,6 +284,7 @@ class Engine {
   absl::flat_hash_set<Slot, ByChannel, ByChannel> order_by_channel_id_;
   absl::flat_hash_map<uint32_t, std::vector<model::Shipment>> shipments_;  // by order index
   std::unordered_map<std::string, IdempotencyEntry> idempotency_;         // JoinKey(tenant, key)
+  std::deque<std::string> idempotency_fifo_;        // the same keys, oldest first
   std::vector<model::Node> nodes_;
   // What sourcing reads of a node, beside it: no string compare per candidate.
   struct NodeGate {

@@ -169,11 +169,14 @@ void Engine::Save(const std::function<void(std::string_view)>& sink) const {
       out.Pod(s.shipped_at);
     }
   }
+  // Oldest first, the order expiry drops them in.
   out.Pod(static_cast<uint64_t>(idempotency_.size()));
-  for (const auto& [key, entry] : idempotency_) {
+  for (const std::string& key : idempotency_fifo_) {
+    const IdempotencyEntry& entry = idempotency_.at(key);
     out.Str(key);
     out.Str(entry.request_hash);
     out.Pod(entry.order);
+    out.Pod(entry.at);
   }
   // Postings: copied on load rather than rebuilt order by order (which costs
   // a cache miss per line). Customers sorted, so equal states give equal bytes.
@@ -313,10 +316,15 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
   for (uint64_t i = 0; i < count; ++i) {
     std::string key;
     IdempotencyEntry e;
-    if (!in.Str(&key) || !in.Str(&e.request_hash) || !in.Pod(&e.order) || e.order >= orders_.size()) {
+    if (!in.Str(&key) || !in.Str(&e.request_hash) || !in.Pod(&e.order) || !in.Pod(&e.at) ||
+        e.order >= orders_.size()) {
       return Bad("truncated idempotency key");
     }
-    idempotency_.emplace(std::move(key), std::move(e));
+    if (!idempotency_fifo_.empty() && e.at < idempotency_.at(idempotency_fifo_.back()).at) {
+      return Bad("idempotency keys out of order");
+    }
+    if (!idempotency_.emplace(key, std::move(e)).second) return Bad("duplicate idempotency key");
+    idempotency_fifo_.push_back(std::move(key));
   }
   auto postings = [&](auto* v) {
     std::string_view raw;

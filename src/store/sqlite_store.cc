@@ -282,6 +282,14 @@ Status SqliteStore::Commit(Batch& b) {
       if (Status s = Step(c, st, "catalog upsert"); !s.ok()) return fail(s);
     }
   }
+  // Deletes first: a key that expired may be taken again in the same batch.
+  st = c.Prepare("DELETE FROM idempotency WHERE tenant = ? AND key = ?");
+  for (const auto& [tenant, key] : b.expired_idempotency) {
+    sqlite3_reset(st);
+    BindText(st, 1, tenant);
+    BindText(st, 2, key);
+    if (Status s = Step(c, st, "idempotency expiry"); !s.ok()) return fail(s);
+  }
   st = c.Prepare("INSERT OR IGNORE INTO idempotency(tenant, key, status, body) VALUES(?,?,?,?)");
   for (const IdempotencyRow& r : b.idempotency) {
     sqlite3_reset(st);

@@ -62,7 +62,8 @@ struct Batch {
   std::vector<model::NewOrderEvent> events;
   std::vector<DocRow> nodes, skus;
   std::vector<IdempotencyRow> idempotency;
-  bool empty() const { return journal.empty(); }
+  std::vector<std::pair<std::string, std::string>> expired_idempotency;  // (tenant, key) to delete first
+  bool empty() const { return journal.empty() && expired_idempotency.empty(); }
 };
 
 struct ApiKey {

@@ -41,6 +41,7 @@ void Writer::Append(Batch&& from, Batch* to) {
   MoveAppend(std::move(from.rows.nodes), &to->rows.nodes);
   MoveAppend(std::move(from.rows.skus), &to->rows.skus);
   MoveAppend(std::move(from.rows.idempotency), &to->rows.idempotency);
+  MoveAppend(std::move(from.rows.expired_idempotency), &to->rows.expired_idempotency);
   MoveAppend(std::move(from.replies), &to->replies);
 }
 
@@ -110,6 +111,7 @@ std::string Writer::NewOrderId() {
 
 void Writer::BuildRows(engine::Changes& ch, store::Batch* rows) const {
   MoveAppend(std::move(ch.events), &rows->events);
+  MoveAppend(std::move(ch.expired_idempotency_keys), &rows->expired_idempotency);
   for (const model::NodeIndex n : ch.nodes) {
     const model::Node& node = engine_->NodeAt(n);
     store::DocRow r{node.tenant, node.code, ""};

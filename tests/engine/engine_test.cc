@@ -181,6 +181,35 @@ TEST_F(EngineTest, IdempotentReplayReturnsTheOriginalOrderAndChangesNothing) {
   EXPECT_EQ(Reserved("A", "WH1"), 1);
 }
 
+TEST_F(EngineTest, IdempotencyKeyExpiresAfterItsTtlAndIsReportedForTheStore) {
+  CreateOrder c = Order("O1", "c1", {{"A", 1}});
+  c.idempotency_key = "k1";
+  c.request_hash = "h1";
+  ASSERT_TRUE(Apply(c, kT0).status.ok());
+  CreateOrder later = Order("O2", "c2", {{"A", 1}});
+  later.idempotency_key = "k2";
+  later.request_hash = "h2";
+  ASSERT_TRUE(Apply(later, kT0 + 3600 * kMicrosPerSecond).status.ok());
+  // Within the TTL a retry is answered with the original order.
+  CreateOrder retry = Order("O3", "c3", {{"A", 1}});
+  retry.idempotency_key = "k1";
+  retry.request_hash = "h3";
+  changes_.Clear();
+  EXPECT_EQ(Apply(retry, kT0 + Engine::kIdempotencyTtl - 1).status.reason(), "idempotency_key_reused");
+  EXPECT_TRUE(changes_.expired_idempotency_keys.empty());
+  // After it, k1 is free again (k2 is not yet) and the store is told to drop k1.
+  Outcome out = Apply(retry, kT0 + Engine::kIdempotencyTtl);
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  EXPECT_FALSE(out.replayed);
+  EXPECT_EQ(out.order_id, "O3");
+  ASSERT_EQ(changes_.expired_idempotency_keys.size(), 1u);
+  EXPECT_EQ(changes_.expired_idempotency_keys[0], (std::pair<std::string, std::string>{"t1", "k1"}));
+  CreateOrder k2_again = Order("O4", "c4", {{"A", 1}});
+  k2_again.idempotency_key = "k2";
+  k2_again.request_hash = "h2";
+  EXPECT_TRUE(Apply(k2_again, kT0 + Engine::kIdempotencyTtl).replayed);
+}
+
 TEST_F(EngineTest, IdempotencyKeyWithAnotherBodyIsRefused) {
   CreateOrder c = Order("O1", "c1", {{"A", 1}});
   c.idempotency_key = "k1";

@@ -60,6 +60,33 @@ TEST_F(SqliteStoreTest, JournalComesBackInOrderFromAnySeqWithItsChecksum) {
   EXPECT_EQ(seqs, (std::vector<int64_t>{7, 8, 9, 10}));
 }
 
+// An expired key's answer is deleted before the batch's own answers are
+// stored, so the key can be taken again by a create in the same batch.
+TEST_F(SqliteStoreTest, ExpiredIdempotencyAnswersAreDroppedAndTheKeyCanBeTakenAgain) {
+  auto s = SqliteStore::Open(Path(), Durability::kNormal);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Batch first = Records(1, 0);
+  first.idempotency.push_back(IdempotencyRow{"t1", "k1", 201, "first"});
+  first.idempotency.push_back(IdempotencyRow{"t1", "k2", 201, "kept"});
+  ASSERT_TRUE((*s)->Commit(first).ok());
+  Batch second = Records(1, 1);
+  second.expired_idempotency.emplace_back("t1", "k1");
+  second.idempotency.push_back(IdempotencyRow{"t1", "k1", 201, "second"});
+  ASSERT_TRUE((*s)->Commit(second).ok());
+  auto k1 = (*s)->GetIdempotency("t1", "k1");
+  ASSERT_TRUE(k1.ok() && k1->has_value());
+  EXPECT_EQ((*k1)->body, "second");
+  auto k2 = (*s)->GetIdempotency("t1", "k2");
+  ASSERT_TRUE(k2.ok() && k2->has_value());
+  EXPECT_EQ((*k2)->body, "kept");
+  Batch third;
+  third.expired_idempotency.emplace_back("t1", "k2");
+  ASSERT_TRUE((*s)->Commit(third).ok());
+  k2 = (*s)->GetIdempotency("t1", "k2");
+  ASSERT_TRUE(k2.ok());
+  EXPECT_FALSE(k2->has_value());
+}
+
 TEST_F(SqliteStoreTest, CheckpointsMoveTheLogIntoTheDatabaseWithoutACommitDoingIt) {
   auto s = SqliteStore::Open(Path(), Durability::kNormal);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
