@@ -28,13 +28,10 @@ function setup(thread)
   thread:set("tid", #threads + 1)
   table.insert(threads, thread)
 end
-function init(args)
-  math.randomseed(tid * 7919)
-end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer ohk_bench_key"
-function request()
+local function make()
   counter = counter + 1
   local lines = {}
   for i = 1, 3 do
@@ -46,6 +43,23 @@ function request()
     '"address":"浦东新区世纪大道100号","name":"张三","phone":"13800138000"}}',
     RUN, tid, counter, math.random(1, 100000), table.concat(lines, ","))
   return wrk.format(nil, "/v1/orders", nil, body)
+end
+-- Requests are made before the clock starts: the load generator shares the
+-- two cores with the server, and its per-request Lua would be measured as
+-- the server's time. Past the prepared ones, they are made on the fly.
+local prepared, next_one = {}, 0
+function init(args)
+  math.randomseed(tid * 7919)
+  for i = 1, PREPARED do prepared[i] = make() end
+end
+function request()
+  next_one = next_one + 1
+  if next_one <= PREPARED then
+    local r = prepared[next_one]
+    prepared[next_one] = nil
+    return r
+  end
+  return make()
 end
 -- The first failure of each thread goes to stderr: a benchmark that fails
 -- requests must say why.
@@ -148,7 +162,9 @@ int HttpCreate(int argc, char** argv) {
   }
   const std::string base = "http://127.0.0.1:" + std::to_string((*hub)->port());
   const std::string create_lua = (dir / "create.lua").string(), trivial_lua = (dir / "trivial.lua").string();
-  std::ofstream(create_lua) << "RUN = " << getpid() << "\n" << kCreateScript << kSummaryScript;
+  // Enough prepared requests per wrk thread for 25,000 orders/s.
+  std::ofstream(create_lua) << "RUN = " << getpid() << "\nPREPARED = " << 12'500 * seconds << "\n"
+                            << kCreateScript << kSummaryScript;
   std::ofstream(trivial_lua) << kSummaryScript;
   std::cerr << "http_create: " << connections << " connections, " << seconds << " s, durability " << durability
             << "\n";
