@@ -9,6 +9,18 @@
 #include <new>
 #include <utility>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+// Chunks are poisoned and each allocation unpoisoned to its exact size, so
+// that the sanitizer build catches overruns of order blocks as it would on
+// the heap.
+#define OH_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define OH_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define OH_POISON(p, n) ((void)(p), (void)(n))
+#define OH_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 namespace orderhub::engine {
 
 Arena::Arena(bool prefault) {
@@ -34,8 +46,11 @@ Arena::~Arena() {
     cv_.notify_all();
     helper_.join();
   }
-  if (spare_.base != nullptr) munmap(spare_.base, spare_.size);
-  for (const Chunk& c : chunks_) munmap(c.base, c.size);
+  if (spare_.base != nullptr) chunks_.push_back(spare_);
+  for (const Chunk& c : chunks_) {
+    OH_UNPOISON(c.base, c.size);
+    munmap(c.base, c.size);
+  }
 }
 
 Arena::Chunk Arena::Map(size_t bytes, bool touch) {
@@ -49,6 +64,7 @@ Arena::Chunk Arena::Map(size_t bytes, bool touch) {
     auto* c = static_cast<volatile char*>(p);
     for (size_t at = 0; at < bytes; at += page) c[at] = 0;
   }
+  OH_POISON(p, bytes);
   return Chunk{static_cast<char*>(p), bytes};
 }
 
@@ -94,14 +110,15 @@ void Arena::NextChunk() {
   end_ = c.base + c.size;
 }
 
-void* Arena::Allocate(size_t bytes) {
-  bytes = (bytes + 7) & ~size_t{7};
+void* Arena::Allocate(size_t size) {
+  const size_t bytes = (size + 7) & ~size_t{7};
   if (bytes > static_cast<size_t>(end_ - next_)) {
     if (bytes > kChunkBytes / 4) {
       // A huge request gets its own mapping; the current chunk stays open.
       const Chunk c = Map(bytes, /*touch=*/false);
       chunks_.push_back(c);
       used_ += bytes;
+      OH_UNPOISON(c.base, size);
       return c.base;
     }
     NextChunk();
@@ -109,6 +126,7 @@ void* Arena::Allocate(size_t bytes) {
   void* p = next_;
   next_ += bytes;
   used_ += bytes;
+  OH_UNPOISON(p, size);
   return p;
 }
 

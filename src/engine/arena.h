@@ -30,8 +30,9 @@ class Arena {
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
 
-  // `bytes` rounded up to 8, 8-aligned. Larger than a chunk: its own mapping.
-  void* Allocate(size_t bytes);
+  // `size` bytes, 8-aligned (the next allocation starts at the next multiple
+  // of 8). Larger than a quarter chunk: its own mapping.
+  void* Allocate(size_t size);
   // Bytes handed out so far.
   size_t used() const { return used_; }
 

@@ -63,5 +63,21 @@ TEST(ArenaTest, AllocatorKeepsADequeOfRecordsInPlace) {
   EXPECT_GE(arena.used(), 200000 * sizeof(std::pair<int64_t, int64_t>));
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+// Only in the sanitizer build: a write past a block is caught there as it
+// would be on the heap, though the arena's memory is one mapping.
+TEST(ArenaDeathTest, WritingPastABlockIsCaughtByTheSanitizer) {
+  Arena arena;
+  auto* p = static_cast<char*>(arena.Allocate(13));
+  arena.Allocate(8);
+  EXPECT_DEATH(
+      {
+        volatile char* q = p;
+        q[13] = 1;
+      },
+      "AddressSanitizer");
+}
+#endif
+
 }  // namespace
 }  // namespace orderhub::engine
