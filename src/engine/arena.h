@@ -53,9 +53,9 @@ class Arena {
   // Prefault: the helper keeps one touched chunk in `spare_`.
   std::mutex mu_;
   std::condition_variable cv_;
-  Chunk spare_;               // GUARDED_BY(mu_)
-  bool want_spare_ = false;   // GUARDED_BY(mu_)
-  bool stopping_ = false;     // GUARDED_BY(mu_)
+  Chunk spare_;                 // GUARDED_BY(mu_)
+  bool want_spare_ = false;     // GUARDED_BY(mu_)
+  bool stopping_ = false;       // GUARDED_BY(mu_)
   bool helper_failed_ = false;  // GUARDED_BY(mu_); the helper could not map and stopped
   std::thread helper_;
 };
@@ -77,11 +77,11 @@ class ArenaAllocator {
   T* allocate(size_t n) {
     static_assert(alignof(T) <= 8, "the arena aligns to 8");
     const size_t bytes = n * sizeof(T);
-    if (bytes >= kHeapFrom) return static_cast<T*>(::operator new(bytes, std::align_val_t{alignof(T)}));
+    if (bytes >= kHeapFrom) return static_cast<T*>(::operator new (bytes, std::align_val_t{alignof(T)}));
     return static_cast<T*>(arena_->Allocate(bytes));
   }
   void deallocate(T* p, size_t n) {
-    if (n * sizeof(T) >= kHeapFrom) ::operator delete(p, std::align_val_t{alignof(T)});
+    if (n * sizeof(T) >= kHeapFrom) ::operator delete (p, std::align_val_t{alignof(T)});
   }
   Arena* arena() const { return arena_; }
   template <typename U>
