@@ -29,8 +29,17 @@ Status ApplyConfigFile(const std::string& path, HubOptions* o, std::string* list
       if (key == "data") o->data_dir = v.as<std::string>();
       else if (key == "listen") *listen = v.as<std::string>();
       else if (key == "lifecycles") o->lifecycles_dir = v.as<std::string>();
-      else if (key == "threads") o->server.threads = v.as<int>();
-      else if (key == "max_body_bytes") o->server.max_body_bytes = v.as<size_t>();
+      else if (key == "threads") {
+        o->server.threads = v.as<int>();
+        if (o->server.threads < 1 || o->server.threads > 64) return Bad(path, v.Mark(), "threads must be 1..64");
+      }
+      else if (key == "max_body_bytes") {
+        const int64_t n = v.as<int64_t>();
+        if (n < 1024 || n > (int64_t{64} << 20)) {
+          return Bad(path, v.Mark(), "max_body_bytes must be 1024..67108864");
+        }
+        o->server.max_body_bytes = static_cast<size_t>(n);
+      }
       else if (key == "snapshot_every") {
         o->snapshot_every = v.as<int64_t>();
         if (o->snapshot_every < 0) return Bad(path, v.Mark(), "snapshot_every must be 0 or more");
