@@ -4,6 +4,9 @@
 #include <boost/beast.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <list>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -16,14 +19,58 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::ip::tcp;
 
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 struct HttpServer::Impl {
+  // Deadlines without a timer per connection. Re-arming a stream timer at
+  // every read and write cost a kernel timer update most times (the earliest
+  // deadline moves) and a third of the trivial-request rate (BENCHMARKS.md).
+  // A connection stores its deadline; a sweeper closes, once a second, those
+  // past it, on their own strand.
+  using Strand = asio::strand<asio::io_context::executor_type>;
+  struct Conn {
+    explicit Conn(Strand s) : strand(std::move(s)) {}
+    Strand strand;
+    std::atomic<int64_t> deadline_ms{INT64_MAX};
+    tcp::socket* socket = nullptr;  // null once the session ended; on `strand` only
+  };
+  std::mutex conns_mu;
+  std::list<std::shared_ptr<Conn>> conns;  // GUARDED_BY(conns_mu)
+  std::atomic<int> connections{0};
+  // Above: declared before `ioc`, so they outlive the sessions its
+  // destruction ends.
+
   Router* router;
   ServerOptions options;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
-  std::atomic<int> connections{0};
   uint16_t port = 0;
+
+  void Arm(Conn& c) const { c.deadline_ms.store(NowMs() + int64_t{options.idle_timeout_s} * 1000); }
+
+  asio::awaitable<void> Sweep() {
+    asio::steady_timer timer(ioc);
+    for (;;) {
+      timer.expires_after(std::chrono::seconds(1));
+      beast::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      const int64_t now = NowMs();
+      std::lock_guard<std::mutex> lock(conns_mu);
+      for (const std::shared_ptr<Conn>& c : conns) {
+        if (c->deadline_ms.load() > now) continue;
+        asio::post(c->strand, [c] {
+          if (c->socket == nullptr) return;
+          beast::error_code ignored;
+          c->socket->close(ignored);
+        });
+      }
+    }
+  }
 
   // Bridges the Router's callback into a coroutine: resumes on the
   // connection's executor once the reply is ready (possibly after commit).
@@ -51,24 +98,37 @@ struct HttpServer::Impl {
     return res;
   }
 
-  asio::awaitable<void> Session(tcp::socket socket) {
+  asio::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Conn> conn) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
-    struct Count {
-      std::atomic<int>& n;
-      ~Count() { --n; }
-    } count{connections};
+    conn->socket = &stream.socket();
+    std::list<std::shared_ptr<Conn>>::iterator registered;
+    {
+      std::lock_guard<std::mutex> lock(conns_mu);
+      registered = conns.insert(conns.end(), conn);
+    }
+    struct Leave {
+      Impl& impl;
+      std::list<std::shared_ptr<Conn>>::iterator it;
+      ~Leave() {
+        (*it)->socket = nullptr;
+        std::lock_guard<std::mutex> lock(impl.conns_mu);
+        impl.conns.erase(it);
+        --impl.connections;
+      }
+    } leave{*this, registered};
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(options.max_body_bytes);
       parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
       // One deadline for the whole request: a client trickling bytes
       // (slowloris) is cut off like an idle one.
-      stream.expires_after(std::chrono::seconds(options.idle_timeout_s));
+      Arm(*conn);
       beast::error_code ec;
       co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
-          ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+      conn->deadline_ms.store(INT64_MAX);  // the hub's own time does not count
+      if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::operation_aborted ||
+          ec == asio::error::bad_descriptor || ec == asio::error::connection_reset) {
         break;
       }
       if (ec) {
@@ -84,6 +144,7 @@ struct HttpServer::Impl {
           r = Problem(Status::InvalidArgument("malformed_http", "malformed HTTP request: " + ec.message(), ""));
         }
         auto res = ToResponse(std::move(r), 11, false);
+        Arm(*conn);
         co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
         break;
       }
@@ -98,7 +159,7 @@ struct HttpServer::Impl {
       const bool keep_alive = req.keep_alive();
       writer::Reply reply = co_await AsyncHandle(std::move(r), asio::use_awaitable);
       auto res = ToResponse(std::move(reply), req.version(), keep_alive);
-      stream.expires_after(std::chrono::seconds(options.idle_timeout_s));
+      Arm(*conn);  // a client that does not read its answer is cut off too
       beast::error_code wec;
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, wec));
       if (wec || !keep_alive) break;
@@ -122,8 +183,8 @@ struct HttpServer::Impl {
       }
       ++connections;
       socket.set_option(tcp::no_delay(true));
-      auto ex = asio::make_strand(ioc);
-      asio::co_spawn(ex, Session(std::move(socket)), asio::detached);
+      auto conn = std::make_shared<Conn>(asio::make_strand(ioc));
+      asio::co_spawn(conn->strand, Session(std::move(socket), conn), asio::detached);
     }
   }
 };
@@ -150,6 +211,7 @@ Status HttpServer::Start() {
   }
   impl_->port = impl_->acceptor.local_endpoint().port();
   asio::co_spawn(impl_->ioc, impl_->Accept(), asio::detached);
+  asio::co_spawn(impl_->ioc, impl_->Sweep(), asio::detached);
   for (int i = 0; i < impl_->options.threads; ++i) {
     impl_->threads.emplace_back([this] { impl_->ioc.run(); });
   }

@@ -1,5 +1,14 @@
 // The REST API end to end: a real hub (SQLite store, writer, Beast server on
 // a free port) and real HTTP requests.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -342,6 +351,66 @@ TEST_F(HttpApiTest, OperationalEndpoints) {
   EXPECT_NE(doc.body.find("\"openapi\": \"3.1"), std::string::npos);
   EXPECT_EQ(anonymous.Send("DELETE", "/v1/orders").status, 405);
   EXPECT_EQ(anonymous.Send("GET", "/v2/nothing").status, 404);
+}
+
+// Connects and sends `bytes` (maybe a request's beginning), then waits up to
+// `wait_s` for the server to close; returns how long that took, or -1.
+double SecondsUntilClosed(uint16_t port, const std::string& bytes, int wait_s) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  if (!bytes.empty() && ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) < 0) {
+    ::close(fd);
+    return -1;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  pollfd p{fd, POLLIN, 0};
+  char buf[256];
+  double closed_after = -1;
+  while (::poll(&p, 1, wait_s * 1000) > 0) {
+    if (::recv(fd, buf, sizeof buf, 0) <= 0) {
+      closed_after = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      break;
+    }
+  }
+  ::close(fd);
+  return closed_after;
+}
+
+// Idle connections and clients trickling a request (slowloris) are cut off
+// at the deadline, while others are served meanwhile.
+TEST_F(HttpApiTest, IdleAndTricklingConnectionsAreClosedAtTheDeadline) {
+  hub_.reset();
+  app::HubOptions o;
+  o.data_dir = dir_.string();
+  o.server.port = 0;
+  o.server.idle_timeout_s = 1;
+  auto hub = app::Hub::Open(o, &clock_);
+  ASSERT_TRUE(hub.ok()) << hub.status().ToString();
+  hub_ = std::move(*hub);
+  ASSERT_TRUE(hub_->Serve().ok());
+  const uint16_t port = hub_->port();
+  auto idle = std::async(std::launch::async, [&] { return SecondsUntilClosed(port, "", 10); });
+  auto trickle = std::async(std::launch::async, [&] {
+    return SecondsUntilClosed(port, "POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{", 10);
+  });
+  client_ = std::make_unique<HttpClient>(port, key_);
+  Expect(200, "GET", "/v1/nodes");
+  const double idle_s = idle.get(), trickle_s = trickle.get();
+  // The deadline is 1 s, checked once a second: closed within 1 to 3 s.
+  EXPECT_GE(idle_s, 0.9);
+  EXPECT_LE(idle_s, 3.5);
+  EXPECT_GE(trickle_s, 0.9);
+  EXPECT_LE(trickle_s, 3.5);
+  // The server keeps serving new connections.
+  client_ = std::make_unique<HttpClient>(port, key_);
+  Expect(200, "GET", "/v1/nodes");
 }
 
 TEST_F(HttpApiTest, RestartKeepsEverythingAcknowledged) {
