@@ -101,6 +101,10 @@ struct HttpServer::Impl {
   asio::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Conn> conn) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
+    // Room for a whole order request in one read: Beast reads at most the
+    // buffer's free capacity (512 bytes at first), and a receive costs a
+    // system call.
+    buffer.reserve(8 << 10);
     conn->socket = &stream.socket();
     std::list<std::shared_ptr<Conn>>::iterator registered;
     {
