@@ -104,11 +104,15 @@ void Arena::NextChunk() {
   Chunk c;
   if (helper_.joinable()) {
     // Waiting for a chunk the helper is touching costs no more than faulting
-    // it in here, and keeps the helper one chunk ahead afterwards.
+    // it in here, and keeps the helper one chunk ahead afterwards. But the
+    // helper is idle-class: on cores kept busy by others it may not run, so
+    // the wait is bounded and the writer then maps a chunk of its own.
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return spare_.base != nullptr || helper_failed_; });
-    c = std::exchange(spare_, Chunk{});
-    want_spare_ = !helper_failed_;
+    if (cv_.wait_for(lock, std::chrono::milliseconds(200),
+                     [&] { return spare_.base != nullptr || helper_failed_; })) {
+      c = std::exchange(spare_, Chunk{});
+      want_spare_ = !helper_failed_;
+    }
   }
   if (c.base == nullptr) c = Map(kChunkBytes, /*touch=*/false);
   chunks_.push_back(c);
