@@ -16,6 +16,7 @@
 #include "app/hub.h"
 #include "app/keys.h"
 #include "testing/http_client.h"
+#include "testing/test_path.h"
 
 namespace orderhub::api {
 namespace {
@@ -26,8 +27,7 @@ using orderhub::testing::HttpResponse;
 class HttpApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("oh-http-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = orderhub::testing::TestPath("oh-http");
     std::filesystem::remove_all(dir_);
     app::HubOptions o;
     o.data_dir = dir_.string();

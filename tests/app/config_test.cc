@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "app/hub.h"
+#include "testing/test_path.h"
 
 namespace orderhub::app {
 namespace {
@@ -15,8 +16,7 @@ namespace fs = std::filesystem;
 class ConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = fs::temp_directory_path() / ("oh-config-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".yaml");
+    path_ = orderhub::testing::TestPath("oh-config", ".yaml");
   }
   void TearDown() override { fs::remove(path_); }
   Status Load(const std::string& text) {

@@ -11,6 +11,7 @@
 #include "app/hub.h"
 #include "app/keys.h"
 #include "app/snapshot_file.h"
+#include "testing/test_path.h"
 
 namespace orderhub::app {
 namespace {
@@ -20,8 +21,7 @@ namespace fs = std::filesystem;
 class RestartTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("oh-restart-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = orderhub::testing::TestPath("oh-restart");
     fs::remove_all(dir_);
     Open();
     key_ = *CreateKey(hub_->store(), "t1", "admin", 0);

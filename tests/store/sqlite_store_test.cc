@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "testing/test_path.h"
+
 namespace orderhub::store {
 namespace {
 
@@ -16,8 +18,7 @@ namespace fs = std::filesystem;
 class SqliteStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("oh-store-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = orderhub::testing::TestPath("oh-store");
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }

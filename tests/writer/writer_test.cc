@@ -8,6 +8,7 @@
 
 #include "app/hub.h"
 #include "app/keys.h"
+#include "testing/test_path.h"
 
 namespace orderhub::writer {
 namespace {
@@ -15,9 +16,7 @@ namespace {
 class WriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("oh-writer-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = orderhub::testing::TestPath("oh-writer");
     std::filesystem::remove_all(dir_);
     Open();
     key_ = *app::CreateKey(hub_->store(), "t1", "admin", 0);
