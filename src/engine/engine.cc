@@ -628,17 +628,16 @@ void Engine::Record(uint32_t idx, Micros at, std::string_view kind, std::string_
 }
 
 void Engine::ExpireIdempotencyKeys(Micros now, Changes* ch) {
+  // Every key in the queue is in the map: a key is queued when it enters
+  // the map and leaves both here.
   while (!idempotency_fifo_.empty()) {
-    auto it = idempotency_.find(idempotency_fifo_.front());
-    if (it != idempotency_.end()) {
-      if (now - it->second.at < kIdempotencyTtl) return;
-      if (ch != nullptr) {
-        const std::string& k = it->first;
-        const size_t sep = k.find('\x1f');
-        ch->expired_idempotency_keys.emplace_back(k.substr(0, sep), k.substr(sep + 1));
-      }
-      idempotency_.erase(it);
+    const std::string& k = idempotency_fifo_.front();
+    if (now - idempotency_.at(k).at < kIdempotencyTtl) return;
+    if (ch != nullptr) {
+      const size_t sep = k.find('\x1f');
+      ch->expired_idempotency_keys.emplace_back(k.substr(0, sep), k.substr(sep + 1));
     }
+    idempotency_.erase(k);
     idempotency_fifo_.pop_front();
   }
 }
