@@ -5,6 +5,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -19,6 +20,12 @@ struct HttpResponse {
 
 class HttpClient {
  public:
+  // Sees every exchange of every client while set (a test fixture scans all
+  // answers for planted personal data with it).
+  using Observer = std::function<void(const std::map<std::string, std::string>& request_headers,
+                                      const HttpResponse&)>;
+  static inline Observer observer;
+
   explicit HttpClient(uint16_t port, std::string api_key = "") : port_(port), api_key_(std::move(api_key)) {}
 
   HttpResponse Send(const std::string& method, const std::string& target, const std::string& body = "",
@@ -49,6 +56,7 @@ class HttpClient {
     } catch (const std::exception& e) {
       out.error = e.what();
     }
+    if (observer) observer(headers, out);
     return out;
   }
 

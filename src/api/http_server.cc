@@ -106,6 +106,9 @@ struct HttpServer::Impl {
     // system call.
     buffer.reserve(8 << 10);
     conn->socket = &stream.socket();
+    beast::error_code peer_ec;
+    const tcp::endpoint peer = stream.socket().remote_endpoint(peer_ec);
+    const std::string source = peer_ec ? "" : peer.address().to_string() + ":" + std::to_string(peer.port());
     std::list<std::shared_ptr<Conn>>::iterator registered;
     {
       std::lock_guard<std::mutex> lock(conns_mu);
@@ -160,6 +163,8 @@ struct HttpServer::Impl {
       if (auto it = req.find(http::field::authorization); it != req.end()) r.authorization = std::string(it->value());
       if (auto it = req.find("X-API-Key"); it != req.end()) r.api_key = std::string(it->value());
       if (auto it = req.find("Idempotency-Key"); it != req.end()) r.idempotency_key = std::string(it->value());
+      if (auto it = req.find("X-Unmask-Reason"); it != req.end()) r.unmask_reason = std::string(it->value());
+      r.source = source;
       const bool keep_alive = req.keep_alive();
       writer::Reply reply = co_await AsyncHandle(std::move(r), asio::use_awaitable);
       auto res = ToResponse(std::move(reply), req.version(), keep_alive);

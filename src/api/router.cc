@@ -14,40 +14,44 @@ namespace {
 
 using writer::Reply;
 
+using access::Permission;
+
 struct RouteSpec {
   const char* method;
   const char* pattern;  // "{x}" matches one path segment
+  bool open;            // answered without an API key
+  Permission needs;     // when not open
 };
 
+// Every route and what it needs: the one place access is decided.
 constexpr RouteSpec kRoutes[] = {
-    {"GET", "/healthz"},                                  // 0
-    {"GET", "/readyz"},                                   // 1
-    {"GET", "/metrics"},                                  // 2
-    {"GET", "/v1/openapi.json"},                          // 3
-    {"POST", "/v1/orders"},                               // 4
-    {"GET", "/v1/orders"},                                // 5
-    {"GET", "/v1/orders/{id}"},                           // 6
-    {"POST", "/v1/orders/{id}/cancel"},                   // 7
-    {"POST", "/v1/orders/{id}/events"},                   // 8
-    {"POST", "/v1/orders/{id}/tracking"},                 // 9
-    {"GET", "/v1/orders/{id}/events"},                    // 10
-    {"PUT", "/v1/nodes/{code}"},                          // 11
-    {"GET", "/v1/nodes"},                                 // 12
-    {"GET", "/v1/nodes/{code}"},                          // 13
-    {"PUT", "/v1/skus/{code}"},                           // 14
-    {"GET", "/v1/skus"},                                  // 15
-    {"GET", "/v1/skus/{code}"},                           // 16
-    {"PUT", "/v1/inventory/{sku}/{node}"},                // 17
-    {"GET", "/v1/inventory/{sku}/{node}"},                // 18
-    {"POST", "/v1/inventory/{sku}/{node}/adjustments"},   // 19
-    {"GET", "/v1/inventory/{sku}"},                       // 20
+    {"GET", "/healthz", true, Permission::kCount},                                        // 0
+    {"GET", "/readyz", true, Permission::kCount},                                         // 1
+    {"GET", "/metrics", false, Permission::kMetricsRead},                                 // 2
+    {"GET", "/v1/openapi.json", true, Permission::kCount},                                // 3
+    {"POST", "/v1/orders", false, Permission::kOrdersCreate},                             // 4
+    {"GET", "/v1/orders", false, Permission::kOrdersRead},                                // 5
+    {"GET", "/v1/orders/{id}", false, Permission::kOrdersRead},                           // 6
+    {"POST", "/v1/orders/{id}/cancel", false, Permission::kOrdersUpdate},                 // 7
+    {"POST", "/v1/orders/{id}/events", false, Permission::kOrdersUpdate},                 // 8
+    {"POST", "/v1/orders/{id}/tracking", false, Permission::kTrackingWrite},              // 9
+    {"GET", "/v1/orders/{id}/events", false, Permission::kOrdersRead},                    // 10
+    {"PUT", "/v1/nodes/{code}", false, Permission::kCatalogWrite},                        // 11
+    {"GET", "/v1/nodes", false, Permission::kCatalogRead},                                // 12
+    {"GET", "/v1/nodes/{code}", false, Permission::kCatalogRead},                         // 13
+    {"PUT", "/v1/skus/{code}", false, Permission::kCatalogWrite},                         // 14
+    {"GET", "/v1/skus", false, Permission::kCatalogRead},                                 // 15
+    {"GET", "/v1/skus/{code}", false, Permission::kCatalogRead},                          // 16
+    {"PUT", "/v1/inventory/{sku}/{node}", false, Permission::kInventoryWrite},            // 17
+    {"GET", "/v1/inventory/{sku}/{node}", false, Permission::kInventoryRead},             // 18
+    {"POST", "/v1/inventory/{sku}/{node}/adjustments", false, Permission::kInventoryWrite},  // 19
+    {"GET", "/v1/inventory/{sku}", false, Permission::kInventoryRead},                    // 20
 };
 constexpr size_t kRouteCount = std::size(kRoutes);
 constexpr size_t kUnmatched = kRouteCount;
 
-std::vector<std::string> RouteNames() {
-  std::vector<std::string> names;
-  for (const RouteSpec& r : kRoutes) names.push_back(std::string(r.method) + " " + r.pattern);
+std::vector<std::string> MetricNames() {
+  std::vector<std::string> names = Router::Routes();
   names.push_back("unmatched");
   return names;
 }
@@ -127,17 +131,37 @@ Reply Json(int status, std::string body) {
   return r;
 }
 
-std::string OrderDoc(const engine::Engine& e, std::string_view tenant, std::string_view id) {
+std::string OrderDoc(const engine::Engine& e, std::string_view tenant, std::string_view id,
+                     codec::Personal personal = codec::Personal::kMasked) {
   std::string doc;
   JsonWriter w(&doc);
-  codec::WriteOrder(*e.FindOrder(tenant, id), w);
+  codec::WriteOrder(*e.FindOrder(tenant, id), w, personal);
   return doc;
+}
+
+bool ValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
 }
 
 }  // namespace
 
+std::vector<std::string> Router::Routes() {
+  std::vector<std::string> names;
+  for (const RouteSpec& r : kRoutes) names.push_back(std::string(r.method) + " " + r.pattern);
+  return names;
+}
+
 Router::Router(writer::Writer* writer, store::Store* store, std::string openapi_json)
-    : writer_(writer), store_(store), openapi_json_(std::move(openapi_json)), metrics_(RouteNames()) {}
+    : writer_(writer), store_(store), openapi_json_(std::move(openapi_json)), metrics_(MetricNames()) {}
 
 Result<Principal> Router::Authenticate(const Request& req) {
   std::string key = req.api_key;
@@ -153,7 +177,9 @@ Result<Principal> Router::Authenticate(const Request& req) {
   auto found = store_->FindApiKey(hash);
   if (!found.ok()) return found.status();
   if (!found->has_value()) return Status::Unauthenticated("the API key is not valid");
-  Principal p{(*found)->tenant, (*found)->role};
+  const std::optional<access::Role> role = access::ParseRole((*found)->role);
+  if (!role) return Status::Unauthenticated("the API key's role '" + (*found)->role + "' is not known to this hub");
+  Principal p{(*found)->tenant, *role};
   std::lock_guard<std::mutex> lock(keys_mu_);
   keys_.emplace(hash, p);
   return p;
@@ -198,36 +224,32 @@ void Router::Handle(const Request& req, writer::Done done) {
       return;
     }
   }
-  switch (route) {
-    case 0: {
-      Reply r = Json(200, "ok\n");
-      r.content_type = "text/plain";
-      finish(std::move(r));
-      return;
+  if (kRoutes[route].open) {
+    Reply r;
+    switch (route) {
+      case 0:
+        r = Json(200, "ok\n");
+        r.content_type = "text/plain";
+        break;
+      case 1:
+        r = ready() ? Json(200, "{\"ready\":true}") : Json(503, "{\"ready\":false}");
+        break;
+      default:
+        r = Json(200, openapi_json_);
+        break;
     }
-    case 1:
-      finish(ready() ? Json(200, "{\"ready\":true}") : Json(503, "{\"ready\":false}"));
-      return;
-    case 2: {
-      const writer::WriterStats* ws = &writer_->stats();
-      Query(
-          [this, ws](const engine::Engine& e, const engine::Outcome&) {
-            Reply r = Json(200, metrics_.Render(e.StateCounts(), *ws));
-            r.content_type = "text/plain; version=0.0.4";
-            return r;
-          },
-          std::move(finish));
-      return;
-    }
-    case 3:
-      finish(Json(200, openapi_json_));
-      return;
-    default:
-      break;
+    finish(std::move(r));
+    return;
   }
   auto who = Authenticate(req);
   if (!who.ok()) {
     finish(Problem(who.status()));
+    return;
+  }
+  if (!access::Allows(who->role, kRoutes[route].needs)) {
+    finish(Problem(Status::PermissionDenied(
+        "role '" + std::string(access::RoleName(who->role)) + "' lacks the permission '" +
+                         std::string(access::PermissionName(kRoutes[route].needs)) + "' that this route needs")));
     return;
   }
   Dispatch(req, route, params, *who, std::move(finish));
@@ -263,7 +285,7 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
     r.tenant = tenant;
     r.kind = kind;
     r.target = std::move(target);
-    r.actor = who.role;
+    r.actor = access::RoleName(who.role);
     r.body = std::move(body);
     return r;
   };
@@ -275,6 +297,16 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
     };
   };
   switch (route) {
+    case 2: {  // GET /metrics
+      const writer::WriterStats* ws = &writer_->stats();
+      return Query(
+          [this, ws](const engine::Engine& e, const engine::Outcome&) {
+            Reply r = Json(200, metrics_.Render(e.StateCounts(), *ws));
+            r.content_type = "text/plain; version=0.0.4";
+            return r;
+          },
+          std::move(done));
+    }
     case 4: {  // POST /v1/orders
       const std::string& key = req.idempotency_key;
       if (key.size() > 128 || std::any_of(key.begin(), key.end(), [](unsigned char c) { return c < 0x21 || c > 0x7e; })) {
@@ -384,7 +416,7 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
             std::string body;
             JsonWriter w(&body);
             w.BeginObject().Key("items").BeginArray();
-            for (uint32_t i : m.orders) codec::WriteOrder(e.OrderAt(i), w);
+            for (uint32_t i : m.orders) codec::WriteOrder(e.OrderAt(i), w, codec::Personal::kMasked);
             w.EndArray().Key("next_cursor");
             if (m.next_cursor.empty()) {
               w.Null();
@@ -396,15 +428,38 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
           },
           std::move(done));
     }
-    case 6:  // GET /v1/orders/{id}
+    case 6: {  // GET /v1/orders/{id}[?unmask=true]
+      const size_t qpos = req.target.find('?');
+      const std::string_view qs = qpos == std::string::npos ? "" : std::string_view(req.target).substr(qpos + 1);
+      bool unmask = false;
+      if (qs == "unmask=true") {
+        unmask = true;
+      } else if (!qs.empty() && qs != "unmask=false") {
+        return done(ParameterProblem(qs.substr(0, qs.find('=')), "unknown_parameter",
+                                     "the only parameter is unmask=true|false"));
+      }
+      if (unmask) {
+        if (!access::Allows(who.role, Permission::kPiiUnmask)) {
+          return done(Problem(Status::PermissionDenied(
+              "role '" + std::string(access::RoleName(who.role)) +
+                               "' lacks the permission 'pii.unmask' that unmasking needs")));
+        }
+        const std::string& why = req.unmask_reason;
+        if (why.empty() || why.size() > codec::kMaxTextLength || !ValidUtf8(why)) {
+          return done(Problem(Status::InvalidArgument(
+              "unmask_reason_required",
+              "unmasking needs an X-Unmask-Reason header: why, in at most 512 bytes of UTF-8", "")));
+        }
+      }
       return Query(
-          [tenant, id = p[0]](const engine::Engine& e, const engine::Outcome&) {
+          [tenant, id = p[0], unmask](const engine::Engine& e, const engine::Outcome&) {
             if (!e.FindOrder(tenant, id)) {
               return Problem(Status::NotFound("order_not_found", "order '" + id + "' does not exist", ""));
             }
-            return Json(200, OrderDoc(e, tenant, id));
+            return Json(200, OrderDoc(e, tenant, id, unmask ? codec::Personal::kRaw : codec::Personal::kMasked));
           },
           std::move(done));
+    }
     case 7: {  // POST /v1/orders/{id}/cancel
       auto reason = codec::ParseCancel(req.body);
       if (!reason.ok()) return done(Problem(reason.status()));

@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "access/access.h"
 #include "api/metrics.h"
 #include "store/store.h"
 #include "writer/writer.h"
@@ -22,11 +23,13 @@ struct Request {
   std::string authorization;    // Authorization header
   std::string api_key;          // X-API-Key header
   std::string idempotency_key;  // Idempotency-Key header
+  std::string unmask_reason;    // X-Unmask-Reason header: why personal fields are shown raw
+  std::string source;           // the client's address:port, for the audit trail
 };
 
 struct Principal {
   std::string tenant;
-  std::string role;
+  access::Role role;
 };
 
 class Router {
@@ -36,7 +39,8 @@ class Router {
   // Calls `done` exactly once, on this thread or on the committer thread.
   void Handle(const Request& req, writer::Done done);
 
-  // Route name for metrics, e.g. "GET /v1/orders/{id}".
+  // Every route as "METHOD pattern", e.g. "GET /v1/orders/{id}".
+  static std::vector<std::string> Routes();
   Metrics& metrics() { return metrics_; }
   bool ready() const { return !writer_->failed(); }
 

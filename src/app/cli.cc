@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "access/access.h"
 #include "app/demo.h"
 #include "app/hub.h"
 #include "app/keys.h"
@@ -152,14 +153,14 @@ int Keys(int argc, char** argv) {
   if (!ParseArgs(argc, argv, 2, {"data", "tenant", "role"}, {}, &args, &error)) return Usage(error);
   if (args.help) {
     std::cout << "orderhub keys create --data DIR --tenant NAME [--role ROLE]\nroles:";
-    for (const char* r : kRoles) std::cout << " " << r;
+    for (const access::Role r : access::AllRoles()) std::cout << " " << access::RoleName(r);
     std::cout << "\n";
     return 0;
   }
   if (args.positional.size() != 1 || args.positional[0] != "create") return Usage("expected: keys create");
   if (!args.values.count("data") || !args.values.count("tenant")) return Usage("keys create needs --data and --tenant");
   const std::string role = args.values.count("role") ? args.values["role"] : "admin";
-  if (!IsKnownRole(role)) return Usage("unknown role '" + role + "'");
+  if (!access::ParseRole(role)) return Usage("unknown role '" + role + "'");
   std::error_code ec;
   std::filesystem::create_directories(args.values["data"], ec);
   auto store = store::SqliteStore::Open(args.values["data"] + "/orderhub.db", store::Durability::kFull);

@@ -2,16 +2,10 @@
 
 #include <openssl/rand.h>
 
+#include "access/access.h"
 #include "codec/json_reader.h"
 
 namespace orderhub::app {
-
-bool IsKnownRole(const std::string& role) {
-  for (const char* r : kRoles) {
-    if (role == r) return true;
-  }
-  return false;
-}
 
 Status PutKey(store::Store& store, const std::string& key, const std::string& tenant, const std::string& role,
               Micros now) {
@@ -23,7 +17,7 @@ Status PutKey(store::Store& store, const std::string& key, const std::string& te
 }
 
 Result<std::string> CreateKey(store::Store& store, const std::string& tenant, const std::string& role, Micros now) {
-  if (!IsKnownRole(role)) return Status::InvalidArgument("unknown_role", "unknown role '" + role + "'", "");
+  if (!access::ParseRole(role)) return Status::InvalidArgument("unknown_role", "unknown role '" + role + "'", "");
   if (tenant.empty() || tenant.size() > 64) {
     return Status::InvalidArgument("invalid_tenant", "tenant must be 1-64 characters", "");
   }

@@ -8,14 +8,11 @@
 
 namespace orderhub::app {
 
-inline constexpr const char* kRoles[] = {"admin",   "operations", "customer_service", "analyst", "warehouse",
-                                         "partner", "channel",    "finance",          "carrier"};
 // The demo tenant's key, fixed so that the README's tour works verbatim.
 // `serve --demo` only; never valid in a store that was not seeded as a demo.
 inline constexpr const char* kDemoKey = "ohk_demo_0123456789abcdef";
 inline constexpr const char* kDemoTenant = "demo";
 
-bool IsKnownRole(const std::string& role);
 // Creates a key for `tenant` with `role`, stores its hash, returns the key.
 Result<std::string> CreateKey(store::Store& store, const std::string& tenant, const std::string& role, Micros now);
 // Stores `key` as given (the demo key).

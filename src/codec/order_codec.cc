@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "access/access.h"
 #include "codec/json_reader.h"
 #include "codec/order_detail.h"
 
@@ -323,7 +324,7 @@ void EncodeDetails(engine::CreateOrder& c) {
   for (const model::Line& l : c.order.lines) c.line_details.push_back(EncodeLineDetail(l));
 }
 
-void WriteOrder(const engine::OrderView& o, JsonWriter& w) {
+void WriteOrder(const engine::OrderView& o, JsonWriter& w, Personal personal) {
   const engine::OrderRecord& r = o.record();
   const auto lines = o.lines();
   // Details are absent only for orders made without codec (engine tests).
@@ -368,7 +369,13 @@ void WriteOrder(const engine::OrderView& o, JsonWriter& w) {
   }
   w.EndArray();
   w.Key("ship_to").BeginObject().Field("country", d.country).Field("region_code", d.region_code);
-  w.Field("postal_code", d.postal_code).Field("address", d.address).Field("name", d.name).Field("phone", d.phone);
+  w.Field("postal_code", d.postal_code);
+  if (personal == Personal::kRaw) {
+    w.Field("address", d.address).Field("name", d.name).Field("phone", d.phone);
+  } else {
+    w.Field("address", access::MaskAddress(d.country, d.address)).Field("name", access::MaskName(d.name));
+    w.Field("phone", access::MaskPhone(d.phone));
+  }
   w.EndObject();
   w.Key("delivery_window");
   if (d.window_start == 0) {

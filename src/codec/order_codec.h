@@ -30,8 +30,12 @@ Result<engine::CreateOrder> ParseCreateOrder(std::string_view body, const std::s
 // codec/order_detail.h).
 void EncodeDetails(engine::CreateOrder& c);
 
-// The order as the API returns it and the query table stores it.
-void WriteOrder(const engine::OrderView& o, JsonWriter& w);
+// How personal fields (ship_to name, phone, address) are written: masked
+// unless the caller holds the unmask permission and asked (access/access.h).
+enum class Personal { kMasked, kRaw };
+
+// The order as the API returns it.
+void WriteOrder(const engine::OrderView& o, JsonWriter& w, Personal personal);
 
 // Top-level scalar members of a JSON object as (key, value-as-text) pairs,
 // for equality search on extension attributes. Strings are unquoted.

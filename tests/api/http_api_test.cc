@@ -41,6 +41,14 @@ class HttpApiTest : public ::testing::Test {
     key_ = *app::CreateKey(hub_->store(), "t1", "admin", 0);
     other_key_ = *app::CreateKey(hub_->store(), "t2", "admin", 0);
     client_ = std::make_unique<HttpClient>(hub_->port(), key_);
+    // No answer may carry the personal data planted by OrderBody, unless the
+    // request asked for it unmasked.
+    HttpClient::observer = [](const std::map<std::string, std::string>& request_headers, const HttpResponse& r) {
+      if (request_headers.count("X-Unmask-Reason")) return;
+      for (const char* raw : {"张三", "13800138000", "世纪大道"}) {
+        EXPECT_EQ(r.body.find(raw), std::string::npos) << "raw personal data '" << raw << "' in " << r.body;
+      }
+    };
     Expect(200, "PUT", "/v1/nodes/WH1", R"({"name":"上海仓","region_code":"310100","lat":31.23,"lng":121.47})");
     Expect(200, "PUT", "/v1/skus/A", R"({"name":"保温杯"})");
     Expect(200, "PUT", "/v1/skus/B", R"({"name":"耳机"})");
@@ -48,8 +56,14 @@ class HttpApiTest : public ::testing::Test {
     Expect(200, "PUT", "/v1/inventory/B/WH1", R"({"on_hand":10,"reason":"count"})");
   }
   void TearDown() override {
+    HttpClient::observer = nullptr;
     hub_.reset();
     std::filesystem::remove_all(dir_);
+  }
+
+  HttpResponse Send(const std::string& method, const std::string& target, const std::string& body = "",
+                    const std::map<std::string, std::string>& headers = {}) {
+    return client_->Send(method, target, body, headers);
   }
 
   HttpResponse Expect(int status, const std::string& method, const std::string& target, const std::string& body = "",
@@ -76,7 +90,7 @@ class HttpApiTest : public ::testing::Test {
   void ExpectStockUnchanged() {
     HttpResponse r = Expect(200, "GET", "/v1/inventory/A/WH1");
     EXPECT_NE(r.body.find("\"on_hand\":10,\"reserved\":0"), std::string::npos) << r.body;
-    EXPECT_EQ(client_->Send("GET", "/healthz").status, 200);
+    EXPECT_EQ(Send("GET", "/healthz").status, 200);
   }
 
   void ExpectProblem(const HttpResponse& r, int status, const std::string& reason, const std::string& pointer) {
@@ -107,14 +121,14 @@ TEST_F(HttpApiTest, CreateThenGetReturnsTheSameOrder) {
 }
 
 TEST_F(HttpApiTest, MalformedJsonIsRefused) {
-  ExpectProblem(client_->Send("POST", "/v1/orders", "{\"channel\": "), 400, "malformed_json", "");
+  ExpectProblem(Send("POST", "/v1/orders", "{\"channel\": "), 400, "malformed_json", "");
   ExpectStockUnchanged();
 }
 
 TEST_F(HttpApiTest, BodyOverTheLimitIsRefused) {
   const std::string huge = OrderBody("T1", R"([{"sku":"A","quantity":1,"unit_price":1}])",
                                      R"(,"attributes":{"x":")" + std::string(70 * 1024, 'x') + "\"}");
-  HttpResponse r = client_->Send("POST", "/v1/orders", huge);
+  HttpResponse r = Send("POST", "/v1/orders", huge);
   ExpectProblem(r, 413, "body_too_large", "");
   ExpectStockUnchanged();
 }
@@ -123,45 +137,45 @@ TEST_F(HttpApiTest, MoreLinesThanTheLimitAreRefused) {
   std::string lines = "[";
   for (int i = 0; i < 501; ++i) lines += std::string(i ? "," : "") + R"({"sku":"A","quantity":1,"unit_price":1})";
   lines += "]";
-  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1", lines)), 413, "too_many_lines", "/lines");
+  ExpectProblem(Send("POST", "/v1/orders", OrderBody("T1", lines)), 413, "too_many_lines", "/lines");
   ExpectStockUnchanged();
 }
 
 TEST_F(HttpApiTest, NegativeZeroAndFractionalQuantitiesAreRefused) {
-  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":-1,"unit_price":1}])")),
+  ExpectProblem(Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":-1,"unit_price":1}])")),
                 400, "out_of_range", "/lines/0/quantity");
-  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":0,"unit_price":1}])")),
+  ExpectProblem(Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":0,"unit_price":1}])")),
                 400, "out_of_range", "/lines/0/quantity");
-  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":1.5,"unit_price":1}])")),
+  ExpectProblem(Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":1.5,"unit_price":1}])")),
                 400, "not_integer", "/lines/0/quantity");
-  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":"2","unit_price":1}])")),
+  ExpectProblem(Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":"2","unit_price":1}])")),
                 400, "wrong_type", "/lines/0/quantity");
   ExpectStockUnchanged();
 }
 
 TEST_F(HttpApiTest, UnknownSkuAndNodeAreNamed) {
-  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"NOPE","quantity":1,"unit_price":1}])")),
+  ExpectProblem(Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"NOPE","quantity":1,"unit_price":1}])")),
                 404, "unknown_sku", "/lines/0/sku");
   ExpectProblem(
-      client_->Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":1,"unit_price":1,"node":"WH9"}])")),
+      Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":1,"unit_price":1,"node":"WH9"}])")),
       404, "unknown_node", "/lines/0/node");
-  ExpectProblem(client_->Send("PUT", "/v1/inventory/A/WH9", R"({"on_hand":1,"reason":"x"})"), 404, "unknown_node",
+  ExpectProblem(Send("PUT", "/v1/inventory/A/WH9", R"({"on_hand":1,"reason":"x"})"), 404, "unknown_node",
                 "/node");
   ExpectStockUnchanged();
 }
 
 TEST_F(HttpApiTest, CurrencyMismatchIsRefused) {
-  ExpectProblem(client_->Send("POST", "/v1/orders",
+  ExpectProblem(Send("POST", "/v1/orders",
                               OrderBody("T1", R"([{"sku":"A","quantity":1,"unit_price":1,"currency":"USD"}])")),
                 400, "currency_mismatch", "/lines/0/currency");
   ExpectStockUnchanged();
 }
 
 TEST_F(HttpApiTest, PriceOverflowIsRefused) {
-  ExpectProblem(client_->Send("POST", "/v1/orders",
+  ExpectProblem(Send("POST", "/v1/orders",
                               OrderBody("T1", R"([{"sku":"A","quantity":1000000,"unit_price":99999999999}])")),
                 400, "price_overflow", "/lines/0/unit_price");
-  ExpectProblem(client_->Send("POST", "/v1/orders",
+  ExpectProblem(Send("POST", "/v1/orders",
                               OrderBody("T1", R"([{"sku":"A","quantity":1,"unit_price":99999999999999999999999}])")),
                 400, "out_of_range", "/lines/0/unit_price");
   ExpectStockUnchanged();
@@ -169,9 +183,9 @@ TEST_F(HttpApiTest, PriceOverflowIsRefused) {
 
 TEST_F(HttpApiTest, UnknownAndIllegalLifecycleEventsAreRefused) {
   const std::string id = IdOf(Expect(201, "POST", "/v1/orders", OrderBody("T1")));
-  ExpectProblem(client_->Send("POST", "/v1/orders/" + id + "/events", R"({"event":"teleport"})"), 400,
+  ExpectProblem(Send("POST", "/v1/orders/" + id + "/events", R"({"event":"teleport"})"), 400,
                 "unknown_event", "/event");
-  ExpectProblem(client_->Send("POST", "/v1/orders/" + id + "/events", R"({"event":"ship"})"), 409,
+  ExpectProblem(Send("POST", "/v1/orders/" + id + "/events", R"({"event":"ship"})"), 409,
                 "illegal_transition", "/event");
   EXPECT_NE(Expect(200, "GET", "/v1/orders/" + id).body.find("\"state\":\"created\""), std::string::npos);
 }
@@ -197,25 +211,25 @@ TEST_F(HttpApiTest, AnotherTenantsOrderIsNotFound) {
 }
 
 TEST_F(HttpApiTest, UnknownFieldIsRefusedWithItsPointer) {
-  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":1,"unit_price":1,"colour":"red"}])")),
+  ExpectProblem(Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":1,"unit_price":1,"colour":"red"}])")),
                 400, "unknown_field", "/lines/0/colour");
-  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":1,"unit_price":1}])", R"(,"vip":true)")),
+  ExpectProblem(Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":1,"unit_price":1}])", R"(,"vip":true)")),
                 400, "unknown_field", "/vip");
   ExpectStockUnchanged();
 }
 
 TEST_F(HttpApiTest, DuplicateFieldIsRefused) {
-  ExpectProblem(client_->Send("POST", "/v1/orders",
+  ExpectProblem(Send("POST", "/v1/orders",
                               OrderBody("T1", R"([{"sku":"A","quantity":1,"quantity":5,"unit_price":1}])")),
                 400, "duplicate_field", "/lines/0/quantity");
 }
 
 TEST_F(HttpApiTest, OverlongAndInvalidUtf8StringsAreRefused) {
-  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody(std::string(65, 'x'))), 400, "too_long",
+  ExpectProblem(Send("POST", "/v1/orders", OrderBody(std::string(65, 'x'))), 400, "too_long",
                 "/channel_order_id");
   std::string bad = OrderBody("T1");
   bad.replace(bad.find("张三"), 3, "\xC0\xAF\x80");  // an overlong encoding
-  HttpResponse r = client_->Send("POST", "/v1/orders", bad);
+  HttpResponse r = Send("POST", "/v1/orders", bad);
   ExpectProblem(r, 400, "invalid_utf8", "");
   EXPECT_NE(r.body.find("byte offset"), std::string::npos);
   ExpectStockUnchanged();
@@ -223,7 +237,7 @@ TEST_F(HttpApiTest, OverlongAndInvalidUtf8StringsAreRefused) {
 
 TEST_F(HttpApiTest, DeeplyNestedAttributesAreRefused) {
   std::string nested = std::string(100, '[') + std::string(100, ']');
-  HttpResponse r = client_->Send("POST", "/v1/orders",
+  HttpResponse r = Send("POST", "/v1/orders",
                                  OrderBody("T1", R"([{"sku":"A","quantity":1,"unit_price":1}])", R"(,"attributes":{"x":)" + nested + "}"));
   EXPECT_EQ(r.status, 400) << r.body;
   ExpectStockUnchanged();
@@ -231,7 +245,7 @@ TEST_F(HttpApiTest, DeeplyNestedAttributesAreRefused) {
 
 TEST_F(HttpApiTest, DuplicateChannelOrderIdAnswersWithTheExistingOrder) {
   const std::string id = IdOf(Expect(201, "POST", "/v1/orders", OrderBody("T1")));
-  HttpResponse r = client_->Send("POST", "/v1/orders", OrderBody("T1"));
+  HttpResponse r = Send("POST", "/v1/orders", OrderBody("T1"));
   ExpectProblem(r, 409, "duplicate_channel_order", "/channel_order_id");
   EXPECT_NE(r.body.find("\"existing_order_id\":\"" + id + "\""), std::string::npos);
   EXPECT_NE(r.body.find("\"order\":{\"id\":\"" + id + "\""), std::string::npos);
@@ -247,14 +261,14 @@ TEST_F(HttpApiTest, IdempotentReplayReturnsTheOriginalResponse) {
   HttpResponse again = Expect(201, "POST", "/v1/orders", OrderBody("T1"), key);
   EXPECT_EQ(again.body, first.body);
   EXPECT_EQ(again.headers["Idempotency-Replayed"], "true");
-  HttpResponse other = client_->Send("POST", "/v1/orders", OrderBody("T2"), key);
+  HttpResponse other = Send("POST", "/v1/orders", OrderBody("T2"), key);
   ExpectProblem(other, 409, "idempotency_key_reused", "");
   HttpResponse stock = Expect(200, "GET", "/v1/inventory/A/WH1");
   EXPECT_NE(stock.body.find("\"reserved\":2"), std::string::npos) << stock.body;
 }
 
 TEST_F(HttpApiTest, InsufficientStockIsAConflictAndReservesNothing) {
-  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":11,"unit_price":1}])")),
+  ExpectProblem(Send("POST", "/v1/orders", OrderBody("T1", R"([{"sku":"A","quantity":11,"unit_price":1}])")),
                 409, "insufficient_stock", "/lines/0/quantity");
   ExpectStockUnchanged();
 }
@@ -278,7 +292,7 @@ TEST_F(HttpApiTest, LifecycleTrackingAndHistory) {
   EXPECT_NE(history.body.find("\"at\":\"2026-11-11T06:22:07Z\",\"kind\":\"tracking\",\"event\":\"loaded\""),
             std::string::npos)
       << history.body;
-  ExpectProblem(client_->Send("POST", "/v1/orders/" + id + "/cancel", R"({"reason":"too late"})"), 409,
+  ExpectProblem(Send("POST", "/v1/orders/" + id + "/cancel", R"({"reason":"too late"})"), 409,
                 "illegal_transition", "/event");
   HttpResponse stock = Expect(200, "GET", "/v1/inventory/A/WH1");
   EXPECT_NE(stock.body.find("\"on_hand\":8,\"reserved\":0"), std::string::npos) << stock.body;
@@ -314,11 +328,11 @@ TEST_F(HttpApiTest, ListFiltersAndPaginates) {
   HttpClient other(hub_->port(), other_key_);
   EXPECT_EQ(count(other.Send("GET", "/v1/orders?sku=B").body), 0u);
   EXPECT_EQ(count(other.Send("GET", "/v1/orders?customer_id=C1").body), 0u);
-  HttpResponse bad = client_->Send("GET", "/v1/orders?colour=red");
+  HttpResponse bad = Send("GET", "/v1/orders?colour=red");
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("\"parameter\":\"colour\""), std::string::npos);
-  EXPECT_EQ(client_->Send("GET", "/v1/orders?limit=0").status, 400);
-  EXPECT_EQ(client_->Send("GET", "/v1/orders?state=x%27%20OR%201%3D1--").body, "{\"items\":[],\"next_cursor\":null}");
+  EXPECT_EQ(Send("GET", "/v1/orders?limit=0").status, 400);
+  EXPECT_EQ(Send("GET", "/v1/orders?state=x%27%20OR%201%3D1--").body, "{\"items\":[],\"next_cursor\":null}");
 }
 
 TEST_F(HttpApiTest, ChannelPauseIsVisibleInInventory) {
@@ -329,9 +343,9 @@ TEST_F(HttpApiTest, ChannelPauseIsVisibleInInventory) {
 }
 
 TEST_F(HttpApiTest, AdjustmentsNeedAReasonAndKeepStockNonNegative) {
-  ExpectProblem(client_->Send("POST", "/v1/inventory/A/WH1/adjustments", R"({"delta":-3})"), 400, "missing_field",
+  ExpectProblem(Send("POST", "/v1/inventory/A/WH1/adjustments", R"({"delta":-3})"), 400, "missing_field",
                 "/reason");
-  ExpectProblem(client_->Send("POST", "/v1/inventory/A/WH1/adjustments", R"({"delta":-30,"reason":"lost"})"), 409,
+  ExpectProblem(Send("POST", "/v1/inventory/A/WH1/adjustments", R"({"delta":-30,"reason":"lost"})"), 409,
                 "negative_stock", "/delta");
   HttpResponse r = Expect(200, "POST", "/v1/inventory/A/WH1/adjustments", R"({"delta":5,"reason":"receipt"})");
   EXPECT_NE(r.body.find("\"on_hand\":15"), std::string::npos);
@@ -342,7 +356,9 @@ TEST_F(HttpApiTest, OperationalEndpoints) {
   EXPECT_EQ(anonymous.Send("GET", "/healthz").status, 200);
   EXPECT_EQ(anonymous.Send("GET", "/readyz").body, "{\"ready\":true}");
   Expect(201, "POST", "/v1/orders", OrderBody("T1"));
-  HttpResponse m = anonymous.Send("GET", "/metrics");
+  // Metrics name tenants and volumes: a key with metrics.read only.
+  EXPECT_EQ(anonymous.Send("GET", "/metrics").status, 401);
+  HttpResponse m = Expect(200, "GET", "/metrics");
   EXPECT_NE(m.body.find("orderhub_http_request_duration_seconds_bucket{route=\"POST /v1/orders\""), std::string::npos);
   EXPECT_NE(m.body.find("orderhub_orders{order_type=\"standard\",state=\"created\"} 1"), std::string::npos) << m.body;
   EXPECT_NE(m.body.find("orderhub_commit_batch_size_count"), std::string::npos);
@@ -351,6 +367,29 @@ TEST_F(HttpApiTest, OperationalEndpoints) {
   EXPECT_NE(doc.body.find("\"openapi\": \"3.1"), std::string::npos);
   EXPECT_EQ(anonymous.Send("DELETE", "/v1/orders").status, 405);
   EXPECT_EQ(anonymous.Send("GET", "/v2/nothing").status, 404);
+}
+
+TEST_F(HttpApiTest, PersonalFieldsAreMaskedUnlessUnmaskedWithAReason) {
+  const std::string id = IdOf(Expect(201, "POST", "/v1/orders", OrderBody("T1")));
+  HttpResponse masked = Expect(200, "GET", "/v1/orders/" + id);
+  EXPECT_NE(masked.body.find(R"("address":"浦东新区***","name":"张*","phone":"138****8000")"), std::string::npos)
+      << masked.body;
+  // Unmasking needs a reason...
+  ExpectProblem(Send("GET", "/v1/orders/" + id + "?unmask=true"), 400, "unmask_reason_required", "");
+  ExpectProblem(Send("GET", "/v1/orders/" + id + "?unmask=true", "", {{"X-Unmask-Reason", std::string(513, 'x')}}),
+                400, "unmask_reason_required", "");
+  ExpectProblem(Send("GET", "/v1/orders/" + id + "?reveal=1"), 400, "unknown_parameter", "");
+  // ...and the permission: analysts never see raw personal data.
+  HttpClient analyst(hub_->port(), *app::CreateKey(hub_->store(), "t1", "analyst", 0));
+  ExpectProblem(analyst.Send("GET", "/v1/orders/" + id + "?unmask=true", "", {{"X-Unmask-Reason", "curious"}}), 403,
+                "permission_denied", "");
+  HttpClient service(hub_->port(), *app::CreateKey(hub_->store(), "t1", "customer_service", 0));
+  HttpResponse raw = service.Send("GET", "/v1/orders/" + id + "?unmask=true", "",
+                                  {{"X-Unmask-Reason", "客户来电要求核对收货电话"}});
+  EXPECT_EQ(raw.status, 200) << raw.body;
+  EXPECT_NE(raw.body.find(R"("address":"浦东新区世纪大道1号","name":"张三","phone":"13800138000")"),
+            std::string::npos)
+      << raw.body;
 }
 
 // Connects and sends `bytes` (maybe a request's beginning), then waits up to
@@ -430,7 +469,7 @@ TEST_F(HttpApiTest, RestartKeepsEverythingAcknowledged) {
   HttpResponse stock = Expect(200, "GET", "/v1/inventory/A/WH1");
   EXPECT_NE(stock.body.find("\"reserved\":2"), std::string::npos) << stock.body;
   // The replayed engine still knows the channel order id.
-  ExpectProblem(client_->Send("POST", "/v1/orders", OrderBody("T1")), 409, "duplicate_channel_order", "/channel_order_id");
+  ExpectProblem(Send("POST", "/v1/orders", OrderBody("T1")), 409, "duplicate_channel_order", "/channel_order_id");
 }
 
 }  // namespace

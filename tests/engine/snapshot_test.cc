@@ -20,7 +20,7 @@ std::string Snapshot(const Engine& e) {
 std::string Doc(const Engine& e, const std::string& id) {
   std::string doc;
   JsonWriter w(&doc);
-  codec::WriteOrder(*e.FindOrder("t1", id), w);
+  codec::WriteOrder(*e.FindOrder("t1", id), w, codec::Personal::kRaw);
   return doc;
 }
 
