@@ -179,7 +179,7 @@ Result<Principal> Router::Authenticate(const Request& req) {
   if (!found->has_value()) return Status::Unauthenticated("the API key is not valid");
   const std::optional<access::Role> role = access::ParseRole((*found)->role);
   if (!role) return Status::Unauthenticated("the API key's role '" + (*found)->role + "' is not known to this hub");
-  Principal p{(*found)->tenant, *role};
+  Principal p{(*found)->tenant, *role, hash.substr(0, 16)};
   std::lock_guard<std::mutex> lock(keys_mu_);
   keys_.emplace(hash, p);
   return p;
@@ -247,27 +247,54 @@ void Router::Handle(const Request& req, writer::Done done) {
     return;
   }
   if (!access::Allows(who->role, kRoutes[route].needs)) {
-    finish(Problem(Status::PermissionDenied(
-        "role '" + std::string(access::RoleName(who->role)) + "' lacks the permission '" +
-                         std::string(access::PermissionName(kRoutes[route].needs)) + "' that this route needs")));
+    // Refusals are audited too: probing for what a key may do leaves a trace.
+    Audited(AuditEntryFor(req, route, *who),
+            [problem = Problem(Status::PermissionDenied(
+                 "role '" + std::string(access::RoleName(who->role)) + "' lacks the permission '" +
+                 std::string(access::PermissionName(kRoutes[route].needs)) + "' that this route needs"))](
+                const engine::Engine&, const engine::Outcome&) { return problem; },
+            std::move(finish));
     return;
   }
   Dispatch(req, route, params, *who, std::move(finish));
 }
 
-void Router::SubmitCommand(store::JournalRecord record, writer::Render render, writer::Done done) {
+void Router::SubmitCommand(store::JournalRecord record, writer::Render render, writer::Done done,
+                           store::AuditEntry audit, writer::Describe describe) {
+  writer::Submission s;
+  s.audit = std::move(audit);
+  s.done = std::move(done);
   auto cmd = codec::DecodeCommand(record);
   if (!cmd.ok()) {
-    done(Problem(cmd.status()));
+    // Refused before the engine saw it, but an attempt all the same: audited.
+    s.render = [problem = Problem(cmd.status())](const engine::Engine&, const engine::Outcome&) { return problem; };
+    writer_->Submit(std::move(s));
     return;
   }
-  writer::Submission s;
   s.has_command = true;
   s.command = std::move(*cmd);
   s.record = std::move(record);
   s.render = std::move(render);
+  s.describe = std::move(describe);
+  writer_->Submit(std::move(s));
+}
+
+void Router::Audited(store::AuditEntry audit, writer::Render render, writer::Done done) {
+  writer::Submission s;
+  s.audit = std::move(audit);
+  s.render = std::move(render);
   s.done = std::move(done);
   writer_->Submit(std::move(s));
+}
+
+store::AuditEntry Router::AuditEntryFor(const Request& req, size_t route, const Principal& who) {
+  store::AuditEntry a;
+  a.tenant = who.tenant;
+  a.actor = std::string(access::RoleName(who.role)) + "/" + who.key_id;
+  a.source = req.source;
+  a.action = std::string(kRoutes[route].method) + " " + kRoutes[route].pattern;
+  a.target = req.target.substr(0, std::min(req.target.size(), size_t{1024}));
+  return a;
 }
 
 void Router::Query(writer::Render render, writer::Done done) {
@@ -288,6 +315,13 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
     r.actor = access::RoleName(who.role);
     r.body = std::move(body);
     return r;
+  };
+  // What each call is audited as, and the documents its digests cover.
+  auto entry = [&] { return AuditEntryFor(req, route, who); };
+  auto order_doc = [tenant](std::string id) -> writer::Describe {
+    return [tenant, id = std::move(id)](const engine::Engine& e) {
+      return e.FindOrder(tenant, id) ? OrderDoc(e, tenant, id) : std::string();
+    };
   };
   // Renders the order after a command, or the problem.
   auto order_reply = [tenant](int ok_status) {
@@ -316,6 +350,7 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
       }
       store::JournalRecord r = record(codec::kCreateOrder, writer_->NewOrderId(), req.body);
       r.idempotency_key = key;
+      writer::Describe describe = order_doc(r.target);
       SubmitCommand(std::move(r),
                     [tenant, key](const engine::Engine& e, const engine::Outcome& out) {
                       if (out.status.code() == Code::kAlreadyExists && !out.order_id.empty()) {
@@ -336,7 +371,7 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
                       }
                       return rep;
                     },
-                    std::move(done));
+                    std::move(done), entry(), std::move(describe));
       return;
     }
     case 5: {  // GET /v1/orders: the engine's postings, on the writer thread
@@ -451,14 +486,18 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
               "unmasking needs an X-Unmask-Reason header: why, in at most 512 bytes of UTF-8", "")));
         }
       }
-      return Query(
-          [tenant, id = p[0], unmask](const engine::Engine& e, const engine::Outcome&) {
-            if (!e.FindOrder(tenant, id)) {
-              return Problem(Status::NotFound("order_not_found", "order '" + id + "' does not exist", ""));
-            }
-            return Json(200, OrderDoc(e, tenant, id, unmask ? codec::Personal::kRaw : codec::Personal::kMasked));
-          },
-          std::move(done));
+      writer::Render render = [tenant, id = p[0], unmask](const engine::Engine& e, const engine::Outcome&) {
+        if (!e.FindOrder(tenant, id)) {
+          return Problem(Status::NotFound("order_not_found", "order '" + id + "' does not exist", ""));
+        }
+        return Json(200, OrderDoc(e, tenant, id, unmask ? codec::Personal::kRaw : codec::Personal::kMasked));
+      };
+      if (!unmask) return Query(std::move(render), std::move(done));
+      // The raw answer goes out only once its audit entry is durable.
+      store::AuditEntry a = entry();
+      a.action = "unmask";
+      a.detail = "reason: " + req.unmask_reason;
+      return Audited(std::move(a), std::move(render), std::move(done));
     }
     case 7: {  // POST /v1/orders/{id}/cancel
       auto reason = codec::ParseCancel(req.body);
@@ -466,10 +505,12 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
       std::string body;
       JsonWriter w(&body);
       w.BeginObject().Field("event", "cancel").Field("reason", *reason).EndObject();
-      return SubmitCommand(record(codec::kFireEvent, p[0], std::move(body)), order_reply(200), std::move(done));
+      return SubmitCommand(record(codec::kFireEvent, p[0], std::move(body)), order_reply(200), std::move(done), entry(),
+                           order_doc(p[0]));
     }
     case 8:  // POST /v1/orders/{id}/events
-      return SubmitCommand(record(codec::kFireEvent, p[0], req.body), order_reply(200), std::move(done));
+      return SubmitCommand(record(codec::kFireEvent, p[0], req.body), order_reply(200), std::move(done), entry(),
+                           order_doc(p[0]));
     case 9:  // POST /v1/orders/{id}/tracking
       return SubmitCommand(record(codec::kTracking, p[0], req.body),
                            [tenant](const engine::Engine& e, const engine::Outcome& out) {
@@ -482,7 +523,7 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
                              w.Field("state", o.state()).EndObject();
                              return Json(201, std::move(body));
                            },
-                           std::move(done));
+                           std::move(done), entry(), order_doc(p[0]));
     case 10: {  // GET /v1/orders/{id}/events
       auto events = store_->OrderEvents(tenant, p[0]);  // also the tenant check
       if (!events.ok()) return done(Problem(events.status()));
@@ -496,7 +537,15 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
       w.EndArray().EndObject();
       return done(Json(200, std::move(body)));
     }
-    case 11:  // PUT /v1/nodes/{code}
+    case 11: {  // PUT /v1/nodes/{code}
+      writer::Describe node_doc = [tenant, code = p[0]](const engine::Engine& e) {
+        std::string doc;
+        if (const model::Node* n = e.FindNode(tenant, code)) {
+          JsonWriter w(&doc);
+          codec::WriteNode(*n, w);
+        }
+        return doc;
+      };
       return SubmitCommand(record(codec::kPutNode, p[0], req.body),
                            [tenant, code = p[0]](const engine::Engine& e, const engine::Outcome& out) {
                              if (!out.status.ok()) return Problem(out.status);
@@ -505,7 +554,8 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
                              codec::WriteNode(*e.FindNode(tenant, code), w);
                              return Json(200, std::move(body));
                            },
-                           std::move(done));
+                           std::move(done), entry(), std::move(node_doc));
+    }
     case 12:  // GET /v1/nodes
     case 15:  // GET /v1/skus
       return Query(
@@ -540,7 +590,15 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
             return Json(200, std::move(body));
           },
           std::move(done));
-    case 14:  // PUT /v1/skus/{code}
+    case 14: {  // PUT /v1/skus/{code}
+      writer::Describe sku_doc = [tenant, code = p[0]](const engine::Engine& e) {
+        std::string doc;
+        if (const model::Sku* s = e.FindSku(tenant, code)) {
+          JsonWriter w(&doc);
+          codec::WriteSku(*s, w);
+        }
+        return doc;
+      };
       return SubmitCommand(record(codec::kPutSku, p[0], req.body),
                            [tenant, code = p[0]](const engine::Engine& e, const engine::Outcome& out) {
                              if (!out.status.ok()) return Problem(out.status);
@@ -549,7 +607,8 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
                              codec::WriteSku(*e.FindSku(tenant, code), w);
                              return Json(200, std::move(body));
                            },
-                           std::move(done));
+                           std::move(done), entry(), std::move(sku_doc));
+    }
     case 17:    // PUT /v1/inventory/{sku}/{node}
     case 18:    // GET /v1/inventory/{sku}/{node}
     case 19: {  // POST /v1/inventory/{sku}/{node}/adjustments
@@ -568,8 +627,16 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
         return Json(200, std::move(body));
       };
       if (route == 18) return Query(render, std::move(done));
+      writer::Describe stock_doc = [tenant, sku = p[0], node = p[1]](const engine::Engine& e) {
+        std::string doc;
+        if (const model::StockLevel* l = e.Stock(tenant, sku, node)) {
+          JsonWriter w(&doc);
+          codec::WriteStock(sku, node, *l, w);
+        }
+        return doc;
+      };
       return SubmitCommand(record(route == 17 ? codec::kSetStock : codec::kAdjustStock, p[0] + "/" + p[1], req.body),
-                           render, std::move(done));
+                           render, std::move(done), entry(), std::move(stock_doc));
     }
     case 20:  // GET /v1/inventory/{sku}
       return Query(

@@ -30,6 +30,7 @@ struct Request {
 struct Principal {
   std::string tenant;
   access::Role role;
+  std::string key_id;  // the first 16 hex digits of the key's hash: names the key in the audit trail
 };
 
 class Router {
@@ -48,7 +49,13 @@ class Router {
   Result<Principal> Authenticate(const Request& req);
   void Dispatch(const Request& req, size_t route, const std::vector<std::string>& path, const Principal& who,
                 writer::Done done);
-  void SubmitCommand(store::JournalRecord record, writer::Render render, writer::Done done);
+  // Every mutating call is audited: `describe` gives the target's document
+  // for the before/after digests.
+  void SubmitCommand(store::JournalRecord record, writer::Render render, writer::Done done, store::AuditEntry audit,
+                     writer::Describe describe);
+  // A call answered by `render` after its audit entry commits.
+  void Audited(store::AuditEntry audit, writer::Render render, writer::Done done);
+  store::AuditEntry AuditEntryFor(const Request& req, size_t route, const Principal& who);
   void Query(writer::Render render, writer::Done done);
 
   writer::Writer* writer_;

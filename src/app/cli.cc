@@ -3,6 +3,7 @@
 #include <atomic>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -27,6 +28,9 @@ constexpr const char* kUsage =
     "        run the hub (default --data orderhub-data, --listen 127.0.0.1:8080)\n"
     "  keys create --data DIR --tenant NAME [--role ROLE]\n"
     "        print a new API key (and nothing else) on standard output\n"
+    "  audit verify --data DIR [--public-key HEX]\n"
+    "        check the audit trail's hash chain and signed checkpoints; exit 1 naming\n"
+    "        every edited, removed or reordered entry\n"
     "  bench NAME [options]\n"
     "        run a benchmark; its last output line is one JSON object (see BENCHMARKS.md)\n"
     "        names: engine_create, http_create, restart\n"
@@ -172,6 +176,41 @@ int Keys(int argc, char** argv) {
   return 0;
 }
 
+int Audit(int argc, char** argv) {
+  Args args;
+  std::string error;
+  if (!ParseArgs(argc, argv, 2, {"data", "public-key"}, {}, &args, &error)) return Usage(error);
+  if (args.help) {
+    std::cout << "orderhub audit verify --data DIR [--public-key HEX]\n"
+                 "  --public-key: the audit key's public half as recorded when the hub first started\n"
+                 "                (default: DIR/audit.pub, which whoever can edit DIR can replace too)\n";
+    return 0;
+  }
+  if (args.positional.size() != 1 || args.positional[0] != "verify") return Usage("expected: audit verify");
+  if (!args.values.count("data")) return Usage("audit verify needs --data");
+  const std::string dir = args.values["data"];
+  if (!std::filesystem::exists(dir + "/orderhub.db")) return Fail(Status::NotFound("no_store", dir + "/orderhub.db does not exist"));
+  std::string pub = args.values.count("public-key") ? args.values["public-key"] : "";
+  if (pub.empty()) {
+    std::ifstream in(dir + "/audit.pub");
+    std::getline(in, pub);
+    if (pub.empty()) return Fail(Status::NotFound("no_public_key", "no --public-key and no " + dir + "/audit.pub"));
+  }
+  auto store = store::SqliteStore::Open(dir + "/orderhub.db", store::Durability::kFull);
+  if (!store.ok()) return Fail(store.status());
+  auto report = audit::Verify(**store, pub);
+  if (!report.ok()) return Fail(report.status());
+  std::cout << "audit trail: " << report->entries << " entries, " << report->checkpoints << " signed checkpoints";
+  if (report->unsigned_tail > 0) {
+    std::cout << "; the last " << report->unsigned_tail << " entries are chained but not yet signed";
+  }
+  std::cout << "\n";
+  for (const std::string& p : report->problems) std::cout << "TAMPERED: " << p << "\n";
+  if (!report->problems.empty()) return 1;
+  std::cout << "intact\n";
+  return 0;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -183,6 +222,7 @@ int Main(int argc, char** argv) {
   }
   if (cmd == "serve") return Serve(argc, argv);
   if (cmd == "keys") return Keys(argc, argv);
+  if (cmd == "audit") return Audit(argc, argv);
   if (cmd == "bench") return bench::Main(argc - 1, argv + 1);
   return Usage("unknown command '" + cmd + "'");
 }

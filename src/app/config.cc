@@ -11,7 +11,8 @@ Status Bad(const std::string& path, const YAML::Mark& m, const std::string& what
 }  // namespace
 
 // Keys: data, listen, durability (full|normal), lifecycles (a directory), threads, max_body_bytes,
-// snapshot_every (journaled commands between snapshots; 0: only at stop), prefault_memory (true|false).
+// snapshot_every (journaled commands between snapshots; 0: only at stop), prefault_memory (true|false),
+// audit_key_file.
 Status ApplyConfigFile(const std::string& path, HubOptions* o, std::string* listen) {
   YAML::Node root;
   try {
@@ -45,6 +46,7 @@ Status ApplyConfigFile(const std::string& path, HubOptions* o, std::string* list
         if (o->snapshot_every < 0) return Bad(path, v.Mark(), "snapshot_every must be 0 or more");
       }
       else if (key == "prefault_memory") o->prefault_memory = v.as<bool>();
+      else if (key == "audit_key_file") o->audit_key_file = v.as<std::string>();
       else if (key == "durability") {
         const std::string d = v.as<std::string>();
         if (d != "full" && d != "normal") return Bad(path, v.Mark(), "durability must be full or normal");

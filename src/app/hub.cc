@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <random>
 
@@ -76,7 +77,15 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& options, const Clock* c
   ids.Observe(hub->engine_->MaxOrderId());
   hub->replay_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
 
+  const std::string key_path = options.audit_key_file.empty() ? options.data_dir + "/audit.key" : options.audit_key_file;
+  auto key = audit::SigningKey::LoadOrCreate(key_path);
+  if (!key.ok()) return key.status();
+  hub->audit_key_ = std::move(*key);
+  // The public half, for `orderhub audit verify` (auditors should keep their own copy).
+  if (std::ofstream pub(options.data_dir + "/audit.pub"); pub) pub << hub->audit_key_->PublicKeyHex() << "\n";
+
   hub->writer_ = std::make_unique<writer::Writer>(hub->engine_.get(), hub->store_.get(), clock, std::move(ids));
+  if (Status s = hub->writer_->SetAuditKey(hub->audit_key_.get()); !s.ok()) return s;
   Hub* h = hub.get();
   hub->writer_->SetSnapshotHook(options.snapshot_every, [h](const engine::Engine& e, store::JournalPosition at) {
     h->SnapshotInBackground(e, at);
@@ -198,6 +207,7 @@ void RequestPipeline::Send(std::string method, std::string target, std::string b
   req.target = std::move(target);
   req.body = std::move(body);
   req.api_key = api_key_;
+  req.source = "in-process";
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++pending_;

@@ -12,6 +12,7 @@
 
 #include "api/http_server.h"
 #include "api/router.h"
+#include "audit/audit.h"
 #include "base/ids.h"
 #include "base/status.h"
 #include "base/time.h"
@@ -33,6 +34,9 @@ struct HubOptions {
   // A helper thread touches the engine's next memory ahead of the writer
   // (engine/arena.h). `orderhub serve` turns it on; off here for embedders.
   bool prefault_memory = false;
+  // The Ed25519 seed that signs audit checkpoints; created when missing.
+  // Empty: `<data_dir>/audit.key`. Keep it off the data volume in production.
+  std::string audit_key_file;
   api::ServerOptions server;
 };
 
@@ -78,6 +82,7 @@ class Hub {
   HubOptions options_;
   lifecycle::LifecycleSet lifecycles_;
   std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<audit::SigningKey> audit_key_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<writer::Writer> writer_;
   std::unique_ptr<api::Router> router_;

@@ -15,7 +15,15 @@ namespace {
 
 // 'OHB1': marks a file as an OrderHub store.
 constexpr int kApplicationId = 0x4F484231;
-constexpr int kSchemaVersion = 4;
+constexpr int kSchemaVersion = 5;
+
+// Version 5 added the audit trail; a version 4 store gains these tables.
+constexpr const char* kAuditSchema = R"SQL(
+CREATE TABLE audit(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, tenant TEXT NOT NULL, actor TEXT NOT NULL,
+  source TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL, before TEXT NOT NULL,
+  after TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE TABLE audit_checkpoints(seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, signature TEXT NOT NULL);
+)SQL";
 
 constexpr const char* kSchema = R"SQL(
 CREATE TABLE journal(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, tenant TEXT NOT NULL, kind TEXT NOT NULL,
@@ -143,6 +151,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
     OH_RETURN_IF_ERROR(c.Exec("PRAGMA journal_mode=WAL"));
     OH_RETURN_IF_ERROR(c.Exec("BEGIN"));
     OH_RETURN_IF_ERROR(c.Exec(kSchema));
+    OH_RETURN_IF_ERROR(c.Exec(kAuditSchema));
     OH_RETURN_IF_ERROR(c.Exec(("PRAGMA application_id=" + std::to_string(kApplicationId)).c_str()));
     OH_RETURN_IF_ERROR(c.Exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str()));
     OH_RETURN_IF_ERROR(c.Exec("COMMIT"));
@@ -153,7 +162,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
     st = c.Prepare("PRAGMA user_version");
     const int version = st != nullptr && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
     sqlite3_reset(st);
-    if (version != kSchemaVersion) {
+    if (version == 4) {
+      OH_RETURN_IF_ERROR(c.Exec("BEGIN"));
+      OH_RETURN_IF_ERROR(c.Exec(kAuditSchema));
+      OH_RETURN_IF_ERROR(c.Exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str()));
+      OH_RETURN_IF_ERROR(c.Exec("COMMIT"));
+    } else if (version != kSchemaVersion) {
       return Status::Corruption(path + " has schema version " + std::to_string(version) + ", this build knows " +
                                 std::to_string(kSchemaVersion));
     }
@@ -299,8 +313,88 @@ Status SqliteStore::Commit(Batch& b) {
     BindText(st, 4, r.body);
     if (Status s = Step(c, st, "idempotency insert"); !s.ok()) return fail(s);
   }
+  st = c.Prepare(
+      "INSERT INTO audit(seq, at, tenant, actor, source, action, target, detail, before, after, prev_hash, hash)"
+      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+  for (const AuditEntry& a : b.audit) {
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, a.seq);
+    sqlite3_bind_int64(st, 2, a.at);
+    int i = 3;
+    for (const std::string* f : {&a.tenant, &a.actor, &a.source, &a.action, &a.target, &a.detail, &a.before,
+                                 &a.after, &a.prev_hash, &a.hash}) {
+      BindText(st, i++, *f);
+    }
+    if (Status s = Step(c, st, "audit insert"); !s.ok()) return fail(s);
+  }
+  st = c.Prepare("INSERT INTO audit_checkpoints(seq, hash, signature) VALUES(?,?,?)");
+  for (const AuditCheckpoint& k : b.audit_checkpoints) {
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, k.seq);
+    BindText(st, 2, k.hash);
+    BindText(st, 3, k.signature);
+    if (Status s = Step(c, st, "audit checkpoint insert"); !s.ok()) return fail(s);
+  }
   if (Status s = c.Exec("COMMIT"); !s.ok()) return fail(s);
   return Status::OK();
+}
+
+Status SqliteStore::ReadAudit(int64_t from, const std::function<Status(const AuditEntry&)>& fn) {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st = c.Prepare(
+      "SELECT seq, at, tenant, actor, source, action, target, detail, before, after, prev_hash, hash FROM audit "
+      "WHERE seq >= ? ORDER BY seq");
+  if (st == nullptr) return c.Error("audit read");
+  sqlite3_bind_int64(st, 1, from);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    AuditEntry a;
+    a.seq = sqlite3_column_int64(st, 0);
+    a.at = sqlite3_column_int64(st, 1);
+    int i = 2;
+    for (std::string* f : {&a.tenant, &a.actor, &a.source, &a.action, &a.target, &a.detail, &a.before, &a.after,
+                           &a.prev_hash, &a.hash}) {
+      *f = ColText(st, i++);
+    }
+    if (Status s = fn(a); !s.ok()) {
+      sqlite3_reset(st);
+      return s;
+    }
+  }
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) return c.Error("audit read");
+  return Status::OK();
+}
+
+Result<Store::AuditTail> SqliteStore::LastAudit() {
+  OH_WITH_READER(c);
+  AuditTail tail;
+  sqlite3_stmt* st = c.Prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+  if (st == nullptr) return c.Error("audit read");
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    tail.seq = sqlite3_column_int64(st, 0);
+    tail.hash = ColText(st, 1);
+  }
+  sqlite3_reset(st);
+  st = c.Prepare("SELECT max(seq) FROM audit_checkpoints");
+  if (st == nullptr) return c.Error("audit read");
+  if (sqlite3_step(st) == SQLITE_ROW) tail.signed_seq = sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  return tail;
+}
+
+Result<std::vector<AuditCheckpoint>> SqliteStore::AuditCheckpoints() {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st = c.Prepare("SELECT seq, hash, signature FROM audit_checkpoints ORDER BY seq");
+  if (st == nullptr) return c.Error("audit checkpoint read");
+  std::vector<AuditCheckpoint> out;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    out.push_back(AuditCheckpoint{sqlite3_column_int64(st, 0), ColText(st, 1), ColText(st, 2)});
+  }
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) return c.Error("audit checkpoint read");
+  return out;
 }
 
 Status SqliteStore::ReadJournal(int64_t from, const std::function<Status(const JournalRecord&)>& fn) {

@@ -37,6 +37,9 @@ class SqliteStore final : public Store {
   Result<JournalPosition> LastJournalPosition() override;
   Result<std::vector<model::OrderEvent>> OrderEvents(const std::string& tenant, const std::string& order_id) override;
   Result<std::optional<IdempotencyRow>> GetIdempotency(const std::string& tenant, const std::string& key) override;
+  Status ReadAudit(int64_t from, const std::function<Status(const AuditEntry&)>& fn) override;
+  Result<std::vector<AuditCheckpoint>> AuditCheckpoints() override;
+  Result<AuditTail> LastAudit() override;
   Status PutApiKey(const ApiKey& key) override;
   Result<std::optional<ApiKey>> FindApiKey(const std::string& hash) override;
 

@@ -56,6 +56,30 @@ struct IdempotencyRow {
   std::string body;
 };
 
+// One entry of the tamper-evident audit trail (src/audit): who did what to
+// which target, when, from where, with digests of the target before and
+// after. `hash` chains it to the entry before (docs/SECURITY.md).
+struct AuditEntry {
+  int64_t seq = 0;            // 1, 2, ... without gaps
+  Micros at = 0;
+  std::string tenant;
+  std::string actor;          // "role/key id"
+  std::string source;         // client address:port
+  std::string action;         // the route, e.g. "POST /v1/orders", or "unmask"
+  std::string target;         // the path as requested
+  std::string detail;         // answer status; the reason given for unmasking
+  std::string before, after;  // SHA-256 hex of the target's document; empty when it did not exist
+  std::string prev_hash, hash;
+};
+
+// A signature over the chain up to an entry: whoever edits entries and
+// recomputes the hashes after them cannot forge it without the signing key.
+struct AuditCheckpoint {
+  int64_t seq = 0;            // the entry it covers (and every one before)
+  std::string hash;           // that entry's hash
+  std::string signature;      // Ed25519 over "seq:hash", hex
+};
+
 // Everything one group commit writes, in one transaction.
 struct Batch {
   std::vector<JournalRecord> journal;
@@ -63,7 +87,9 @@ struct Batch {
   std::vector<DocRow> nodes, skus;
   std::vector<IdempotencyRow> idempotency;
   std::vector<std::pair<std::string, std::string>> expired_idempotency;  // (tenant, key) to delete first
-  bool empty() const { return journal.empty() && expired_idempotency.empty(); }
+  std::vector<AuditEntry> audit;                 // sealed (seq, hashes) by the committer before Commit
+  std::vector<AuditCheckpoint> audit_checkpoints;
+  bool empty() const { return journal.empty() && expired_idempotency.empty() && audit.empty(); }
 };
 
 struct ApiKey {
@@ -90,6 +116,17 @@ class Store {
   virtual Result<std::vector<model::OrderEvent>> OrderEvents(const std::string& tenant,
                                                              const std::string& order_id) = 0;
   virtual Result<std::optional<IdempotencyRow>> GetIdempotency(const std::string& tenant, const std::string& key) = 0;
+
+  // The audit trail in seq order from `from`, and its checkpoints.
+  virtual Status ReadAudit(int64_t from, const std::function<Status(const AuditEntry&)>& fn) = 0;
+  virtual Result<std::vector<AuditCheckpoint>> AuditCheckpoints() = 0;
+  // Where the trail ends: the last entry's seq and hash, the last signed seq.
+  struct AuditTail {
+    int64_t seq = 0;
+    std::string hash;
+    int64_t signed_seq = 0;
+  };
+  virtual Result<AuditTail> LastAudit() = 0;
 
   virtual Status PutApiKey(const ApiKey& key) = 0;
   virtual Result<std::optional<ApiKey>> FindApiKey(const std::string& hash) = 0;

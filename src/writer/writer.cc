@@ -7,6 +7,7 @@
 
 #include "base/json_writer.h"
 #include "codec/command_codec.h"
+#include "codec/json_reader.h"
 #include "codec/resource_codec.h"
 
 namespace orderhub::writer {
@@ -28,6 +29,8 @@ Reply Unavailable(const std::string& why) {
   return r;
 }
 
+std::string Digest(const std::string& doc) { return doc.empty() ? "" : codec::Sha256Hex(doc); }
+
 template <typename T>
 void MoveAppend(std::vector<T>&& from, std::vector<T>* to) {
   to->insert(to->end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
@@ -42,6 +45,7 @@ void Writer::Append(Batch&& from, Batch* to) {
   MoveAppend(std::move(from.rows.skus), &to->rows.skus);
   MoveAppend(std::move(from.rows.idempotency), &to->rows.idempotency);
   MoveAppend(std::move(from.rows.expired_idempotency), &to->rows.expired_idempotency);
+  MoveAppend(std::move(from.rows.audit), &to->rows.audit);
   MoveAppend(std::move(from.replies), &to->replies);
 }
 
@@ -51,6 +55,9 @@ Writer::Writer(engine::Engine* engine, store::Store* store, const Clock* clock, 
 Writer::~Writer() { Stop(); }
 
 void Writer::Start() {
+  // Entries are chained even without a signing key; without the trail's
+  // tail nothing may be audited, so nothing is accepted.
+  if (!sealer_ && !SetAuditKey(nullptr).ok()) failed_.store(true);
   // Named, so that top and perf tell the two apart.
   writer_thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "oh-writer");
@@ -60,6 +67,13 @@ void Writer::Start() {
     pthread_setname_np(pthread_self(), "oh-committer");
     CommitterLoop();
   });
+}
+
+Status Writer::SetAuditKey(const audit::SigningKey* key) {
+  auto tail = store_->LastAudit();
+  if (!tail.ok()) return tail.status();
+  sealer_ = std::make_unique<audit::Sealer>(key, tail->seq, tail->hash, tail->signed_seq);
+  return Status::OK();
 }
 
 void Writer::SetSnapshotHook(int64_t every, SnapshotHook hook) {
@@ -159,8 +173,18 @@ void Writer::WriterLoop() {
       changes.Clear();
       for (Submission& s : work) {
         engine::Outcome out;
+        std::string before;
+        if (s.audit && s.describe) before = Digest(s.describe(*engine_));
         if (s.has_command) out = engine_->Apply(engine::Command{now, std::move(s.command)}, &changes);
         Reply reply = s.render(*engine_, out);
+        if (s.audit) {
+          store::AuditEntry& a = *s.audit;
+          a.at = now;
+          a.before = std::move(before);
+          if (s.describe) a.after = Digest(s.describe(*engine_));
+          a.detail = a.detail.empty() ? std::to_string(reply.status) : std::to_string(reply.status) + " " + a.detail;
+          batch.rows.audit.push_back(std::move(a));
+        }
         if (out.mutated) {
           // The original answer is kept with the key, so a replay gets it verbatim.
           if (!s.record.idempotency_key.empty()) {
@@ -206,7 +230,12 @@ void Writer::CommitterLoop() {
     {
       std::unique_lock<std::mutex> lock(out_mu_);
       out_cv_.wait(lock, [&] { return writer_done_ || !out_.empty(); });
-      if (out_.empty()) return;
+      if (out_.empty()) {
+        // The trail's last entries get their signature before the hub stops.
+        store::Batch last;
+        if (sealer_ && !failed_.load() && sealer_->Checkpoint(last)) store_->Commit(last);
+        return;
+      }
       // Every batch the writer applied while the last commit ran goes into
       // this one transaction: one fsync for all of them.
       batch = std::move(out_.front());
@@ -216,6 +245,7 @@ void Writer::CommitterLoop() {
       out_cv_.notify_all();
     }
     bool ok = !failed_.load();
+    if (sealer_) sealer_->Seal(batch.rows);
     if (ok && !batch.rows.empty()) {
       const auto t0 = std::chrono::steady_clock::now();
       const Status st = store_->Commit(batch.rows);

@@ -22,10 +22,12 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "audit/audit.h"
 #include "base/ids.h"
 #include "base/time.h"
 #include "engine/engine.h"
@@ -47,6 +49,8 @@ struct Reply {
 // (on the writer thread). For a query (no command) `outcome` is OK.
 using Render = std::function<Reply(const engine::Engine&, const engine::Outcome&)>;
 using Done = std::function<void(Reply)>;
+// A document describing a call's target as it is (for audit digests), "" when absent.
+using Describe = std::function<std::string(const engine::Engine&)>;
 
 struct Submission {
   bool has_command = false;
@@ -54,6 +58,12 @@ struct Submission {
   store::JournalRecord record;      // journaled when the command changes state
   Render render;
   Done done;                        // called on the committer thread
+  // When set, the call leaves an audit entry, committed with the batch (so
+  // before its answer). The writer fills `at`, the digests of `describe`'s
+  // document before and after the command, and prefixes `detail` with the
+  // answer's status.
+  std::optional<store::AuditEntry> audit;
+  Describe describe;
 };
 
 struct WriterStats {
@@ -90,6 +100,9 @@ class Writer {
   // must be quick (it forks). Call before Start.
   using SnapshotHook = std::function<void(const engine::Engine&, store::JournalPosition at)>;
   void SetSnapshotHook(int64_t every, SnapshotHook hook);
+  // Seals audit entries with `key` (checkpoint signatures), continuing the
+  // store's trail. Call before Start; without it entries are chained, unsigned.
+  Status SetAuditKey(const audit::SigningKey* key);
 
  private:
   struct Batch {
@@ -124,6 +137,8 @@ class Writer {
   int64_t snapshot_every_ = 0;            // 0: never
   SnapshotHook snapshot_hook_;
   int64_t since_snapshot_ = 0;            // journaled commands; writer thread only
+
+  std::unique_ptr<audit::Sealer> sealer_;  // committer thread once started
 
   std::atomic<bool> failed_{false};
   Micros last_now_ = 0;                   // writer thread only
