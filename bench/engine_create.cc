@@ -18,6 +18,7 @@
 #include "bench/bench.h"
 #include "codec/order_codec.h"
 #include "engine/engine.h"
+#include "testing/test_keys.h"
 
 namespace orderhub::bench {
 namespace {
@@ -96,6 +97,7 @@ int EngineCreate(int argc, char** argv) {
   std::vector<engine::Command> cmds;
   cmds.reserve(static_cast<size_t>(orders));
   IdGenerator ids(1);
+  const crypto::DataKeys* keys = &orderhub::testing::TestKeys();
   for (int64_t i = 0; i < orders; ++i) {
     engine::CreateOrder c;
     model::Order& o = c.order;
@@ -119,7 +121,7 @@ int EngineCreate(int argc, char** argv) {
       line.unit_price = 1999;
       o.lines.push_back(std::move(line));
     }
-    codec::EncodeDetails(c);
+    codec::EncodeDetails(c, *keys);
     cmds.push_back(engine::Command{now + i, std::move(c)});
   }
   std::vector<double> lat;

@@ -7,6 +7,7 @@
 #include "codec/command_codec.h"
 #include "codec/json_reader.h"
 #include "codec/order_codec.h"
+#include "codec/order_detail.h"
 #include "codec/resource_codec.h"
 
 namespace orderhub::api {
@@ -131,11 +132,11 @@ Reply Json(int status, std::string body) {
   return r;
 }
 
-std::string OrderDoc(const engine::Engine& e, std::string_view tenant, std::string_view id,
-                     codec::Personal personal = codec::Personal::kMasked) {
+// The order as every answer shows it: personal fields masked.
+std::string OrderDoc(const engine::Engine& e, std::string_view tenant, std::string_view id) {
   std::string doc;
   JsonWriter w(&doc);
-  codec::WriteOrder(*e.FindOrder(tenant, id), w, personal);
+  codec::WriteOrder(*e.FindOrder(tenant, id), w);
   return doc;
 }
 
@@ -160,8 +161,8 @@ std::vector<std::string> Router::Routes() {
   return names;
 }
 
-Router::Router(writer::Writer* writer, store::Store* store, std::string openapi_json)
-    : writer_(writer), store_(store), openapi_json_(std::move(openapi_json)), metrics_(MetricNames()) {}
+Router::Router(writer::Writer* writer, store::Store* store, const crypto::DataKeys* keys, std::string openapi_json)
+    : writer_(writer), store_(store), data_keys_(keys), openapi_json_(std::move(openapi_json)), metrics_(MetricNames()) {}
 
 Result<Principal> Router::Authenticate(const Request& req) {
   std::string key = req.api_key;
@@ -264,7 +265,7 @@ void Router::SubmitCommand(store::JournalRecord record, writer::Render render, w
   writer::Submission s;
   s.audit = std::move(audit);
   s.done = std::move(done);
-  auto cmd = codec::DecodeCommand(record);
+  auto cmd = codec::DecodeCommand(record, *data_keys_);
   if (!cmd.ok()) {
     // Refused before the engine saw it, but an attempt all the same: audited.
     s.render = [problem = Problem(cmd.status())](const engine::Engine&, const engine::Outcome&) { return problem; };
@@ -273,6 +274,7 @@ void Router::SubmitCommand(store::JournalRecord record, writer::Render render, w
   }
   s.has_command = true;
   s.command = std::move(*cmd);
+  if (record.kind == codec::kCreateOrder) record.body = codec::SealBody(record.body, *data_keys_);
   s.record = std::move(record);
   s.render = std::move(render);
   s.describe = std::move(describe);
@@ -408,6 +410,13 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
         else if (name == "customer_id") q.customer_id = value;
         else if (name == "sku") q.sku = value;
         else if (name == "order_type") q.order_type = value;
+        else if (name == "phone") {
+          // By keyed hash: the phone itself is stored only sealed.
+          q.detail_match = [h = data_keys_->IndexHash(value)](std::string_view detail) {
+            codec::OrderDetail d;
+            return codec::DecodeOrderDetail(detail, &d) && d.phone_index == h;
+          };
+        }
         else if (name == "created_from") { if (!time_param(&q.created_from)) return; }
         else if (name == "created_to") { if (!time_param(&q.created_to)) return; }
         else if (name == "cursor") {
@@ -433,7 +442,7 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
         } else {
           done(ParameterProblem(name, "unknown_parameter",
                                 "unknown parameter; known: state, channel, customer_id, sku, order_type, "
-                                "created_from, created_to, attr.<key>, limit, cursor"));
+                                "phone, created_from, created_to, attr.<key>, limit, cursor"));
           return;
         }
       }
@@ -447,11 +456,11 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
       return Query(
           [q = std::move(q)](const engine::Engine& e, const engine::Outcome&) {
             // Parsing each candidate's attributes costs more: examine fewer.
-            const engine::OrderMatches m = e.FindOrders(q, q.attributes_match ? 10'000 : 100'000);
+            const engine::OrderMatches m = e.FindOrders(q, q.attributes_match || q.detail_match ? 10'000 : 100'000);
             std::string body;
             JsonWriter w(&body);
             w.BeginObject().Key("items").BeginArray();
-            for (uint32_t i : m.orders) codec::WriteOrder(e.OrderAt(i), w, codec::Personal::kMasked);
+            for (uint32_t i : m.orders) codec::WriteOrder(e.OrderAt(i), w);
             w.EndArray().Key("next_cursor");
             if (m.next_cursor.empty()) {
               w.Null();
@@ -486,11 +495,17 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
               "unmasking needs an X-Unmask-Reason header: why, in at most 512 bytes of UTF-8", "")));
         }
       }
-      writer::Render render = [tenant, id = p[0], unmask](const engine::Engine& e, const engine::Outcome&) {
-        if (!e.FindOrder(tenant, id)) {
-          return Problem(Status::NotFound("order_not_found", "order '" + id + "' does not exist", ""));
-        }
-        return Json(200, OrderDoc(e, tenant, id, unmask ? codec::Personal::kRaw : codec::Personal::kMasked));
+      writer::Render render = [tenant, id = p[0], unmask, keys = data_keys_](const engine::Engine& e,
+                                                                              const engine::Outcome&) {
+        const std::optional<engine::OrderView> o = e.FindOrder(tenant, id);
+        if (!o) return Problem(Status::NotFound("order_not_found", "order '" + id + "' does not exist", ""));
+        if (!unmask) return Json(200, OrderDoc(e, tenant, id));
+        auto raw = codec::OpenPersonal(*o, *keys);
+        if (!raw.ok()) return Problem(raw.status());
+        std::string doc;
+        JsonWriter w(&doc);
+        codec::WriteOrder(*o, w, &*raw);
+        return Json(200, std::move(doc));
       };
       if (!unmask) return Query(std::move(render), std::move(done));
       // The raw answer goes out only once its audit entry is durable.

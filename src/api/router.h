@@ -11,6 +11,7 @@
 
 #include "access/access.h"
 #include "api/metrics.h"
+#include "crypto/crypto.h"
 #include "store/store.h"
 #include "writer/writer.h"
 
@@ -35,7 +36,8 @@ struct Principal {
 
 class Router {
  public:
-  Router(writer::Writer* writer, store::Store* store, std::string openapi_json);
+  // `keys` seal personal data and open it for unmasking; all must outlive the router.
+  Router(writer::Writer* writer, store::Store* store, const crypto::DataKeys* keys, std::string openapi_json);
 
   // Calls `done` exactly once, on this thread or on the committer thread.
   void Handle(const Request& req, writer::Done done);
@@ -60,6 +62,7 @@ class Router {
 
   writer::Writer* writer_;
   store::Store* store_;
+  const crypto::DataKeys* data_keys_;
   std::string openapi_json_;
   Metrics metrics_;
   std::mutex keys_mu_;

@@ -28,6 +28,9 @@ constexpr const char* kUsage =
     "        run the hub (default --data orderhub-data, --listen 127.0.0.1:8080)\n"
     "  keys create --data DIR --tenant NAME [--role ROLE]\n"
     "        print a new API key (and nothing else) on standard output\n"
+    "  keys rotate --data DIR [--key-file FILE]\n"
+    "        add a data key; personal data is sealed with it from now on (a running hub\n"
+    "        picks it up within a second), and every older key keeps opening what it sealed\n"
     "  audit verify --data DIR [--public-key HEX]\n"
     "        check the audit trail's hash chain and signed checkpoints; exit 1 naming\n"
     "        every edited, removed or reordered entry\n"
@@ -154,15 +157,28 @@ int Serve(int argc, char** argv) {
 int Keys(int argc, char** argv) {
   Args args;
   std::string error;
-  if (!ParseArgs(argc, argv, 2, {"data", "tenant", "role"}, {}, &args, &error)) return Usage(error);
+  if (!ParseArgs(argc, argv, 2, {"data", "tenant", "role", "key-file"}, {}, &args, &error)) return Usage(error);
   if (args.help) {
     std::cout << "orderhub keys create --data DIR --tenant NAME [--role ROLE]\nroles:";
     for (const access::Role r : access::AllRoles()) std::cout << " " << access::RoleName(r);
-    std::cout << "\n";
+    std::cout << "\norderhub keys rotate --data DIR [--key-file FILE]\n";
     return 0;
   }
-  if (args.positional.size() != 1 || args.positional[0] != "create") return Usage("expected: keys create");
-  if (!args.values.count("data") || !args.values.count("tenant")) return Usage("keys create needs --data and --tenant");
+  if (args.positional.size() != 1 || (args.positional[0] != "create" && args.positional[0] != "rotate")) {
+    return Usage("expected: keys create or keys rotate");
+  }
+  if (!args.values.count("data")) return Usage("keys " + args.positional[0] + " needs --data");
+  if (args.positional[0] == "rotate") {
+    HubOptions o;
+    o.data_dir = args.values["data"];
+    if (args.values.count("key-file")) o.data_key_file = args.values["key-file"];
+    auto id = crypto::DataKeys::Rotate(DataKeyPath(o));
+    if (!id.ok()) return Fail(id.status());
+    std::cerr << "orderhub: data key " << *id << " added to " << DataKeyPath(o)
+              << "; it seals personal data from now on\n";
+    return 0;
+  }
+  if (!args.values.count("tenant")) return Usage("keys create needs --data and --tenant");
   const std::string role = args.values.count("role") ? args.values["role"] : "admin";
   if (!access::ParseRole(role)) return Usage("unknown role '" + role + "'");
   std::error_code ec;

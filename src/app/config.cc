@@ -12,7 +12,7 @@ Status Bad(const std::string& path, const YAML::Mark& m, const std::string& what
 
 // Keys: data, listen, durability (full|normal), lifecycles (a directory), threads, max_body_bytes,
 // snapshot_every (journaled commands between snapshots; 0: only at stop), prefault_memory (true|false),
-// audit_key_file.
+// audit_key_file, data_key_file.
 Status ApplyConfigFile(const std::string& path, HubOptions* o, std::string* listen) {
   YAML::Node root;
   try {
@@ -47,6 +47,7 @@ Status ApplyConfigFile(const std::string& path, HubOptions* o, std::string* list
       }
       else if (key == "prefault_memory") o->prefault_memory = v.as<bool>();
       else if (key == "audit_key_file") o->audit_key_file = v.as<std::string>();
+      else if (key == "data_key_file") o->data_key_file = v.as<std::string>();
       else if (key == "durability") {
         const std::string d = v.as<std::string>();
         if (d != "full" && d != "normal") return Bad(path, v.Mark(), "durability must be full or normal");

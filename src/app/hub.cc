@@ -33,6 +33,10 @@ const std::string& OpenApiJson() {
   return doc;
 }
 
+std::string DataKeyPath(const HubOptions& o) {
+  return o.data_key_file.empty() ? o.data_dir + "/data.keys" : o.data_key_file;
+}
+
 Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& options, const Clock* clock) {
   std::unique_ptr<Hub> hub(new Hub());
   hub->options_ = options;
@@ -47,6 +51,9 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& options, const Clock* c
   auto st = store::SqliteStore::Open(options.data_dir + "/orderhub.db", options.durability);
   if (!st.ok()) return st.status();
   hub->store_ = std::move(*st);
+  auto keys = crypto::DataKeys::Load(DataKeyPath(options));
+  if (!keys.ok()) return keys.status();
+  hub->data_keys_ = std::move(*keys);
 
   // Restart: the snapshot, if there is a good one, then the journal after it.
   IdGenerator ids(static_cast<uint64_t>(std::random_device{}()));
@@ -78,9 +85,9 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& options, const Clock* c
   hub->replay_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
 
   const std::string key_path = options.audit_key_file.empty() ? options.data_dir + "/audit.key" : options.audit_key_file;
-  auto key = audit::SigningKey::LoadOrCreate(key_path);
-  if (!key.ok()) return key.status();
-  hub->audit_key_ = std::move(*key);
+  auto signing = audit::SigningKey::LoadOrCreate(key_path);
+  if (!signing.ok()) return signing.status();
+  hub->audit_key_ = std::move(*signing);
   // The public half, for `orderhub audit verify` (auditors should keep their own copy).
   if (std::ofstream pub(options.data_dir + "/audit.pub"); pub) pub << hub->audit_key_->PublicKeyHex() << "\n";
 
@@ -91,7 +98,8 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& options, const Clock* c
     h->SnapshotInBackground(e, at);
   });
   hub->writer_->Start();
-  hub->router_ = std::make_unique<api::Router>(hub->writer_.get(), hub->store_.get(), OpenApiJson());
+  hub->router_ =
+      std::make_unique<api::Router>(hub->writer_.get(), hub->store_.get(), hub->data_keys_.get(), OpenApiJson());
   return hub;
 }
 
@@ -109,7 +117,7 @@ Status Hub::Replay(IdGenerator& ids) {
       anchored = true;
       return Status::OK();
     }
-    auto body = codec::DecodeCommand(r);
+    auto body = codec::DecodeCommand(r, *data_keys_);
     if (!body.ok()) {
       return Status::Corruption("journal record " + std::to_string(r.seq) + " (" + r.kind +
                                 ") no longer decodes: " + body.status().ToString());

@@ -14,6 +14,7 @@
 #include "api/router.h"
 #include "audit/audit.h"
 #include "base/ids.h"
+#include "crypto/crypto.h"
 #include "base/status.h"
 #include "base/time.h"
 #include "engine/engine.h"
@@ -37,6 +38,9 @@ struct HubOptions {
   // The Ed25519 seed that signs audit checkpoints; created when missing.
   // Empty: `<data_dir>/audit.key`. Keep it off the data volume in production.
   std::string audit_key_file;
+  // The data key ring that seals personal data (crypto/crypto.h); created
+  // when missing. Empty: `<data_dir>/data.keys`. $ORDERHUB_DATA_KEYS wins.
+  std::string data_key_file;
   api::ServerOptions server;
 };
 
@@ -83,6 +87,7 @@ class Hub {
   lifecycle::LifecycleSet lifecycles_;
   std::unique_ptr<store::SqliteStore> store_;
   std::unique_ptr<audit::SigningKey> audit_key_;
+  std::unique_ptr<crypto::DataKeys> data_keys_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<writer::Writer> writer_;
   std::unique_ptr<api::Router> router_;
@@ -116,6 +121,8 @@ class RequestPipeline {
   std::string first_error_;         // GUARDED_BY(mu_)
 };
 
+// Where the data key ring is read from (unless $ORDERHUB_DATA_KEYS is set).
+std::string DataKeyPath(const HubOptions& o);
 // Reads `orderhub serve --config FILE` (YAML) into the options.
 Status ApplyConfigFile(const std::string& path, HubOptions* o, std::string* listen);
 // The built-in lifecycle documents (config/lifecycles/*.yaml, embedded at build time).

@@ -1,5 +1,7 @@
 #include "codec/command_codec.h"
 
+#include <openssl/evp.h>
+
 #include "codec/json_reader.h"
 #include "codec/order_codec.h"
 #include "codec/resource_codec.h"
@@ -16,16 +18,48 @@ bool SplitStockTarget(const std::string& target, std::string* sku, std::string* 
   return !sku->empty() && !node->empty();
 }
 
+constexpr std::string_view kSealedPrefix = "sealed:";
+
+Result<std::string> OpenBody(std::string_view body, const crypto::DataKeys& keys) {
+  body.remove_prefix(kSealedPrefix.size());
+  std::string raw(body.size() / 4 * 3 + 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(raw.data()),
+                                reinterpret_cast<const unsigned char*>(body.data()), static_cast<int>(body.size()));
+  if (n < 0 || body.size() % 4 != 0) return Status::Corruption("a sealed journal body is not base64");
+  const size_t pad = body.empty() ? 0 : (body.back() == '=') + (body.size() > 1 && body[body.size() - 2] == '=');
+  raw.resize(static_cast<size_t>(n) - pad);
+  return keys.Open(raw);
+}
+
 }  // namespace
 
-Result<engine::CommandBody> DecodeCommand(const store::JournalRecord& r) {
+std::string SealBody(std::string_view body, const crypto::DataKeys& keys) {
+  const std::string sealed = keys.Seal(body);
+  std::string out(kSealedPrefix);
+  out.resize(kSealedPrefix.size() + (sealed.size() + 2) / 3 * 4 + 1);
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()) + kSealedPrefix.size(),
+                                reinterpret_cast<const unsigned char*>(sealed.data()), static_cast<int>(sealed.size()));
+  out.resize(kSealedPrefix.size() + static_cast<size_t>(n));
+  return out;
+}
+
+Result<engine::CommandBody> DecodeCommand(const store::JournalRecord& r, const crypto::DataKeys& keys) {
   const std::string_view kind = r.kind;
   if (kind == kCreateOrder) {
-    auto c = ParseCreateOrder(r.body, r.tenant);
+    // Journals written before sealing hold plain bodies; both replay.
+    std::string opened;
+    if (std::string_view(r.body).substr(0, kSealedPrefix.size()) == kSealedPrefix) {
+      auto b = OpenBody(r.body, keys);
+      if (!b.ok()) return b.status();
+      opened = std::move(*b);
+    }
+    const std::string& body = opened.empty() ? r.body : opened;
+    auto c = ParseCreateOrder(body, r.tenant);
     if (!c.ok()) return c.status();
     c->order.id = r.target;
     c->idempotency_key = r.idempotency_key;
-    if (!r.idempotency_key.empty()) c->request_hash = Sha256Hex(r.body);
+    if (!r.idempotency_key.empty()) c->request_hash = Sha256Hex(body);
+    EncodeDetails(*c, keys);
     return engine::CommandBody(std::move(*c));
   }
   if (kind == kFireEvent) {

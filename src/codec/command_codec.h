@@ -7,6 +7,7 @@
 #pragma once
 
 #include "base/status.h"
+#include "crypto/crypto.h"
 #include "engine/command.h"
 #include "store/store.h"
 
@@ -23,8 +24,13 @@ inline constexpr char kAdjustStock[] = "adjust_stock";
 inline constexpr char kExpire[] = "expire";
 
 // Decodes `r` into a command (without `now`, which the writer stamps).
-// For create_order, r.target is the order id. For stock kinds, r.target is
-// "sku/node".
-Result<engine::CommandBody> DecodeCommand(const store::JournalRecord& r);
+// For create_order, r.target is the order id and its body may be sealed
+// (SealBody); `keys` open it and seal the order's personal fields. For stock
+// kinds, r.target is "sku/node".
+Result<engine::CommandBody> DecodeCommand(const store::JournalRecord& r, const crypto::DataKeys& keys);
+
+// A create_order body holds personal data, so the journal keeps it sealed:
+// "sealed:" and the base64 of DataKeys::Seal (text, as the journal column is).
+std::string SealBody(std::string_view body, const crypto::DataKeys& keys);
 
 }  // namespace orderhub::codec

@@ -2,7 +2,6 @@
 
 #include <cstring>
 
-#include "access/access.h"
 #include "codec/json_reader.h"
 #include "codec/order_detail.h"
 
@@ -301,7 +300,6 @@ Result<engine::CreateOrder> ParseCreateOrder(std::string_view body, const std::s
       return Status::InvalidArgument("price_overflow", "the order total is too large", "/lines");
     }
   }
-  EncodeDetails(cmd);
   return cmd;
 }
 
@@ -318,13 +316,19 @@ void TimeOrNull(JsonWriter& w, std::string_view key, Micros t) {
 
 }  // namespace
 
-void EncodeDetails(engine::CreateOrder& c) {
-  c.detail = EncodeOrderDetail(c.order);
+void EncodeDetails(engine::CreateOrder& c, const crypto::DataKeys& keys) {
+  c.detail = EncodeOrderDetail(c.order, keys);
   c.line_details.clear();
   for (const model::Line& l : c.order.lines) c.line_details.push_back(EncodeLineDetail(l));
 }
 
-void WriteOrder(const engine::OrderView& o, JsonWriter& w, Personal personal) {
+Result<PersonalData> OpenPersonal(const engine::OrderView& o, const crypto::DataKeys& keys) {
+  OrderDetail d;
+  if (!DecodeOrderDetail(o.detail(), &d)) return Status::Corruption("the order has no personal data to open");
+  return OpenPersonal(d, keys);
+}
+
+void WriteOrder(const engine::OrderView& o, JsonWriter& w, const PersonalData* unmasked) {
   const engine::OrderRecord& r = o.record();
   const auto lines = o.lines();
   // Details are absent only for orders made without codec (engine tests).
@@ -370,11 +374,10 @@ void WriteOrder(const engine::OrderView& o, JsonWriter& w, Personal personal) {
   w.EndArray();
   w.Key("ship_to").BeginObject().Field("country", d.country).Field("region_code", d.region_code);
   w.Field("postal_code", d.postal_code);
-  if (personal == Personal::kRaw) {
-    w.Field("address", d.address).Field("name", d.name).Field("phone", d.phone);
+  if (unmasked != nullptr) {
+    w.Field("address", unmasked->address).Field("name", unmasked->name).Field("phone", unmasked->phone);
   } else {
-    w.Field("address", access::MaskAddress(d.country, d.address)).Field("name", access::MaskName(d.name));
-    w.Field("phone", access::MaskPhone(d.phone));
+    w.Field("address", d.address).Field("name", d.name).Field("phone", d.phone);
   }
   w.EndObject();
   w.Key("delivery_window");

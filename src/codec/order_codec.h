@@ -12,6 +12,8 @@
 #include "base/json_writer.h"
 #include "base/status.h"
 #include "engine/command.h"
+#include "codec/order_detail.h"
+#include "crypto/crypto.h"
 #include "engine/engine.h"
 #include "model/order.h"
 
@@ -22,20 +24,20 @@ inline constexpr int64_t kMaxQuantity = 1'000'000;
 inline constexpr int64_t kMaxUnitPrice = 100'000'000'000;  // 1e9 yuan in fen: beyond any real line
 
 // Parses and validates a create-order body for `tenant`. The order id,
-// created_at and idempotency fields are left for the caller to stamp.
-// Thread-safe (uses a thread-local parser).
+// created_at and idempotency fields are left for the caller to stamp, and
+// the details for EncodeDetails. Thread-safe (uses a thread-local parser).
 Result<engine::CreateOrder> ParseCreateOrder(std::string_view body, const std::string& tenant);
 
 // Fills the command's detail and line_details from its order (see
-// codec/order_detail.h).
-void EncodeDetails(engine::CreateOrder& c);
+// codec/order_detail.h), sealing the personal fields with `keys`.
+void EncodeDetails(engine::CreateOrder& c, const crypto::DataKeys& keys);
 
-// How personal fields (ship_to name, phone, address) are written: masked
-// unless the caller holds the unmask permission and asked (access/access.h).
-enum class Personal { kMasked, kRaw };
-
-// The order as the API returns it.
-void WriteOrder(const engine::OrderView& o, JsonWriter& w, Personal personal);
+// The order as the API returns it: personal fields (ship_to name, phone,
+// address) masked, or as given in `unmasked` (OpenPersonal), for a caller
+// with the unmask permission who asked (access/access.h).
+void WriteOrder(const engine::OrderView& o, JsonWriter& w, const PersonalData* unmasked = nullptr);
+// The order's personal fields, opened with `keys`.
+Result<PersonalData> OpenPersonal(const engine::OrderView& o, const crypto::DataKeys& keys);
 
 // Top-level scalar members of a JSON object as (key, value-as-text) pairs,
 // for equality search on extension attributes. Strings are unquoted.

@@ -1,5 +1,7 @@
 #include "codec/order_detail.h"
 
+#include "access/access.h"
+
 namespace orderhub::codec {
 namespace {
 
@@ -50,15 +52,24 @@ class Reader {
 
 }  // namespace
 
-std::string EncodeOrderDetail(const model::Order& o) {
+std::string EncodeOrderDetail(const model::Order& o, const crypto::DataKeys& keys) {
   std::string out;
   out.append(o.currency.data(), 3);
   const model::Address& a = o.ship_to;
+  std::string personal;
+  for (std::string_view s : {std::string_view(a.detail), std::string_view(a.name), std::string_view(a.phone)}) {
+    PutString(personal, s);
+  }
   for (std::string_view s : {std::string_view(a.country), std::string_view(a.region_code),
-                             std::string_view(a.postal_code), std::string_view(a.detail), std::string_view(a.name),
-                             std::string_view(a.phone), std::string_view(o.carrier_preference)}) {
+                             std::string_view(a.postal_code)}) {
     PutString(out, s);
   }
+  PutString(out, access::MaskAddress(a.country, a.detail));
+  PutString(out, access::MaskName(a.name));
+  PutString(out, access::MaskPhone(a.phone));
+  PutString(out, keys.Seal(personal));
+  PutInt(out, a.phone.empty() ? 0 : static_cast<int64_t>(keys.IndexHash(a.phone)));
+  PutString(out, o.carrier_preference);
   PutInt(out, o.window_start);
   PutInt(out, o.window_end);
   PutInt(out, o.promise_at);
@@ -69,9 +80,24 @@ bool DecodeOrderDetail(std::string_view in, OrderDetail* d) {
   if (in.size() < 3) return false;
   d->currency = in.substr(0, 3);
   Reader r(in.substr(3));
-  return r.String(&d->country) && r.String(&d->region_code) && r.String(&d->postal_code) &&
-         r.String(&d->address) && r.String(&d->name) && r.String(&d->phone) && r.String(&d->carrier_preference) &&
-         r.Int(&d->window_start) && r.Int(&d->window_end) && r.Int(&d->promise_at) && r.rest().empty();
+  int64_t phone_index = 0;
+  const bool ok = r.String(&d->country) && r.String(&d->region_code) && r.String(&d->postal_code) &&
+                  r.String(&d->address) && r.String(&d->name) && r.String(&d->phone) &&
+                  r.String(&d->sealed_personal) && r.Int(&phone_index) && r.String(&d->carrier_preference) &&
+                  r.Int(&d->window_start) && r.Int(&d->window_end) && r.Int(&d->promise_at) && r.rest().empty();
+  d->phone_index = static_cast<uint64_t>(phone_index);
+  return ok;
+}
+
+Result<PersonalData> OpenPersonal(const OrderDetail& d, const crypto::DataKeys& keys) {
+  auto plain = keys.Open(d.sealed_personal);
+  if (!plain.ok()) return plain.status();
+  Reader r(*plain);
+  std::string_view address, name, phone;
+  if (!r.String(&address) || !r.String(&name) || !r.String(&phone) || !r.rest().empty()) {
+    return Status::Corruption("sealed personal data of an unknown layout");
+  }
+  return PersonalData{std::string(address), std::string(name), std::string(phone)};
 }
 
 std::string EncodeLineDetail(const model::Line& l) {

@@ -65,6 +65,8 @@ struct OrderFilter {
   int limit = 50;
   // Extension-attribute filter on the raw attributes JSON; empty: any.
   std::function<bool(std::string_view attributes)> attributes_match;
+  // A filter on the order's codec-encoded details (codec/order_detail.h); empty: any.
+  std::function<bool(std::string_view detail)> detail_match;
 };
 
 struct OrderMatches {

@@ -5,6 +5,7 @@
 #include "codec/order_codec.h"
 #include "engine/engine.h"
 #include "testing/builders.h"
+#include "testing/test_keys.h"
 
 namespace orderhub::engine {
 namespace {
@@ -20,7 +21,7 @@ std::string Snapshot(const Engine& e) {
 std::string Doc(const Engine& e, const std::string& id) {
   std::string doc;
   JsonWriter w(&doc);
-  codec::WriteOrder(*e.FindOrder("t1", id), w, codec::Personal::kRaw);
+  codec::WriteOrder(*e.FindOrder("t1", id), w);
   return doc;
 }
 
@@ -28,7 +29,7 @@ CreateOrder WithDetails(CreateOrder c) {
   c.order.ship_to.detail = "浦东新区世纪大道1号";
   c.order.ship_to.phone = "13800138000";
   c.order.attributes = R"({"vip":true})";
-  codec::EncodeDetails(c);
+  codec::EncodeDetails(c, TestKeys());
   return c;
 }
 
