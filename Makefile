@@ -1,10 +1,12 @@
-# The habits: make build | test | demo | bench | fmt | sanitize | clean
+# The habits: make build | test | demo | bench | fmt | sanitize | fuzz | clean
 BUILD ?= build
 SAN_BUILD ?= build-san
 DEMO_DATA ?= $(BUILD)/demo-data
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all bootstrap configure build test demo bench fmt sanitize clean
+FUZZ_SECONDS ?= 600
+
+.PHONY: all bootstrap configure build test demo bench fmt sanitize fuzz clean
 
 all: build
 
@@ -24,6 +26,7 @@ test: bootstrap
 	$(MAKE) build
 	cd $(BUILD) && ctest -j2 --output-on-failure --timeout 300
 	scripts/lint-openapi
+	scripts/fuzz 10
 
 demo: bootstrap
 	$(MAKE) build
@@ -44,5 +47,9 @@ sanitize: bootstrap
 	ninja -C $(SAN_BUILD) -j2
 	cd $(SAN_BUILD) && ctest -j2 --output-on-failure --timeout 600
 
+# Every fuzz target for FUZZ_SECONDS (clang, libFuzzer, ASan + UBSan).
+fuzz: bootstrap
+	scripts/fuzz $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) build-fuzz

@@ -282,7 +282,10 @@ transitions: []
 
 TEST(ParseLifecycle, RefusesEmptyOrMultipleDocuments) {
   EXPECT_TRUE(RefusedAt("", 1, "empty document"));
-  EXPECT_TRUE(RefusedAt(std::string(kMinimal) + "---\ntype: u\n", 9, "expected one YAML document"));
+  // Named at the separator that starts the second document.
+  EXPECT_TRUE(RefusedAt(std::string(kMinimal) + "---\ntype: u\n", 8, "expected one YAML document"));
+  // yaml-cpp 0.7 alone would loop forever on this (found by the fuzzer).
+  EXPECT_TRUE(RefusedAt(", S=andard retail order: paid before# S confirm", 1, ""));
   EXPECT_TRUE(RefusedAt("- a\n- b\n", 1, "must be a mapping"));
 }
 
