@@ -140,18 +140,6 @@ std::string OrderDoc(const engine::Engine& e, std::string_view tenant, std::stri
   return doc;
 }
 
-bool ValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    const size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
-    }
-    i += n;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -489,7 +477,7 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
                                "' lacks the permission 'pii.unmask' that unmasking needs")));
         }
         const std::string& why = req.unmask_reason;
-        if (why.empty() || why.size() > codec::kMaxTextLength || !ValidUtf8(why)) {
+        if (why.empty() || why.size() > codec::kMaxTextLength || !simdjson::validate_utf8(why.data(), why.size())) {
           return done(Problem(Status::InvalidArgument(
               "unmask_reason_required",
               "unmasking needs an X-Unmask-Reason header: why, in at most 512 bytes of UTF-8", "")));
