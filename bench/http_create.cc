@@ -149,6 +149,7 @@ int HttpCreate(int argc, char** argv) {
   o.data_dir = dir.string();
   o.durability = durability == "full" ? store::Durability::kFull : store::Durability::kNormal;
   o.server.port = 0;
+  o.rate_limit_per_key = 0;  // the load is one key
   static SystemClock clock;
   auto hub = app::Hub::Open(o, &clock);
   if (!hub.ok()) {

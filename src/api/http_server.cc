@@ -165,6 +165,7 @@ struct HttpServer::Impl {
       if (auto it = req.find("Idempotency-Key"); it != req.end()) r.idempotency_key = std::string(it->value());
       if (auto it = req.find("X-Unmask-Reason"); it != req.end()) r.unmask_reason = std::string(it->value());
       r.source = source;
+      r.from_network = true;
       const bool keep_alive = req.keep_alive();
       writer::Reply reply = co_await AsyncHandle(std::move(r), asio::use_awaitable);
       auto res = ToResponse(std::move(reply), req.version(), keep_alive);

@@ -1,6 +1,7 @@
 #include "api/router.h"
 
 #include <chrono>
+#include <cmath>
 
 #include "api/problem.h"
 #include "base/json_writer.h"
@@ -149,29 +150,63 @@ std::vector<std::string> Router::Routes() {
   return names;
 }
 
-Router::Router(writer::Writer* writer, store::Store* store, const crypto::DataKeys* keys, std::string openapi_json)
-    : writer_(writer), store_(store), data_keys_(keys), openapi_json_(std::move(openapi_json)), metrics_(MetricNames()) {}
+Router::Router(writer::Writer* writer, store::Store* store, const crypto::DataKeys* keys, const Clock* clock,
+               int64_t rate_limit_per_key, std::string openapi_json)
+    : writer_(writer),
+      store_(store),
+      data_keys_(keys),
+      openapi_json_(std::move(openapi_json)),
+      metrics_(MetricNames()),
+      clock_(clock),
+      rate_limit_per_key_(rate_limit_per_key) {}
 
-Result<Principal> Router::Authenticate(const Request& req) {
+Result<Principal> Router::Authenticate(const Request& req, int64_t* retry_after_s) {
   std::string key = req.api_key;
   if (key.empty() && req.authorization.rfind("Bearer ", 0) == 0) key = req.authorization.substr(7);
   if (key.empty()) {
     return Status::Unauthenticated("an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key'");
   }
   const std::string hash = codec::Sha256Hex(key);
-  {
-    std::lock_guard<std::mutex> lock(keys_mu_);
-    if (auto it = keys_.find(hash); it != keys_.end()) return it->second;
+  const Micros now = clock_->Now();
+  constexpr Micros kReread = 5 * kMicrosPerSecond;  // how late a revocation may take effect
+  std::unique_lock<std::mutex> lock(keys_mu_);
+  auto it = keys_.find(hash);
+  if (it == keys_.end() || now - it->second.read_at >= kReread || now < it->second.read_at) {
+    lock.unlock();
+    auto found = store_->FindApiKey(hash);
+    if (!found.ok()) return found.status();
+    if (!found->has_value()) return Status::Unauthenticated("the API key is not valid");
+    const std::optional<access::Role> role = access::ParseRole((*found)->role);
+    if (!role) return Status::Unauthenticated("the API key's role '" + (*found)->role + "' is not known to this hub");
+    lock.lock();
+    auto [at, fresh] = keys_.try_emplace(hash);
+    at->second.who = Principal{(*found)->tenant, *role, (*found)->id()};
+    at->second.key = **found;
+    at->second.read_at = now;
+    if (fresh) at->second.refilled_at = now, at->second.tokens = -1;  // full, once the rate is known
+    it = at;
   }
-  auto found = store_->FindApiKey(hash);
-  if (!found.ok()) return found.status();
-  if (!found->has_value()) return Status::Unauthenticated("the API key is not valid");
-  const std::optional<access::Role> role = access::ParseRole((*found)->role);
-  if (!role) return Status::Unauthenticated("the API key's role '" + (*found)->role + "' is not known to this hub");
-  Principal p{(*found)->tenant, *role, hash.substr(0, 16)};
-  std::lock_guard<std::mutex> lock(keys_mu_);
-  keys_.emplace(hash, p);
-  return p;
+  CachedKey& k = it->second;
+  if (k.key.revoked_at != 0) return Status::Unauthenticated("the API key was revoked");
+  if (k.key.expires_at != 0 && now >= k.key.expires_at) {
+    return Status::Unauthenticated("the API key expired at " + FormatRfc3339(k.key.expires_at));
+  }
+  const double rate = static_cast<double>(k.key.rate_per_s > 0 ? k.key.rate_per_s : rate_limit_per_key_);
+  if (rate > 0 && req.from_network) {
+    // A token bucket: `rate` a second, holding at most two seconds' worth.
+    const double burst = 2 * rate;
+    if (k.tokens < 0) k.tokens = burst;
+    k.tokens = std::min(burst, k.tokens + rate * static_cast<double>(std::max<Micros>(0, now - k.refilled_at)) /
+                                               static_cast<double>(kMicrosPerSecond));
+    k.refilled_at = now;
+    if (k.tokens < 1) {
+      *retry_after_s = std::max<int64_t>(1, static_cast<int64_t>(std::ceil((1 - k.tokens) / rate)));
+      return Status::RateLimited("this key may make " + std::to_string(static_cast<int64_t>(rate)) +
+                                 " requests a second; retry after " + std::to_string(*retry_after_s) + " s");
+    }
+    k.tokens -= 1;
+  }
+  return k.who;
 }
 
 void Router::Handle(const Request& req, writer::Done done) {
@@ -230,9 +265,12 @@ void Router::Handle(const Request& req, writer::Done done) {
     finish(std::move(r));
     return;
   }
-  auto who = Authenticate(req);
+  int64_t retry_after_s = 0;
+  auto who = Authenticate(req, &retry_after_s);
   if (!who.ok()) {
-    finish(Problem(who.status()));
+    Reply r = Problem(who.status());
+    if (retry_after_s > 0) r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
+    finish(std::move(r));
     return;
   }
   if (!access::Allows(who->role, kRoutes[route].needs)) {

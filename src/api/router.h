@@ -26,6 +26,7 @@ struct Request {
   std::string idempotency_key;  // Idempotency-Key header
   std::string unmask_reason;    // X-Unmask-Reason header: why personal fields are shown raw
   std::string source;           // the client's address:port, for the audit trail
+  bool from_network = false;    // rate limits apply (not to in-process callers: seeding, tools)
 };
 
 struct Principal {
@@ -36,8 +37,11 @@ struct Principal {
 
 class Router {
  public:
-  // `keys` seal personal data and open it for unmasking; all must outlive the router.
-  Router(writer::Writer* writer, store::Store* store, const crypto::DataKeys* keys, std::string openapi_json);
+  // `keys` seal personal data and open it for unmasking; all must outlive
+  // the router. A key without a rate of its own may make
+  // `rate_limit_per_key` requests a second (bursts of twice that); 0: no limit.
+  Router(writer::Writer* writer, store::Store* store, const crypto::DataKeys* keys, const Clock* clock,
+         int64_t rate_limit_per_key, std::string openapi_json);
 
   // Calls `done` exactly once, on this thread or on the committer thread.
   void Handle(const Request& req, writer::Done done);
@@ -48,7 +52,9 @@ class Router {
   bool ready() const { return !writer_->failed(); }
 
  private:
-  Result<Principal> Authenticate(const Request& req);
+  // The caller's principal; refuses unknown, revoked, expired keys and, with
+  // `retry_after_s` set, keys over their rate.
+  Result<Principal> Authenticate(const Request& req, int64_t* retry_after_s);
   void Dispatch(const Request& req, size_t route, const std::vector<std::string>& path, const Principal& who,
                 writer::Done done);
   // Every mutating call is audited: `describe` gives the target's document
@@ -65,8 +71,19 @@ class Router {
   const crypto::DataKeys* data_keys_;
   std::string openapi_json_;
   Metrics metrics_;
+  const Clock* clock_;
+  int64_t rate_limit_per_key_;
+  // Keys seen recently, re-read from the store every few seconds so that a
+  // revocation takes effect on a running hub; with each its token bucket.
+  struct CachedKey {
+    Principal who;
+    store::ApiKey key;
+    Micros read_at = 0;
+    double tokens = 0;
+    Micros refilled_at = 0;
+  };
   std::mutex keys_mu_;
-  std::unordered_map<std::string, Principal> keys_;  // GUARDED_BY(keys_mu_): key hash -> principal
+  std::unordered_map<std::string, CachedKey> keys_;  // GUARDED_BY(keys_mu_): key hash -> entry
 };
 
 }  // namespace orderhub::api

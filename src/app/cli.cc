@@ -26,8 +26,12 @@ constexpr const char* kUsage =
     "commands:\n"
     "  serve [--data DIR] [--listen HOST:PORT] [--config FILE] [--demo] [--durability full|normal]\n"
     "        run the hub (default --data orderhub-data, --listen 127.0.0.1:8080)\n"
-    "  keys create --data DIR --tenant NAME [--role ROLE]\n"
+    "  keys create --data DIR --tenant NAME [--role ROLE] [--expires-in DAYS] [--rate N]\n"
     "        print a new API key (and nothing else) on standard output\n"
+    "  keys list --data DIR\n"
+    "        every API key's id, tenant, role, dates and rate (never the key)\n"
+    "  keys revoke --data DIR --id KEY_ID\n"
+    "        revoke a key; a running hub refuses it within 5 seconds\n"
     "  keys rotate --data DIR [--key-file FILE]\n"
     "        add a data key; personal data is sealed with it from now on (a running hub\n"
     "        picks it up within a second), and every older key keeps opening what it sealed\n"
@@ -157,20 +161,27 @@ int Serve(int argc, char** argv) {
 int Keys(int argc, char** argv) {
   Args args;
   std::string error;
-  if (!ParseArgs(argc, argv, 2, {"data", "tenant", "role", "key-file"}, {}, &args, &error)) return Usage(error);
+  if (!ParseArgs(argc, argv, 2, {"data", "tenant", "role", "key-file", "expires-in", "rate", "id"}, {}, &args,
+                 &error)) {
+    return Usage(error);
+  }
   if (args.help) {
-    std::cout << "orderhub keys create --data DIR --tenant NAME [--role ROLE]\nroles:";
+    std::cout << "orderhub keys create --data DIR --tenant NAME [--role ROLE] [--expires-in DAYS] [--rate N]\nroles:";
     for (const access::Role r : access::AllRoles()) std::cout << " " << access::RoleName(r);
-    std::cout << "\norderhub keys rotate --data DIR [--key-file FILE]\n";
+    std::cout << "\norderhub keys list --data DIR\n"
+                 "orderhub keys revoke --data DIR --id KEY_ID\n"
+                 "orderhub keys rotate --data DIR [--key-file FILE]   (data keys, not API keys)\n";
     return 0;
   }
-  if (args.positional.size() != 1 || (args.positional[0] != "create" && args.positional[0] != "rotate")) {
-    return Usage("expected: keys create or keys rotate");
+  const std::string verb = args.positional.size() == 1 ? args.positional[0] : "";
+  if (verb != "create" && verb != "rotate" && verb != "list" && verb != "revoke") {
+    return Usage("expected: keys create | list | revoke | rotate");
   }
-  if (!args.values.count("data")) return Usage("keys " + args.positional[0] + " needs --data");
-  if (args.positional[0] == "rotate") {
+  if (!args.values.count("data")) return Usage("keys " + verb + " needs --data");
+  const std::string dir = args.values["data"];
+  if (verb == "rotate") {
     HubOptions o;
-    o.data_dir = args.values["data"];
+    o.data_dir = dir;
     if (args.values.count("key-file")) o.data_key_file = args.values["key-file"];
     auto id = crypto::DataKeys::Rotate(DataKeyPath(o));
     if (!id.ok()) return Fail(id.status());
@@ -178,15 +189,52 @@ int Keys(int argc, char** argv) {
               << "; it seals personal data from now on\n";
     return 0;
   }
+  if (verb != "create" && !std::filesystem::exists(dir + "/orderhub.db")) {
+    return Fail(Status::NotFound("no_store", dir + "/orderhub.db does not exist"));
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  auto store = store::SqliteStore::Open(dir + "/orderhub.db", store::Durability::kFull);
+  if (!store.ok()) return Fail(store.status());
+  SystemClock clock;
+  if (verb == "list") {
+    auto keys = (*store)->ListApiKeys();
+    if (!keys.ok()) return Fail(keys.status());
+    std::printf("%-16s  %-16s  %-16s  %-20s  %-20s  %-20s  %s\n", "id", "tenant", "role", "created", "expires",
+                "revoked", "rate/s");
+    auto when = [](Micros t) { return t == 0 ? std::string("-") : FormatRfc3339(t - t % kMicrosPerSecond); };
+    for (const store::ApiKey& k : *keys) {
+      std::printf("%-16s  %-16s  %-16s  %-20s  %-20s  %-20s  %s\n", k.id().c_str(), k.tenant.c_str(), k.role.c_str(),
+                  when(k.created_at).c_str(), when(k.expires_at).c_str(), when(k.revoked_at).c_str(),
+                  k.rate_per_s == 0 ? "default" : std::to_string(k.rate_per_s).c_str());
+    }
+    return 0;
+  }
+  if (verb == "revoke") {
+    if (!args.values.count("id")) return Usage("keys revoke needs --id (see keys list)");
+    auto done = (*store)->RevokeApiKey(args.values["id"], clock.Now());
+    if (!done.ok()) return Fail(done.status());
+    if (!*done) return Fail(Status::NotFound("no_key", "no unrevoked key with id " + args.values["id"]));
+    std::cerr << "orderhub: key " << args.values["id"] << " revoked\n";
+    return 0;
+  }
   if (!args.values.count("tenant")) return Usage("keys create needs --data and --tenant");
   const std::string role = args.values.count("role") ? args.values["role"] : "admin";
   if (!access::ParseRole(role)) return Usage("unknown role '" + role + "'");
-  std::error_code ec;
-  std::filesystem::create_directories(args.values["data"], ec);
-  auto store = store::SqliteStore::Open(args.values["data"] + "/orderhub.db", store::Durability::kFull);
-  if (!store.ok()) return Fail(store.status());
-  SystemClock clock;
-  auto key = CreateKey(**store, args.values["tenant"], role, clock.Now());
+  KeyOptions ko;
+  auto number = [&](const char* name, int64_t lo, int64_t hi, int64_t* out) {
+    if (!args.values.count(name)) return true;
+    char* end = nullptr;
+    const long long v = std::strtoll(args.values[name].c_str(), &end, 10);
+    if (args.values[name].empty() || *end != '\0' || v < lo || v > hi) return false;
+    *out = v;
+    return true;
+  };
+  int64_t days = 0;
+  if (!number("expires-in", 1, 36500, &days)) return Usage("--expires-in is a number of days, 1..36500");
+  if (!number("rate", 1, 1'000'000, &ko.rate_per_s)) return Usage("--rate is requests a second, 1..1000000");
+  if (days > 0) ko.expires_at = clock.Now() + days * 86400 * kMicrosPerSecond;
+  auto key = CreateKey(**store, args.values["tenant"], role, clock.Now(), ko);
   if (!key.ok()) return Fail(key.status());
   std::cout << *key << "\n";
   return 0;

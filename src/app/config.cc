@@ -12,7 +12,7 @@ Status Bad(const std::string& path, const YAML::Mark& m, const std::string& what
 
 // Keys: data, listen, durability (full|normal), lifecycles (a directory), threads, max_body_bytes,
 // snapshot_every (journaled commands between snapshots; 0: only at stop), prefault_memory (true|false),
-// audit_key_file, data_key_file.
+// audit_key_file, data_key_file, rate_limit_per_key.
 Status ApplyConfigFile(const std::string& path, HubOptions* o, std::string* listen) {
   YAML::Node root;
   try {
@@ -48,6 +48,10 @@ Status ApplyConfigFile(const std::string& path, HubOptions* o, std::string* list
       else if (key == "prefault_memory") o->prefault_memory = v.as<bool>();
       else if (key == "audit_key_file") o->audit_key_file = v.as<std::string>();
       else if (key == "data_key_file") o->data_key_file = v.as<std::string>();
+      else if (key == "rate_limit_per_key") {
+        o->rate_limit_per_key = v.as<int64_t>();
+        if (o->rate_limit_per_key < 0) return Bad(path, v.Mark(), "rate_limit_per_key must be 0 (no limit) or more");
+      }
       else if (key == "durability") {
         const std::string d = v.as<std::string>();
         if (d != "full" && d != "normal") return Bad(path, v.Mark(), "durability must be full or normal");

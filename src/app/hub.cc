@@ -99,7 +99,8 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& options, const Clock* c
   });
   hub->writer_->Start();
   hub->router_ =
-      std::make_unique<api::Router>(hub->writer_.get(), hub->store_.get(), hub->data_keys_.get(), OpenApiJson());
+      std::make_unique<api::Router>(hub->writer_.get(), hub->store_.get(), hub->data_keys_.get(), clock,
+                                    options.rate_limit_per_key, OpenApiJson());
   return hub;
 }
 

@@ -41,6 +41,9 @@ struct HubOptions {
   // The data key ring that seals personal data (crypto/crypto.h); created
   // when missing. Empty: `<data_dir>/data.keys`. $ORDERHUB_DATA_KEYS wins.
   std::string data_key_file;
+  // Requests a second one API key may make over the network (bursts of
+  // twice that), unless the key has its own rate; 0: no limit.
+  int64_t rate_limit_per_key = 1000;
   api::ServerOptions server;
 };
 

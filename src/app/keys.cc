@@ -16,7 +16,8 @@ Status PutKey(store::Store& store, const std::string& key, const std::string& te
   return store.PutApiKey(store::ApiKey{hash, tenant, role, now});
 }
 
-Result<std::string> CreateKey(store::Store& store, const std::string& tenant, const std::string& role, Micros now) {
+Result<std::string> CreateKey(store::Store& store, const std::string& tenant, const std::string& role, Micros now,
+                              const KeyOptions& options) {
   if (!access::ParseRole(role)) return Status::InvalidArgument("unknown_role", "unknown role '" + role + "'", "");
   if (tenant.empty() || tenant.size() > 64) {
     return Status::InvalidArgument("invalid_tenant", "tenant must be 1-64 characters", "");
@@ -29,7 +30,11 @@ Result<std::string> CreateKey(store::Store& store, const std::string& tenant, co
     key.push_back(kHex[b >> 4]);
     key.push_back(kHex[b & 15]);
   }
-  OH_RETURN_IF_ERROR(store.PutApiKey(store::ApiKey{codec::Sha256Hex(key), tenant, role, now}));
+  if (options.rate_per_s < 0) return Status::InvalidArgument("invalid_rate", "a key's rate is 0 or more", "");
+  store::ApiKey k{codec::Sha256Hex(key), tenant, role, now};
+  k.expires_at = options.expires_at;
+  k.rate_per_s = options.rate_per_s;
+  OH_RETURN_IF_ERROR(store.PutApiKey(k));
   return key;
 }
 

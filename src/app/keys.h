@@ -13,8 +13,13 @@ namespace orderhub::app {
 inline constexpr const char* kDemoKey = "ohk_demo_0123456789abcdef";
 inline constexpr const char* kDemoTenant = "demo";
 
+struct KeyOptions {
+  Micros expires_at = 0;   // 0: never
+  int64_t rate_per_s = 0;  // 0: the hub's rate_limit_per_key
+};
 // Creates a key for `tenant` with `role`, stores its hash, returns the key.
-Result<std::string> CreateKey(store::Store& store, const std::string& tenant, const std::string& role, Micros now);
+Result<std::string> CreateKey(store::Store& store, const std::string& tenant, const std::string& role, Micros now,
+                              const KeyOptions& options = {});
 // Stores `key` as given (the demo key).
 Status PutKey(store::Store& store, const std::string& key, const std::string& tenant, const std::string& role,
               Micros now);

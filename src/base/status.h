@@ -24,6 +24,7 @@ enum class Code {
   kUnauthenticated,     // no or unknown credentials
   kPermissionDenied,    // known caller, not allowed
   kTooLarge,            // body / collection over a limit
+  kRateLimited,         // the caller's request budget is spent for now
   kCorruption,          // stored data failed a check
   kIOError,             // the OS or the database failed
   kUnavailable,         // shutting down, or fail-stopped after an I/O error
@@ -58,6 +59,9 @@ class Status {
   }
   static Status TooLarge(std::string reason, std::string message, std::string pointer = "") {
     return Status(Code::kTooLarge, std::move(reason), std::move(message), std::move(pointer));
+  }
+  static Status RateLimited(std::string message) {
+    return Status(Code::kRateLimited, "rate_limited", std::move(message), "");
   }
   static Status Corruption(std::string message) {
     return Status(Code::kCorruption, "corruption", std::move(message), "");

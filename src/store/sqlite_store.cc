@@ -37,6 +37,13 @@ CREATE TABLE api_keys(hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, role TEXT NOT
   WITHOUT ROWID;
 )SQL";
 
+// Version 5 also gave keys an expiry, a revocation and a rate.
+constexpr const char* kKeyColumns = R"SQL(
+ALTER TABLE api_keys ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE api_keys ADD COLUMN revoked_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE api_keys ADD COLUMN rate_per_s INTEGER NOT NULL DEFAULT 0;
+)SQL";
+
 uint32_t RecordCrc(const JournalRecord& r) {
   uLong crc = crc32(0L, Z_NULL, 0);
   auto add = [&](std::string_view s) {
@@ -152,6 +159,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
     OH_RETURN_IF_ERROR(c.Exec("BEGIN"));
     OH_RETURN_IF_ERROR(c.Exec(kSchema));
     OH_RETURN_IF_ERROR(c.Exec(kAuditSchema));
+    OH_RETURN_IF_ERROR(c.Exec(kKeyColumns));
     OH_RETURN_IF_ERROR(c.Exec(("PRAGMA application_id=" + std::to_string(kApplicationId)).c_str()));
     OH_RETURN_IF_ERROR(c.Exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str()));
     OH_RETURN_IF_ERROR(c.Exec("COMMIT"));
@@ -165,6 +173,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
     if (version == 4) {
       OH_RETURN_IF_ERROR(c.Exec("BEGIN"));
       OH_RETURN_IF_ERROR(c.Exec(kAuditSchema));
+      OH_RETURN_IF_ERROR(c.Exec(kKeyColumns));
       OH_RETURN_IF_ERROR(c.Exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str()));
       OH_RETURN_IF_ERROR(c.Exec("COMMIT"));
     } else if (version != kSchemaVersion) {
@@ -494,26 +503,65 @@ Result<std::optional<IdempotencyRow>> SqliteStore::GetIdempotency(const std::str
 
 Status SqliteStore::PutApiKey(const ApiKey& key) {
   OH_WITH_READER(c);
-  sqlite3_stmt* st = c.Prepare("INSERT INTO api_keys(hash, tenant, role, created_at) VALUES(?,?,?,?)");
+  sqlite3_stmt* st = c.Prepare(
+      "INSERT INTO api_keys(hash, tenant, role, created_at, expires_at, revoked_at, rate_per_s) VALUES(?,?,?,?,?,?,?)");
   if (st == nullptr) return c.Error("api key insert");
   BindText(st, 1, key.hash);
   BindText(st, 2, key.tenant);
   BindText(st, 3, key.role);
   sqlite3_bind_int64(st, 4, key.created_at);
+  sqlite3_bind_int64(st, 5, key.expires_at);
+  sqlite3_bind_int64(st, 6, key.revoked_at);
+  sqlite3_bind_int64(st, 7, key.rate_per_s);
   Status s = Step(c, st, "api key insert");
   sqlite3_reset(st);
   return s;
 }
 
+namespace {
+constexpr const char* kKeyFields = "hash, tenant, role, created_at, expires_at, revoked_at, rate_per_s";
+ApiKey ReadKey(sqlite3_stmt* st) {
+  return ApiKey{ColText(st, 0),
+                ColText(st, 1),
+                ColText(st, 2),
+                sqlite3_column_int64(st, 3),
+                sqlite3_column_int64(st, 4),
+                sqlite3_column_int64(st, 5),
+                sqlite3_column_int64(st, 6)};
+}
+}  // namespace
+
 Result<std::optional<ApiKey>> SqliteStore::FindApiKey(const std::string& hash) {
   OH_WITH_READER(c);
-  sqlite3_stmt* st = c.Prepare("SELECT tenant, role, created_at FROM api_keys WHERE hash = ?");
+  sqlite3_stmt* st = c.Prepare(std::string("SELECT ") + kKeyFields + " FROM api_keys WHERE hash = ?");
   if (st == nullptr) return c.Error("api key read");
   BindText(st, 1, hash);
   std::optional<ApiKey> out;
-  if (sqlite3_step(st) == SQLITE_ROW) out = ApiKey{hash, ColText(st, 0), ColText(st, 1), sqlite3_column_int64(st, 2)};
+  if (sqlite3_step(st) == SQLITE_ROW) out = ReadKey(st);
   sqlite3_reset(st);
   return out;
+}
+
+Result<std::vector<ApiKey>> SqliteStore::ListApiKeys() {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st = c.Prepare(std::string("SELECT ") + kKeyFields + " FROM api_keys ORDER BY tenant, created_at");
+  if (st == nullptr) return c.Error("api key read");
+  std::vector<ApiKey> out;
+  while (sqlite3_step(st) == SQLITE_ROW) out.push_back(ReadKey(st));
+  sqlite3_reset(st);
+  return out;
+}
+
+Result<bool> SqliteStore::RevokeApiKey(const std::string& id, Micros at) {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st = c.Prepare("UPDATE api_keys SET revoked_at = ? WHERE substr(hash, 1, 16) = ? AND revoked_at = 0");
+  if (st == nullptr) return c.Error("api key revoke");
+  sqlite3_bind_int64(st, 1, at);
+  BindText(st, 2, id);
+  Status s = Step(c, st, "api key revoke");
+  sqlite3_reset(st);
+  if (!s.ok()) return s;
+  return sqlite3_changes(c.db_) > 0;
 }
 
 }  // namespace orderhub::store

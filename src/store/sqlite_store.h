@@ -42,6 +42,8 @@ class SqliteStore final : public Store {
   Result<AuditTail> LastAudit() override;
   Status PutApiKey(const ApiKey& key) override;
   Result<std::optional<ApiKey>> FindApiKey(const std::string& hash) override;
+  Result<std::vector<ApiKey>> ListApiKeys() override;
+  Result<bool> RevokeApiKey(const std::string& id, Micros at) override;
 
   class Conn;  // a connection with its cached statements
 

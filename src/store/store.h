@@ -97,6 +97,10 @@ struct ApiKey {
   std::string tenant;
   std::string role;
   Micros created_at = 0;
+  Micros expires_at = 0;                     // 0: never
+  Micros revoked_at = 0;                     // 0: not revoked
+  int64_t rate_per_s = 0;                    // requests per second; 0: the hub's default
+  std::string id() const { return hash.substr(0, 16); }  // names the key in lists and the audit trail
 };
 
 class Store {
@@ -130,6 +134,9 @@ class Store {
 
   virtual Status PutApiKey(const ApiKey& key) = 0;
   virtual Result<std::optional<ApiKey>> FindApiKey(const std::string& hash) = 0;
+  virtual Result<std::vector<ApiKey>> ListApiKeys() = 0;
+  // Revokes the key whose id (ApiKey::id) is `id`; false when there is none.
+  virtual Result<bool> RevokeApiKey(const std::string& id, Micros at) = 0;
 };
 
 }  // namespace orderhub::store

@@ -1,0 +1,104 @@
+// API keys over HTTP: rates (429 with Retry-After), expiry and revocation
+// take effect on a running hub; keys are stored hashed. A manual clock moves
+// time, so nothing here sleeps.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "app/hub.h"
+#include "app/keys.h"
+#include "codec/json_reader.h"
+#include "testing/http_client.h"
+#include "testing/test_path.h"
+
+namespace orderhub::access {
+namespace {
+
+using orderhub::testing::HttpClient;
+using orderhub::testing::HttpResponse;
+
+class ApiKeysTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = orderhub::testing::TestPath("oh-apikeys");
+    std::filesystem::remove_all(dir_);
+    app::HubOptions o;
+    o.data_dir = dir_.string();
+    o.durability = store::Durability::kNormal;
+    o.server.port = 0;
+    o.rate_limit_per_key = 5;
+    auto hub = app::Hub::Open(o, &clock_);
+    ASSERT_TRUE(hub.ok()) << hub.status().ToString();
+    hub_ = std::move(*hub);
+    ASSERT_TRUE(hub_->Serve().ok());
+  }
+  void TearDown() override {
+    hub_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::string Key(const app::KeyOptions& ko = {}) {
+    return *app::CreateKey(hub_->store(), "t1", "analyst", clock_.Now(), ko);
+  }
+
+  ManualClock clock_{1'800'000'000'000'000};
+  std::filesystem::path dir_;
+  std::unique_ptr<app::Hub> hub_;
+};
+
+TEST_F(ApiKeysTest, AKeyOverItsRateGets429WithRetryAfterAndOthersAreServed) {
+  HttpClient busy(hub_->port(), Key()), other(hub_->port(), Key());
+  // A burst of twice the rate passes, the next is refused.
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(busy.Send("GET", "/v1/nodes").status, 200) << i;
+  HttpResponse r = busy.Send("GET", "/v1/nodes");
+  EXPECT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(r.headers["Retry-After"], "1");
+  EXPECT_NE(r.body.find("\"reason\":\"rate_limited\""), std::string::npos) << r.body;
+  EXPECT_EQ(other.Send("GET", "/v1/nodes").status, 200);  // per key, not per hub
+  clock_.Advance(kMicrosPerSecond);                       // five more tokens
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(busy.Send("GET", "/v1/nodes").status, 200) << i;
+  EXPECT_EQ(busy.Send("GET", "/v1/nodes").status, 429);
+}
+
+TEST_F(ApiKeysTest, AKeysOwnRateOverridesTheDefault) {
+  HttpClient fast(hub_->port(), Key({0, 100}));
+  for (int i = 0; i < 50; ++i) ASSERT_EQ(fast.Send("GET", "/v1/nodes").status, 200) << i;
+}
+
+TEST_F(ApiKeysTest, AnExpiredKeyIsRefused) {
+  HttpClient c(hub_->port(), Key({clock_.Now() + 3600 * kMicrosPerSecond, 0}));
+  EXPECT_EQ(c.Send("GET", "/v1/nodes").status, 200);
+  clock_.Advance(3600 * kMicrosPerSecond);
+  HttpResponse r = c.Send("GET", "/v1/nodes");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find("the API key expired at 2027-01-15T09:00:00Z"), std::string::npos) << r.body;
+}
+
+TEST_F(ApiKeysTest, ARevokedKeyIsRefusedByTheRunningHubWithinSeconds) {
+  const std::string key = Key();
+  HttpClient c(hub_->port(), key);
+  EXPECT_EQ(c.Send("GET", "/v1/nodes").status, 200);
+  auto keys = hub_->store().ListApiKeys();
+  ASSERT_TRUE(keys.ok());
+  ASSERT_TRUE(*hub_->store().RevokeApiKey(keys->front().id(), clock_.Now()));
+  clock_.Advance(5 * kMicrosPerSecond);
+  HttpResponse r = c.Send("GET", "/v1/nodes");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find("the API key was revoked"), std::string::npos) << r.body;
+  EXPECT_FALSE(*hub_->store().RevokeApiKey(keys->front().id(), clock_.Now()));  // once
+}
+
+TEST_F(ApiKeysTest, KeysAreStoredOnlyAsHashes) {
+  const std::string key = Key();
+  hub_.reset();
+  std::ifstream in(dir_ / "orderhub.db", std::ios::binary);
+  std::stringstream db;
+  db << in.rdbuf();
+  EXPECT_EQ(db.str().find(key), std::string::npos);
+  EXPECT_EQ(db.str().find(key.substr(4)), std::string::npos);
+  EXPECT_NE(db.str().find(codec::Sha256Hex(key)), std::string::npos);
+}
+
+}  // namespace
+}  // namespace orderhub::access
