@@ -180,7 +180,7 @@ Result<Principal> Router::Authenticate(const Request& req, int64_t* retry_after_
     if (!role) return Status::Unauthenticated("the API key's role '" + (*found)->role + "' is not known to this hub");
     lock.lock();
     auto [at, fresh] = keys_.try_emplace(hash);
-    at->second.who = Principal{(*found)->tenant, *role, (*found)->id()};
+    at->second.who = Principal{(*found)->tenant, *role, (*found)->id(), (*found)->node};
     at->second.key = **found;
     at->second.read_at = now;
     if (fresh) at->second.refilled_at = now, at->second.tokens = -1;  // full, once the rate is known
@@ -287,7 +287,7 @@ void Router::Handle(const Request& req, writer::Done done) {
 }
 
 void Router::SubmitCommand(store::JournalRecord record, writer::Render render, writer::Done done,
-                           store::AuditEntry audit, writer::Describe describe) {
+                           store::AuditEntry audit, writer::Describe describe, writer::Precheck precheck) {
   writer::Submission s;
   s.audit = std::move(audit);
   s.done = std::move(done);
@@ -304,6 +304,7 @@ void Router::SubmitCommand(store::JournalRecord record, writer::Render render, w
   s.record = std::move(record);
   s.render = std::move(render);
   s.describe = std::move(describe);
+  s.precheck = std::move(precheck);
   writer_->Submit(std::move(s));
 }
 
@@ -343,6 +344,20 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
     r.actor = access::RoleName(who.role);
     r.body = std::move(body);
     return r;
+  };
+  // A partner key sees only orders with a line at its node; others are
+  // "not found", exactly like another tenant's.
+  auto visible = [node = who.node](const engine::OrderView& o) { return node.empty() || o.AssignedTo(node); };
+  auto not_found = [](const std::string& id) {
+    return Problem(Status::NotFound("order_not_found", "order '" + id + "' does not exist", ""));
+  };
+  auto scope = [&](const std::string& id) -> writer::Precheck {
+    if (who.node.empty()) return nullptr;
+    return [tenant, id, visible, not_found](const engine::Engine& e) -> std::optional<Reply> {
+      const std::optional<engine::OrderView> o = e.FindOrder(tenant, id);
+      if (o && visible(*o)) return std::nullopt;
+      return not_found(id);
+    };
   };
   // What each call is audited as, and the documents its digests cover.
   auto entry = [&] { return AuditEntryFor(req, route, who); };
@@ -405,6 +420,7 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
     case 5: {  // GET /v1/orders: the engine's postings, on the writer thread
       engine::OrderFilter q;
       q.tenant = tenant;
+      q.node = who.node;
       std::vector<std::pair<std::string, std::string>> attrs;
       const size_t qpos = req.target.find('?');
       std::string_view qs = qpos == std::string::npos ? std::string_view() : std::string_view(req.target).substr(qpos + 1);
@@ -521,10 +537,10 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
               "unmasking needs an X-Unmask-Reason header: why, in at most 512 bytes of UTF-8", "")));
         }
       }
-      writer::Render render = [tenant, id = p[0], unmask, keys = data_keys_](const engine::Engine& e,
-                                                                              const engine::Outcome&) {
+      writer::Render render = [tenant, id = p[0], unmask, keys = data_keys_, visible, not_found](
+                                  const engine::Engine& e, const engine::Outcome&) {
         const std::optional<engine::OrderView> o = e.FindOrder(tenant, id);
-        if (!o) return Problem(Status::NotFound("order_not_found", "order '" + id + "' does not exist", ""));
+        if (!o || !visible(*o)) return not_found(id);
         if (!unmask) return Json(200, OrderDoc(e, tenant, id));
         auto raw = codec::OpenPersonal(*o, *keys);
         if (!raw.ok()) return Problem(raw.status());
@@ -547,11 +563,11 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
       JsonWriter w(&body);
       w.BeginObject().Field("event", "cancel").Field("reason", *reason).EndObject();
       return SubmitCommand(record(codec::kFireEvent, p[0], std::move(body)), order_reply(200), std::move(done), entry(),
-                           order_doc(p[0]));
+                           order_doc(p[0]), scope(p[0]));
     }
     case 8:  // POST /v1/orders/{id}/events
       return SubmitCommand(record(codec::kFireEvent, p[0], req.body), order_reply(200), std::move(done), entry(),
-                           order_doc(p[0]));
+                           order_doc(p[0]), scope(p[0]));
     case 9:  // POST /v1/orders/{id}/tracking
       return SubmitCommand(record(codec::kTracking, p[0], req.body),
                            [tenant](const engine::Engine& e, const engine::Outcome& out) {
@@ -564,19 +580,28 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
                              w.Field("state", o.state()).EndObject();
                              return Json(201, std::move(body));
                            },
-                           std::move(done), entry(), order_doc(p[0]));
+                           std::move(done), entry(), order_doc(p[0]), scope(p[0]));
     case 10: {  // GET /v1/orders/{id}/events
-      auto events = store_->OrderEvents(tenant, p[0]);  // also the tenant check
-      if (!events.ok()) return done(Problem(events.status()));
-      if (events->empty()) {
-        return done(Problem(Status::NotFound("order_not_found", "order '" + p[0] + "' does not exist", "")));
-      }
-      std::string body;
-      JsonWriter w(&body);
-      w.BeginObject().Key("items").BeginArray();
-      for (const model::OrderEvent& e : *events) codec::WriteEvent(e, w);
-      w.EndArray().EndObject();
-      return done(Json(200, std::move(body)));
+      auto history = [store = store_, tenant, id = p[0], not_found]() {
+        auto events = store->OrderEvents(tenant, id);  // also the tenant check
+        if (!events.ok()) return Problem(events.status());
+        if (events->empty()) return not_found(id);
+        std::string body;
+        JsonWriter w(&body);
+        w.BeginObject().Key("items").BeginArray();
+        for (const model::OrderEvent& e : *events) codec::WriteEvent(e, w);
+        w.EndArray().EndObject();
+        return Json(200, std::move(body));
+      };
+      if (who.node.empty()) return done(history());
+      // A partner's view is decided by the engine first. The history read
+      // then runs on the writer thread: rare calls, one indexed read.
+      return Query(
+          [tenant, id = p[0], visible, not_found, history](const engine::Engine& e, const engine::Outcome&) {
+            const std::optional<engine::OrderView> o = e.FindOrder(tenant, id);
+            return o && visible(*o) ? history() : not_found(id);
+          },
+          std::move(done));
     }
     case 11: {  // PUT /v1/nodes/{code}
       writer::Describe node_doc = [tenant, code = p[0]](const engine::Engine& e) {

@@ -33,6 +33,7 @@ struct Principal {
   std::string tenant;
   access::Role role;
   std::string key_id;  // the first 16 hex digits of the key's hash: names the key in the audit trail
+  std::string node;    // a partner key's node: it sees only orders with a line placed there
 };
 
 class Router {
@@ -60,7 +61,7 @@ class Router {
   // Every mutating call is audited: `describe` gives the target's document
   // for the before/after digests.
   void SubmitCommand(store::JournalRecord record, writer::Render render, writer::Done done, store::AuditEntry audit,
-                     writer::Describe describe);
+                     writer::Describe describe, writer::Precheck precheck = nullptr);
   // A call answered by `render` after its audit entry commits.
   void Audited(store::AuditEntry audit, writer::Render render, writer::Done done);
   store::AuditEntry AuditEntryFor(const Request& req, size_t route, const Principal& who);

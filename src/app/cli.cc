@@ -26,8 +26,9 @@ constexpr const char* kUsage =
     "commands:\n"
     "  serve [--data DIR] [--listen HOST:PORT] [--config FILE] [--demo] [--durability full|normal]\n"
     "        run the hub (default --data orderhub-data, --listen 127.0.0.1:8080)\n"
-    "  keys create --data DIR --tenant NAME [--role ROLE] [--expires-in DAYS] [--rate N]\n"
-    "        print a new API key (and nothing else) on standard output\n"
+    "  keys create --data DIR --tenant NAME [--role ROLE] [--expires-in DAYS] [--rate N] [--node CODE]\n"
+    "        print a new API key (and nothing else) on standard output; a partner key\n"
+    "        needs --node and sees only orders placed at that node\n"
     "  keys list --data DIR\n"
     "        every API key's id, tenant, role, dates and rate (never the key)\n"
     "  keys revoke --data DIR --id KEY_ID\n"
@@ -161,12 +162,13 @@ int Serve(int argc, char** argv) {
 int Keys(int argc, char** argv) {
   Args args;
   std::string error;
-  if (!ParseArgs(argc, argv, 2, {"data", "tenant", "role", "key-file", "expires-in", "rate", "id"}, {}, &args,
+  if (!ParseArgs(argc, argv, 2, {"data", "tenant", "role", "key-file", "expires-in", "rate", "id", "node"}, {}, &args,
                  &error)) {
     return Usage(error);
   }
   if (args.help) {
-    std::cout << "orderhub keys create --data DIR --tenant NAME [--role ROLE] [--expires-in DAYS] [--rate N]\nroles:";
+    std::cout << "orderhub keys create --data DIR --tenant NAME [--role ROLE] [--expires-in DAYS] [--rate N] "
+                 "[--node CODE]\nroles:";
     for (const access::Role r : access::AllRoles()) std::cout << " " << access::RoleName(r);
     std::cout << "\norderhub keys list --data DIR\n"
                  "orderhub keys revoke --data DIR --id KEY_ID\n"
@@ -200,13 +202,14 @@ int Keys(int argc, char** argv) {
   if (verb == "list") {
     auto keys = (*store)->ListApiKeys();
     if (!keys.ok()) return Fail(keys.status());
-    std::printf("%-16s  %-16s  %-16s  %-20s  %-20s  %-20s  %s\n", "id", "tenant", "role", "created", "expires",
-                "revoked", "rate/s");
+    std::printf("%-16s  %-16s  %-16s  %-20s  %-20s  %-20s  %-8s  %s\n", "id", "tenant", "role", "created", "expires",
+                "revoked", "rate/s", "node");
     auto when = [](Micros t) { return t == 0 ? std::string("-") : FormatRfc3339(t - t % kMicrosPerSecond); };
     for (const store::ApiKey& k : *keys) {
-      std::printf("%-16s  %-16s  %-16s  %-20s  %-20s  %-20s  %s\n", k.id().c_str(), k.tenant.c_str(), k.role.c_str(),
-                  when(k.created_at).c_str(), when(k.expires_at).c_str(), when(k.revoked_at).c_str(),
-                  k.rate_per_s == 0 ? "default" : std::to_string(k.rate_per_s).c_str());
+      std::printf("%-16s  %-16s  %-16s  %-20s  %-20s  %-20s  %-8s  %s\n", k.id().c_str(), k.tenant.c_str(),
+                  k.role.c_str(), when(k.created_at).c_str(), when(k.expires_at).c_str(), when(k.revoked_at).c_str(),
+                  k.rate_per_s == 0 ? "default" : std::to_string(k.rate_per_s).c_str(),
+                  k.node.empty() ? "-" : k.node.c_str());
     }
     return 0;
   }
@@ -234,6 +237,7 @@ int Keys(int argc, char** argv) {
   if (!number("expires-in", 1, 36500, &days)) return Usage("--expires-in is a number of days, 1..36500");
   if (!number("rate", 1, 1'000'000, &ko.rate_per_s)) return Usage("--rate is requests a second, 1..1000000");
   if (days > 0) ko.expires_at = clock.Now() + days * 86400 * kMicrosPerSecond;
+  if (args.values.count("node")) ko.node = args.values["node"];
   auto key = CreateKey(**store, args.values["tenant"], role, clock.Now(), ko);
   if (!key.ok()) return Fail(key.status());
   std::cout << *key << "\n";

@@ -31,9 +31,14 @@ Result<std::string> CreateKey(store::Store& store, const std::string& tenant, co
     key.push_back(kHex[b & 15]);
   }
   if (options.rate_per_s < 0) return Status::InvalidArgument("invalid_rate", "a key's rate is 0 or more", "");
+  if ((role == "partner") != !options.node.empty()) {
+    return Status::InvalidArgument("invalid_scope", "a partner key needs a node (--node), and only a partner key has one",
+                                   "");
+  }
   store::ApiKey k{codec::Sha256Hex(key), tenant, role, now};
   k.expires_at = options.expires_at;
   k.rate_per_s = options.rate_per_s;
+  k.node = options.node;
   OH_RETURN_IF_ERROR(store.PutApiKey(k));
   return key;
 }

@@ -16,6 +16,7 @@ inline constexpr const char* kDemoTenant = "demo";
 struct KeyOptions {
   Micros expires_at = 0;   // 0: never
   int64_t rate_per_s = 0;  // 0: the hub's rate_limit_per_key
+  std::string node;        // partner keys (required there): only orders placed at this node
 };
 // Creates a key for `tenant` with `role`, stores its hash, returns the key.
 Result<std::string> CreateKey(store::Store& store, const std::string& tenant, const std::string& role, Micros now,

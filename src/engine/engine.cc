@@ -85,6 +85,13 @@ std::string_view OrderView::line_node(size_t i) const {
   return n == model::kNone ? std::string_view() : std::string_view(e_->nodes_[n].code);
 }
 
+bool OrderView::AssignedTo(std::string_view node) const {
+  for (size_t i = 0; i < lines().size(); ++i) {
+    if (line_node(i) == node) return true;
+  }
+  return false;
+}
+
 const std::vector<model::Shipment>& OrderView::shipments() const {
   auto it = e_->shipments_.find(index_);
   return it == e_->shipments_.end() ? kNoShipments : it->second;

@@ -67,6 +67,7 @@ struct OrderFilter {
   std::function<bool(std::string_view attributes)> attributes_match;
   // A filter on the order's codec-encoded details (codec/order_detail.h); empty: any.
   std::function<bool(std::string_view detail)> detail_match;
+  std::string node;  // orders with a line placed at this node (a partner's view); empty: any
 };
 
 struct OrderMatches {
@@ -96,6 +97,8 @@ class OrderView {
   std::span<const LineRecord> lines() const;
   std::string_view line_sku(size_t i) const;
   std::string_view line_node(size_t i) const;  // empty when not placed
+  // Whether a line of the order is placed at `node`.
+  bool AssignedTo(std::string_view node) const;
   const std::vector<model::Shipment>& shipments() const;
 
  private:

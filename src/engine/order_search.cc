@@ -85,6 +85,7 @@ OrderMatches Engine::FindOrders(const OrderFilter& f, size_t scan_budget) const 
     if (f.created_from != 0 && o.created_at < f.created_from) return false;
     if (f.created_to != 0 && o.created_at >= f.created_to) return false;
     if (f.detail_match && !f.detail_match(v.detail())) return false;
+    if (!f.node.empty() && !v.AssignedTo(f.node)) return false;
     return !f.attributes_match || f.attributes_match(v.attributes());
   };
   // Newest first, starting below the cursor.

@@ -37,11 +37,12 @@ CREATE TABLE api_keys(hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, role TEXT NOT
   WITHOUT ROWID;
 )SQL";
 
-// Version 5 also gave keys an expiry, a revocation and a rate.
+// Version 5 also gave keys an expiry, a revocation, a rate and a node scope.
 constexpr const char* kKeyColumns = R"SQL(
 ALTER TABLE api_keys ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE api_keys ADD COLUMN revoked_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE api_keys ADD COLUMN rate_per_s INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE api_keys ADD COLUMN node TEXT NOT NULL DEFAULT '';
 )SQL";
 
 uint32_t RecordCrc(const JournalRecord& r) {
@@ -504,7 +505,8 @@ Result<std::optional<IdempotencyRow>> SqliteStore::GetIdempotency(const std::str
 Status SqliteStore::PutApiKey(const ApiKey& key) {
   OH_WITH_READER(c);
   sqlite3_stmt* st = c.Prepare(
-      "INSERT INTO api_keys(hash, tenant, role, created_at, expires_at, revoked_at, rate_per_s) VALUES(?,?,?,?,?,?,?)");
+      "INSERT INTO api_keys(hash, tenant, role, created_at, expires_at, revoked_at, rate_per_s, node)"
+      " VALUES(?,?,?,?,?,?,?,?)");
   if (st == nullptr) return c.Error("api key insert");
   BindText(st, 1, key.hash);
   BindText(st, 2, key.tenant);
@@ -513,13 +515,14 @@ Status SqliteStore::PutApiKey(const ApiKey& key) {
   sqlite3_bind_int64(st, 5, key.expires_at);
   sqlite3_bind_int64(st, 6, key.revoked_at);
   sqlite3_bind_int64(st, 7, key.rate_per_s);
+  BindText(st, 8, key.node);
   Status s = Step(c, st, "api key insert");
   sqlite3_reset(st);
   return s;
 }
 
 namespace {
-constexpr const char* kKeyFields = "hash, tenant, role, created_at, expires_at, revoked_at, rate_per_s";
+constexpr const char* kKeyFields = "hash, tenant, role, created_at, expires_at, revoked_at, rate_per_s, node";
 ApiKey ReadKey(sqlite3_stmt* st) {
   return ApiKey{ColText(st, 0),
                 ColText(st, 1),
@@ -527,7 +530,8 @@ ApiKey ReadKey(sqlite3_stmt* st) {
                 sqlite3_column_int64(st, 3),
                 sqlite3_column_int64(st, 4),
                 sqlite3_column_int64(st, 5),
-                sqlite3_column_int64(st, 6)};
+                sqlite3_column_int64(st, 6),
+                ColText(st, 7)};
 }
 }  // namespace
 

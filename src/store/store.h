@@ -100,6 +100,7 @@ struct ApiKey {
   Micros expires_at = 0;                     // 0: never
   Micros revoked_at = 0;                     // 0: not revoked
   int64_t rate_per_s = 0;                    // requests per second; 0: the hub's default
+  std::string node;                          // a partner's node: the key sees only orders placed there
   std::string id() const { return hash.substr(0, 16); }  // names the key in lists and the audit trail
 };
 

@@ -173,15 +173,17 @@ void Writer::WriterLoop() {
       changes.Clear();
       for (Submission& s : work) {
         engine::Outcome out;
+        std::optional<Reply> refused = s.precheck ? s.precheck(*engine_) : std::nullopt;
+        const bool apply = !refused.has_value();
         std::string before;
-        if (s.audit && s.describe) before = Digest(s.describe(*engine_));
-        if (s.has_command) out = engine_->Apply(engine::Command{now, std::move(s.command)}, &changes);
-        Reply reply = s.render(*engine_, out);
+        if (s.audit && s.describe && apply) before = Digest(s.describe(*engine_));
+        if (s.has_command && apply) out = engine_->Apply(engine::Command{now, std::move(s.command)}, &changes);
+        Reply reply = apply ? s.render(*engine_, out) : std::move(*refused);
         if (s.audit) {
           store::AuditEntry& a = *s.audit;
           a.at = now;
           a.before = std::move(before);
-          if (s.describe) a.after = Digest(s.describe(*engine_));
+          if (s.describe && apply) a.after = Digest(s.describe(*engine_));
           a.detail = a.detail.empty() ? std::to_string(reply.status) : std::to_string(reply.status) + " " + a.detail;
           batch.rows.audit.push_back(std::move(a));
         }

@@ -51,6 +51,9 @@ using Render = std::function<Reply(const engine::Engine&, const engine::Outcome&
 using Done = std::function<void(Reply)>;
 // A document describing a call's target as it is (for audit digests), "" when absent.
 using Describe = std::function<std::string(const engine::Engine&)>;
+// Checked on the writer thread before a command applies: a reply here
+// answers instead and the command is not applied (a partner key's scope).
+using Precheck = std::function<std::optional<Reply>(const engine::Engine&)>;
 
 struct Submission {
   bool has_command = false;
@@ -64,6 +67,7 @@ struct Submission {
   // answer's status.
   std::optional<store::AuditEntry> audit;
   Describe describe;
+  Precheck precheck;
 };
 
 struct WriterStats {

@@ -102,3 +102,52 @@ TEST_F(ApiKeysTest, KeysAreStoredOnlyAsHashes) {
 
 }  // namespace
 }  // namespace orderhub::access
+
+namespace orderhub::access {
+namespace {
+
+TEST_F(ApiKeysTest, APartnerSeesOnlyOrdersPlacedAtItsNode) {
+  HttpClient admin(hub_->port(), *app::CreateKey(hub_->store(), "t1", "admin", clock_.Now(), {0, 1000}));
+  for (const char* n : {"WH1", "WH2"}) {
+    ASSERT_EQ(admin.Send("PUT", std::string("/v1/nodes/") + n, R"({"name":"仓","region_code":"310100","lat":31,"lng":121})")
+                  .status,
+              200);
+  }
+  ASSERT_EQ(admin.Send("PUT", "/v1/skus/A", R"({"name":"杯"})").status, 200);
+  ASSERT_EQ(admin.Send("PUT", "/v1/skus/B", R"({"name":"碗"})").status, 200);
+  ASSERT_EQ(admin.Send("PUT", "/v1/inventory/A/WH1", R"({"on_hand":5,"reason":"count"})").status, 200);
+  ASSERT_EQ(admin.Send("PUT", "/v1/inventory/B/WH2", R"({"on_hand":5,"reason":"count"})").status, 200);
+  auto order = [&](const char* id, const char* sku) {
+    HttpResponse r = admin.Send("POST", "/v1/orders",
+                                std::string(R"({"channel":"jd","channel_order_id":")") + id +
+                                    R"(","customer_id":"C1","currency":"CNY","lines":[{"sku":")" + sku +
+                                    R"(","quantity":1,"unit_price":100}],"ship_to":{"region_code":"310115"}})");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.body.substr(r.body.find("\"id\":\"") + 6, 26);
+  };
+  const std::string at_wh1 = order("O1", "A"), at_wh2 = order("O2", "B");
+  EXPECT_FALSE(app::CreateKey(hub_->store(), "t1", "partner", clock_.Now()).ok());  // a partner needs a node
+  HttpClient partner(hub_->port(), *app::CreateKey(hub_->store(), "t1", "partner", clock_.Now(), {0, 1000, "WH2"}));
+  HttpResponse list = partner.Send("GET", "/v1/orders");
+  EXPECT_NE(list.body.find(at_wh2), std::string::npos) << list.body;
+  EXPECT_EQ(list.body.find(at_wh1), std::string::npos) << list.body;
+  EXPECT_EQ(partner.Send("GET", "/v1/orders/" + at_wh2).status, 200);
+  EXPECT_EQ(partner.Send("GET", "/v1/orders/" + at_wh2 + "/events").status, 200);
+  EXPECT_EQ(partner.Send("POST", "/v1/orders/" + at_wh2 + "/tracking",
+                         R"({"at":"2026-11-11T14:22:07+08:00","code":"loaded"})")
+                .status,
+            201);
+  // Another node's order does not exist for the partner, and stays as it was.
+  EXPECT_EQ(partner.Send("GET", "/v1/orders/" + at_wh1).status, 404);
+  EXPECT_EQ(partner.Send("GET", "/v1/orders/" + at_wh1 + "/events").status, 404);
+  EXPECT_EQ(partner.Send("POST", "/v1/orders/" + at_wh1 + "/events", R"({"event":"confirm"})").status, 404);
+  EXPECT_EQ(partner.Send("POST", "/v1/orders/" + at_wh1 + "/cancel", R"({"reason":"x"})").status, 404);
+  EXPECT_EQ(partner.Send("POST", "/v1/orders/" + at_wh1 + "/tracking",
+                         R"({"at":"2026-11-11T14:22:07+08:00","code":"loaded"})")
+                .status,
+            404);
+  EXPECT_NE(admin.Send("GET", "/v1/orders/" + at_wh1).body.find("\"state\":\"created\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace orderhub::access
