@@ -14,6 +14,9 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
+#include "base/time.h"
+
 namespace orderhub::access {
 
 enum class Permission : uint8_t {
@@ -62,5 +65,33 @@ std::string MaskName(std::string_view name);
 // text up to the last 区/县/旗 (else 市) before the first digit, elsewhere
 // nothing: "浦东新区世纪大道100号" -> "浦东新区***".
 std::string MaskAddress(std::string_view country, std::string_view address);
+
+// Console users' passwords: Argon2id (libsodium's crypto_pwhash_str, its
+// interactive limits: ~64 MiB and a fraction of a second per hash, which is
+// what makes guessing slow). Only the encoded hash is ever stored.
+inline constexpr size_t kMinPasswordLength = 12;
+Result<std::string> HashPassword(std::string_view password);
+bool VerifyPassword(const std::string& encoded_hash, std::string_view password);
+
+// Console sessions: a signed, expiring token (HMAC-SHA256 under a key the
+// hub derives from its data key ring), so no session table is needed; a
+// disabled user's tokens stop working when the router re-reads the user.
+struct Session {
+  std::string tenant, user;
+  Role role = Role::kAnalyst;
+  Micros expires_at = 0;
+};
+class SessionTokens {
+ public:
+  explicit SessionTokens(std::string key) : key_(std::move(key)) {}
+  // "ohs_" + base64url(payload) + "." + base64url(mac).
+  std::string Issue(const Session& s) const;
+  // Refuses a token that was altered, is not one, or expired by `now`.
+  Result<Session> Verify(std::string_view token, Micros now) const;
+  static bool LooksLikeToken(std::string_view bearer) { return bearer.substr(0, 4) == "ohs_"; }
+
+ private:
+  std::string key_;
+};
 
 }  // namespace orderhub::access

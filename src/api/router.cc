@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "api/problem.h"
 #include "base/json_writer.h"
@@ -48,7 +49,11 @@ constexpr RouteSpec kRoutes[] = {
     {"GET", "/v1/inventory/{sku}/{node}", false, Permission::kInventoryRead},             // 18
     {"POST", "/v1/inventory/{sku}/{node}/adjustments", false, Permission::kInventoryWrite},  // 19
     {"GET", "/v1/inventory/{sku}", false, Permission::kInventoryRead},                    // 20
+    {"POST", "/v1/sessions", true, Permission::kCount},                                   // 21: sign in
 };
+constexpr size_t kSignInRoute = 21;
+// How long a console session lasts.
+constexpr Micros kSessionTtl = 8 * 3600 * kMicrosPerSecond;
 constexpr size_t kRouteCount = std::size(kRoutes);
 constexpr size_t kUnmatched = kRouteCount;
 
@@ -158,7 +163,16 @@ Router::Router(writer::Writer* writer, store::Store* store, const crypto::DataKe
       openapi_json_(std::move(openapi_json)),
       metrics_(MetricNames()),
       clock_(clock),
-      rate_limit_per_key_(rate_limit_per_key) {}
+      rate_limit_per_key_(rate_limit_per_key),
+      sessions_(keys->DeriveKey("orderhub session tokens v1")) {}
+
+Router::~Router() { StopSignIns(); }
+
+void Router::StopSignIns() {
+  // Sign-ins run on threads of their own and call back into the router.
+  sign_ins_stopped_.store(true);
+  while (sign_ins_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
 
 Result<Principal> Router::Authenticate(const Request& req, int64_t* retry_after_s) {
   std::string key = req.api_key;
@@ -173,14 +187,16 @@ Result<Principal> Router::Authenticate(const Request& req, int64_t* retry_after_
   auto it = keys_.find(hash);
   if (it == keys_.end() || now - it->second.read_at >= kReread || now < it->second.read_at) {
     lock.unlock();
-    auto found = store_->FindApiKey(hash);
+    const bool session = access::SessionTokens::LooksLikeToken(key);
+    std::string user;
+    auto found = session ? SessionAsKey(key, hash, now, &user) : store_->FindApiKey(hash);
     if (!found.ok()) return found.status();
     if (!found->has_value()) return Status::Unauthenticated("the API key is not valid");
     const std::optional<access::Role> role = access::ParseRole((*found)->role);
     if (!role) return Status::Unauthenticated("the API key's role '" + (*found)->role + "' is not known to this hub");
     lock.lock();
     auto [at, fresh] = keys_.try_emplace(hash);
-    at->second.who = Principal{(*found)->tenant, *role, (*found)->id(), (*found)->node};
+    at->second.who = Principal{(*found)->tenant, *role, session ? "user:" + user : (*found)->id(), (*found)->node};
     at->second.key = **found;
     at->second.read_at = now;
     if (fresh) at->second.refilled_at = now, at->second.tokens = -1;  // full, once the rate is known
@@ -207,6 +223,65 @@ Result<Principal> Router::Authenticate(const Request& req, int64_t* retry_after_
     k.tokens -= 1;
   }
   return k.who;
+}
+
+Result<std::optional<store::ApiKey>> Router::SessionAsKey(const std::string& token, const std::string& hash,
+                                                          Micros now, std::string* user_name) {
+  auto s = sessions_.Verify(token, now);
+  if (!s.ok()) return s.status();
+  auto user = store_->FindUser(s->tenant, s->user);
+  if (!user.ok()) return user.status();
+  if (!user->has_value()) return Status::Unauthenticated("the session's user no longer exists");
+  // A session behaves as a key of its user: it expires with the session,
+  // is revoked when the user is disabled, and gets the default rate.
+  store::ApiKey k{hash, s->tenant, std::string(access::RoleName(s->role)), now};
+  k.expires_at = s->expires_at;
+  k.revoked_at = (*user)->disabled_at;
+  *user_name = s->user;
+  return std::optional<store::ApiKey>(std::move(k));
+}
+
+void Router::SignIn(const Request& req, writer::Done done) {
+  auto in = codec::ParseSignIn(req.body);
+  if (!in.ok()) return done(Problem(in.status()));
+  // Argon2id takes a fraction of a second of CPU and 64 MiB on purpose; it
+  // runs on a thread of its own, never on an I/O thread, and few at a time.
+  // Counted before the stop flag is read, so StopSignIns waits for every
+  // sign-in that got past it.
+  if (sign_ins_.fetch_add(1) >= kMaxConcurrentSignIns || sign_ins_stopped_.load()) {
+    sign_ins_.fetch_sub(1);
+    if (sign_ins_stopped_.load()) return done(Problem(Status::Unavailable("the hub is shutting down")));
+    Reply r = Problem(Status::RateLimited("too many sign-ins at once; retry in a second"));
+    r.headers.emplace_back("Retry-After", "1");
+    return done(std::move(r));
+  }
+  std::thread([this, in = std::move(*in), source = req.source, done = std::move(done)]() mutable {
+    store::AuditEntry a;
+    a.tenant = in.tenant;
+    a.actor = "user:" + in.user;
+    a.source = source;
+    a.action = "POST /v1/sessions";
+    a.target = "/v1/sessions";
+    auto user = store_->FindUser(in.tenant, in.user);
+    Reply r;
+    if (!user.ok()) {
+      r = Problem(user.status());
+    } else if (!user->has_value() || (*user)->disabled_at != 0 ||
+               !access::VerifyPassword((*user)->password_hash, in.password)) {
+      // One answer for every failure: no hint which part was wrong.
+      r = Problem(Status::Unauthenticated("tenant, user or password is not right"));
+    } else {
+      access::Session s{in.tenant, in.user, *access::ParseRole((*user)->role), clock_->Now() + kSessionTtl};
+      r.status = 201;
+      JsonWriter w(&r.body);
+      w.BeginObject().Field("token", sessions_.Issue(s)).Field("expires_at", FormatRfc3339(s.expires_at));
+      w.Field("role", access::RoleName(s.role)).EndObject();
+    }
+    // Every sign-in, good or bad, is audited before it is answered.
+    Audited(std::move(a), [r = std::move(r)](const engine::Engine&, const engine::Outcome&) { return r; },
+            std::move(done));
+    sign_ins_.fetch_sub(1);
+  }).detach();
 }
 
 void Router::Handle(const Request& req, writer::Done done) {
@@ -247,6 +322,10 @@ void Router::Handle(const Request& req, writer::Done done) {
       finish(Problem(st));
       return;
     }
+  }
+  if (route == kSignInRoute) {
+    SignIn(req, std::move(finish));
+    return;
   }
   if (kRoutes[route].open) {
     Reply r;

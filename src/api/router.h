@@ -5,6 +5,7 @@
 // Thread-safe: any I/O thread may call Handle concurrently.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -43,6 +44,9 @@ class Router {
   // `rate_limit_per_key` requests a second (bursts of twice that); 0: no limit.
   Router(writer::Writer* writer, store::Store* store, const crypto::DataKeys* keys, const Clock* clock,
          int64_t rate_limit_per_key, std::string openapi_json);
+  ~Router();  // StopSignIns()
+  // Refuses new sign-ins (503) and waits for those in progress.
+  void StopSignIns();
 
   // Calls `done` exactly once, on this thread or on the committer thread.
   void Handle(const Request& req, writer::Done done);
@@ -65,6 +69,11 @@ class Router {
   // A call answered by `render` after its audit entry commits.
   void Audited(store::AuditEntry audit, writer::Render render, writer::Done done);
   store::AuditEntry AuditEntryFor(const Request& req, size_t route, const Principal& who);
+  // POST /v1/sessions: checks the password on a thread of its own.
+  void SignIn(const Request& req, writer::Done done);
+  // A valid session token as the key it acts as, and its user's name.
+  Result<std::optional<store::ApiKey>> SessionAsKey(const std::string& token, const std::string& hash, Micros now,
+                                                    std::string* user_name);
   void Query(writer::Render render, writer::Done done);
 
   writer::Writer* writer_;
@@ -85,6 +94,10 @@ class Router {
   };
   std::mutex keys_mu_;
   std::unordered_map<std::string, CachedKey> keys_;  // GUARDED_BY(keys_mu_): key hash -> entry
+  access::SessionTokens sessions_;
+  static constexpr int kMaxConcurrentSignIns = 4;
+  std::atomic<int> sign_ins_{0};
+  std::atomic<bool> sign_ins_stopped_{false};
 };
 
 }  // namespace orderhub::api

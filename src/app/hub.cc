@@ -190,6 +190,8 @@ Status Hub::Serve() {
 }
 
 void Hub::Stop() {
+  // Sign-ins answer from threads of their own, through the server: they end first.
+  if (router_) router_->StopSignIns();
   if (server_) server_->Stop();
   if (writer_ == nullptr || stopped_) return;
   stopped_ = true;

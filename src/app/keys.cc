@@ -2,6 +2,8 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+
 #include "access/access.h"
 #include "codec/json_reader.h"
 
@@ -14,6 +16,20 @@ Status PutKey(store::Store& store, const std::string& key, const std::string& te
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) return Status::OK();
   return store.PutApiKey(store::ApiKey{hash, tenant, role, now});
+}
+
+Status CreateUser(store::Store& store, const std::string& tenant, const std::string& name, const std::string& role,
+                  std::string_view password, Micros now) {
+  if (!access::ParseRole(role)) return Status::InvalidArgument("unknown_role", "unknown role '" + role + "'", "");
+  auto printable = [](const std::string& s) {
+    return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; });
+  };
+  if (!printable(tenant) || !printable(name)) {
+    return Status::InvalidArgument("invalid_name", "tenant and user name are 1-64 printable ASCII characters", "");
+  }
+  auto hash = access::HashPassword(password);
+  if (!hash.ok()) return hash.status();
+  return store.PutUser(store::User{tenant, name, role, *hash, now, 0});
 }
 
 Result<std::string> CreateKey(store::Store& store, const std::string& tenant, const std::string& role, Micros now,

@@ -21,6 +21,9 @@ struct KeyOptions {
 // Creates a key for `tenant` with `role`, stores its hash, returns the key.
 Result<std::string> CreateKey(store::Store& store, const std::string& tenant, const std::string& role, Micros now,
                               const KeyOptions& options = {});
+// Adds a console user with `password` (Argon2id-hashed; at least 12 characters).
+Status CreateUser(store::Store& store, const std::string& tenant, const std::string& name, const std::string& role,
+                  std::string_view password, Micros now);
 // Stores `key` as given (the demo key).
 Status PutKey(store::Store& store, const std::string& key, const std::string& tenant, const std::string& role,
               Micros now);

@@ -79,6 +79,16 @@ Result<std::string> ParseCancel(std::string_view body) {
   return reason;
 }
 
+Result<SignIn> ParseSignIn(std::string_view body) {
+  SignIn s;
+  OH_RETURN_IF_ERROR(ReadFields(body, {
+                                          {"tenant", true, Id(&s.tenant)},
+                                          {"user", true, Id(&s.user)},
+                                          {"password", true, Text(&s.password, 1024)},
+                                      }));
+  return s;
+}
+
 Result<engine::AttachTracking> ParseTracking(std::string_view body) {
   engine::AttachTracking c;
   OH_RETURN_IF_ERROR(ReadFields(

@@ -28,6 +28,12 @@ Result<engine::SetStock> ParseSetStock(std::string_view body);
 // POST /v1/inventory/{sku}/{node}/adjustments {"delta":-2,"reason":"damaged"}
 Result<engine::AdjustStock> ParseAdjustStock(std::string_view body);
 
+// POST /v1/sessions: a console user signing in.
+struct SignIn {
+  std::string tenant, user, password;
+};
+Result<SignIn> ParseSignIn(std::string_view body);
+
 void WriteNode(const model::Node& n, JsonWriter& w);
 void WriteSku(const model::Sku& s, JsonWriter& w);
 void WriteStock(std::string_view sku, std::string_view node, const model::StockLevel& l, JsonWriter& w);

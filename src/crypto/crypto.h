@@ -46,6 +46,9 @@ class DataKeys {
   uint32_t current_key_id() const;
   // HMAC-SHA256 under the index key, first 8 bytes.
   uint64_t IndexHash(std::string_view value) const;
+  // A 32-byte key for another purpose (session tokens), derived from the
+  // index key and `label`: HMAC-SHA256(index key, label).
+  std::string DeriveKey(std::string_view label) const;
 
  private:
   struct Ring;

@@ -251,6 +251,15 @@ Result<std::string> DataKeys::Open(std::string_view sealed) const {
   return out;
 }
 
+std::string DataKeys::DeriveKey(std::string_view label) const {
+  const std::shared_ptr<const Ring> r = ring();
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), r->index.data(), static_cast<int>(r->index.size()),
+       reinterpret_cast<const unsigned char*>(label.data()), label.size(), md, &len);
+  return std::string(reinterpret_cast<char*>(md), len);
+}
+
 uint64_t DataKeys::IndexHash(std::string_view value) const {
   const std::shared_ptr<const Ring> r = ring();
   unsigned char md[EVP_MAX_MD_SIZE];

@@ -17,8 +17,10 @@ namespace {
 constexpr int kApplicationId = 0x4F484231;
 constexpr int kSchemaVersion = 5;
 
-// Version 5 added the audit trail; a version 4 store gains these tables.
-constexpr const char* kAuditSchema = R"SQL(
+// Version 5 added the audit trail and console users; a version 4 store gains these tables.
+constexpr const char* kVersion5Tables = R"SQL(
+CREATE TABLE users(tenant TEXT, name TEXT, role TEXT NOT NULL, password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL, disabled_at INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(tenant, name)) WITHOUT ROWID;
 CREATE TABLE audit(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, tenant TEXT NOT NULL, actor TEXT NOT NULL,
   source TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL, before TEXT NOT NULL,
   after TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
@@ -159,7 +161,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
     OH_RETURN_IF_ERROR(c.Exec("PRAGMA journal_mode=WAL"));
     OH_RETURN_IF_ERROR(c.Exec("BEGIN"));
     OH_RETURN_IF_ERROR(c.Exec(kSchema));
-    OH_RETURN_IF_ERROR(c.Exec(kAuditSchema));
+    OH_RETURN_IF_ERROR(c.Exec(kVersion5Tables));
     OH_RETURN_IF_ERROR(c.Exec(kKeyColumns));
     OH_RETURN_IF_ERROR(c.Exec(("PRAGMA application_id=" + std::to_string(kApplicationId)).c_str()));
     OH_RETURN_IF_ERROR(c.Exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str()));
@@ -173,7 +175,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
     sqlite3_reset(st);
     if (version == 4) {
       OH_RETURN_IF_ERROR(c.Exec("BEGIN"));
-      OH_RETURN_IF_ERROR(c.Exec(kAuditSchema));
+      OH_RETURN_IF_ERROR(c.Exec(kVersion5Tables));
       OH_RETURN_IF_ERROR(c.Exec(kKeyColumns));
       OH_RETURN_IF_ERROR(c.Exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str()));
       OH_RETURN_IF_ERROR(c.Exec("COMMIT"));
@@ -552,6 +554,40 @@ Result<std::vector<ApiKey>> SqliteStore::ListApiKeys() {
   if (st == nullptr) return c.Error("api key read");
   std::vector<ApiKey> out;
   while (sqlite3_step(st) == SQLITE_ROW) out.push_back(ReadKey(st));
+  sqlite3_reset(st);
+  return out;
+}
+
+Status SqliteStore::PutUser(const User& u) {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st = c.Prepare(
+      "INSERT INTO users(tenant, name, role, password_hash, created_at, disabled_at) VALUES(?,?,?,?,?,?)");
+  if (st == nullptr) return c.Error("user insert");
+  BindText(st, 1, u.tenant);
+  BindText(st, 2, u.name);
+  BindText(st, 3, u.role);
+  BindText(st, 4, u.password_hash);
+  sqlite3_bind_int64(st, 5, u.created_at);
+  sqlite3_bind_int64(st, 6, u.disabled_at);
+  const int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc == SQLITE_CONSTRAINT) {
+    return Status::AlreadyExists("user_exists", "tenant '" + u.tenant + "' already has a user '" + u.name + "'");
+  }
+  return rc == SQLITE_DONE ? Status::OK() : c.Error("user insert");
+}
+
+Result<std::optional<User>> SqliteStore::FindUser(const std::string& tenant, const std::string& name) {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st = c.Prepare(
+      "SELECT role, password_hash, created_at, disabled_at FROM users WHERE tenant = ? AND name = ?");
+  if (st == nullptr) return c.Error("user read");
+  BindText(st, 1, tenant);
+  BindText(st, 2, name);
+  std::optional<User> out;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    out = User{tenant, name, ColText(st, 0), ColText(st, 1), sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)};
+  }
   sqlite3_reset(st);
   return out;
 }

@@ -43,6 +43,8 @@ class SqliteStore final : public Store {
   Status PutApiKey(const ApiKey& key) override;
   Result<std::optional<ApiKey>> FindApiKey(const std::string& hash) override;
   Result<std::vector<ApiKey>> ListApiKeys() override;
+  Status PutUser(const User& user) override;
+  Result<std::optional<User>> FindUser(const std::string& tenant, const std::string& name) override;
   Result<bool> RevokeApiKey(const std::string& id, Micros at) override;
 
   class Conn;  // a connection with its cached statements

@@ -104,6 +104,14 @@ struct ApiKey {
   std::string id() const { return hash.substr(0, 16); }  // names the key in lists and the audit trail
 };
 
+// A console user: signs in with a password (only its Argon2id hash is kept).
+struct User {
+  std::string tenant, name, role;
+  std::string password_hash;
+  Micros created_at = 0;
+  Micros disabled_at = 0;  // 0: active
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -136,6 +144,9 @@ class Store {
   virtual Status PutApiKey(const ApiKey& key) = 0;
   virtual Result<std::optional<ApiKey>> FindApiKey(const std::string& hash) = 0;
   virtual Result<std::vector<ApiKey>> ListApiKeys() = 0;
+  // Adds a user; AlreadyExists when (tenant, name) is taken.
+  virtual Status PutUser(const User& user) = 0;
+  virtual Result<std::optional<User>> FindUser(const std::string& tenant, const std::string& name) = 0;
   // Revokes the key whose id (ApiKey::id) is `id`; false when there is none.
   virtual Result<bool> RevokeApiKey(const std::string& id, Micros at) = 0;
 };
