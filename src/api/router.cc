@@ -412,6 +412,78 @@ void Router::Query(writer::Render render, writer::Done done) {
   writer_->Submit(std::move(s));
 }
 
+std::optional<Reply> Router::ParseOrderFilter(std::string_view qs, bool paging, engine::OrderFilter* q) {
+  std::optional<Reply> error;
+  std::vector<std::pair<std::string, std::string>> attrs;
+  while (!qs.empty()) {
+    const size_t amp = qs.find('&');
+    const std::string_view pair = qs.substr(0, amp);
+    qs = amp == std::string_view::npos ? std::string_view() : qs.substr(amp + 1);
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    std::string name, value;
+    if (!Decode(pair.substr(0, eq), true, &name) ||
+        !Decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true, &value)) {
+      return ParameterProblem(pair.substr(0, eq), "malformed_query", "broken percent-encoding");
+    }
+    if (value.size() > codec::kMaxTextLength) {
+      return ParameterProblem(name, "too_long", "parameter value is longer than 512 bytes");
+    }
+    auto time_param = [&](Micros* out) {
+      if (!ParseRfc3339(value, out)) {
+        error = ParameterProblem(name, "invalid_time", "must be an RFC 3339 time");
+        return false;
+      }
+      return true;
+    };
+    if (name == "state") q->state = value;
+    else if (name == "channel") q->channel = value;
+    else if (name == "customer_id") q->customer_id = value;
+    else if (name == "sku") q->sku = value;
+    else if (name == "order_type") q->order_type = value;
+    else if (name == "phone") {
+      // By keyed hash: the phone itself is stored only sealed.
+      q->detail_match = [h = data_keys_->IndexHash(value)](std::string_view detail) {
+        codec::OrderDetail d;
+        return codec::DecodeOrderDetail(detail, &d) && d.phone_index == h;
+      };
+    }
+    else if (name == "created_from") { if (!time_param(&q->created_from)) return error; }
+    else if (name == "created_to") { if (!time_param(&q->created_to)) return error; }
+    else if (name == "cursor" && paging) {
+      if (!IsValidOrderId(value)) {
+        return ParameterProblem(name, "invalid_cursor", "cursor must be a next_cursor value from a previous page");
+      }
+      q->before = value;
+    } else if (name == "limit" && paging) {
+      char* end = nullptr;
+      const long v = std::strtol(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || v < 1 || v > 200) {
+        return ParameterProblem(name, "out_of_range", "limit must be an integer from 1 to 200");
+      }
+      q->limit = static_cast<int>(v);
+    } else if (name.rfind("attr.", 0) == 0 && name.size() > 5) {
+      if (attrs.size() == 8) {
+        return ParameterProblem(name, "too_many_filters", "at most 8 attr.* filters");
+      }
+      attrs.emplace_back(name.substr(5), value);
+    } else {
+      return ParameterProblem(name, "unknown_parameter",
+                              std::string("unknown parameter; known: state, channel, customer_id, sku, order_type, "
+                                          "phone, created_from, created_to, attr.<key>") +
+                                  (paging ? ", limit, cursor" : ""));
+    }
+  }
+  if (!attrs.empty()) {
+    q->attributes_match = [attrs = std::move(attrs)](std::string_view json) {
+      const auto have = codec::ScalarAttributes(json);
+      return std::all_of(attrs.begin(), attrs.end(),
+                         [&](const auto& a) { return std::find(have.begin(), have.end(), a) != have.end(); });
+    };
+  }
+  return std::nullopt;
+}
+
 void Router::Dispatch(const Request& req, size_t route, const std::vector<std::string>& p, const Principal& who,
                       writer::Done done) {
   const std::string& tenant = who.tenant;
@@ -500,79 +572,11 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
       engine::OrderFilter q;
       q.tenant = tenant;
       q.node = who.node;
-      std::vector<std::pair<std::string, std::string>> attrs;
       const size_t qpos = req.target.find('?');
-      std::string_view qs = qpos == std::string::npos ? std::string_view() : std::string_view(req.target).substr(qpos + 1);
-      while (!qs.empty()) {
-        const size_t amp = qs.find('&');
-        const std::string_view pair = qs.substr(0, amp);
-        qs = amp == std::string_view::npos ? std::string_view() : qs.substr(amp + 1);
-        if (pair.empty()) continue;
-        const size_t eq = pair.find('=');
-        std::string name, value;
-        if (!Decode(pair.substr(0, eq), true, &name) ||
-            !Decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true, &value)) {
-          done(ParameterProblem(pair.substr(0, eq), "malformed_query", "broken percent-encoding"));
-          return;
-        }
-        if (value.size() > codec::kMaxTextLength) {
-          done(ParameterProblem(name, "too_long", "parameter value is longer than 512 bytes"));
-          return;
-        }
-        auto time_param = [&](Micros* out) {
-          if (!ParseRfc3339(value, out)) {
-            done(ParameterProblem(name, "invalid_time", "must be an RFC 3339 time"));
-            return false;
-          }
-          return true;
-        };
-        if (name == "state") q.state = value;
-        else if (name == "channel") q.channel = value;
-        else if (name == "customer_id") q.customer_id = value;
-        else if (name == "sku") q.sku = value;
-        else if (name == "order_type") q.order_type = value;
-        else if (name == "phone") {
-          // By keyed hash: the phone itself is stored only sealed.
-          q.detail_match = [h = data_keys_->IndexHash(value)](std::string_view detail) {
-            codec::OrderDetail d;
-            return codec::DecodeOrderDetail(detail, &d) && d.phone_index == h;
-          };
-        }
-        else if (name == "created_from") { if (!time_param(&q.created_from)) return; }
-        else if (name == "created_to") { if (!time_param(&q.created_to)) return; }
-        else if (name == "cursor") {
-          if (!IsValidOrderId(value)) {
-            done(ParameterProblem(name, "invalid_cursor", "cursor must be a next_cursor value from a previous page"));
-            return;
-          }
-          q.before = value;
-        } else if (name == "limit") {
-          char* end = nullptr;
-          const long v = std::strtol(value.c_str(), &end, 10);
-          if (value.empty() || *end != '\0' || v < 1 || v > 200) {
-            done(ParameterProblem(name, "out_of_range", "limit must be an integer from 1 to 200"));
-            return;
-          }
-          q.limit = static_cast<int>(v);
-        } else if (name.rfind("attr.", 0) == 0 && name.size() > 5) {
-          if (attrs.size() == 8) {
-            done(ParameterProblem(name, "too_many_filters", "at most 8 attr.* filters"));
-            return;
-          }
-          attrs.emplace_back(name.substr(5), value);
-        } else {
-          done(ParameterProblem(name, "unknown_parameter",
-                                "unknown parameter; known: state, channel, customer_id, sku, order_type, "
-                                "phone, created_from, created_to, attr.<key>, limit, cursor"));
-          return;
-        }
-      }
-      if (!attrs.empty()) {
-        q.attributes_match = [attrs = std::move(attrs)](std::string_view json) {
-          const auto have = codec::ScalarAttributes(json);
-          return std::all_of(attrs.begin(), attrs.end(),
-                             [&](const auto& a) { return std::find(have.begin(), have.end(), a) != have.end(); });
-        };
+      if (auto bad = ParseOrderFilter(qpos == std::string::npos ? std::string_view()
+                                                                 : std::string_view(req.target).substr(qpos + 1),
+                                      /*paging=*/true, &q)) {
+        return done(std::move(*bad));
       }
       return Query(
           [q = std::move(q)](const engine::Engine& e, const engine::Outcome&) {

@@ -75,6 +75,9 @@ class Router {
   Result<std::optional<store::ApiKey>> SessionAsKey(const std::string& token, const std::string& hash, Micros now,
                                                     std::string* user_name);
   void Query(writer::Render render, writer::Done done);
+  // The order filters of GET /v1/orders (and exports) from a query string;
+  // `paging` allows limit and cursor. An error answer when one is wrong.
+  std::optional<writer::Reply> ParseOrderFilter(std::string_view qs, bool paging, engine::OrderFilter* q);
 
   writer::Writer* writer_;
   store::Store* store_;
