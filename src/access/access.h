@@ -31,6 +31,8 @@ enum class Permission : uint8_t {
   kMetricsRead,     // /metrics
   kPiiUnmask,       // personal fields unmasked (with a reason; audited)
   kAuditRead,
+  kExportRequest,   // ask for a bulk export (and download it once approved)
+  kExportApprove,   // approve someone else's export
   kCount,
 };
 

@@ -21,24 +21,26 @@ struct RoleSpec {
 // The grant table. Changing a row changes what real people can do: the
 // route x role test (tests/access) holds an independent copy on purpose.
 constexpr std::array<RoleSpec, static_cast<size_t>(Role::kCount)> kRoles = {{
+    // Exports are approved by an admin other than their requester (api/exports.cc).
     {"admin", (1u << static_cast<unsigned>(P::kCount)) - 1},
     {"operations", Bits({P::kOrdersRead, P::kOrdersCreate, P::kOrdersUpdate, P::kTrackingWrite, P::kCatalogRead,
-                         P::kCatalogWrite, P::kInventoryRead, P::kInventoryWrite, P::kMetricsRead})},
+                         P::kCatalogWrite, P::kInventoryRead, P::kInventoryWrite, P::kMetricsRead,
+                         P::kExportRequest})},
     // Customer service calls customers back: it may unmask, with a reason.
     {"customer_service", Bits({P::kOrdersRead, P::kOrdersUpdate, P::kCatalogRead, P::kInventoryRead, P::kPiiUnmask})},
-    {"analyst", Bits({P::kOrdersRead, P::kCatalogRead, P::kInventoryRead, P::kMetricsRead})},
+    {"analyst", Bits({P::kOrdersRead, P::kCatalogRead, P::kInventoryRead, P::kMetricsRead, P::kExportRequest})},
     {"warehouse", Bits({P::kOrdersRead, P::kOrdersUpdate, P::kTrackingWrite, P::kCatalogRead, P::kInventoryRead,
                         P::kInventoryWrite})},
     {"partner", Bits({P::kOrdersRead, P::kOrdersUpdate, P::kTrackingWrite})},
     {"channel", Bits({P::kOrdersRead, P::kOrdersCreate, P::kOrdersUpdate, P::kCatalogRead, P::kInventoryRead})},
-    {"finance", Bits({P::kOrdersRead, P::kCatalogRead})},
+    {"finance", Bits({P::kOrdersRead, P::kCatalogRead, P::kExportRequest})},
     {"carrier", Bits({P::kTrackingWrite})},
 }};
 
 constexpr std::array<std::string_view, static_cast<size_t>(P::kCount)> kPermissionNames = {
     "orders.read",    "orders.create",   "orders.update", "tracking.write", "catalog.read",
     "catalog.write",  "inventory.read", "inventory.write", "metrics.read",  "pii.unmask",
-    "audit.read",
+    "audit.read",     "export.request", "export.approve",
 };
 
 constexpr std::array<Role, static_cast<size_t>(Role::kCount)> kAllRoles = {

@@ -50,7 +50,13 @@ constexpr RouteSpec kRoutes[] = {
     {"POST", "/v1/inventory/{sku}/{node}/adjustments", false, Permission::kInventoryWrite},  // 19
     {"GET", "/v1/inventory/{sku}", false, Permission::kInventoryRead},                    // 20
     {"POST", "/v1/sessions", true, Permission::kCount},                                   // 21: sign in
+    {"POST", "/v1/exports", false, Permission::kExportRequest},                           // 22
+    {"GET", "/v1/exports", false, Permission::kExportRequest},                            // 23
+    {"GET", "/v1/exports/{id}", false, Permission::kExportRequest},                       // 24
+    {"POST", "/v1/exports/{id}/approve", false, Permission::kExportApprove},              // 25
+    {"GET", "/v1/exports/{id}/download", false, Permission::kExportRequest},              // 26
 };
+constexpr size_t kFirstExportRoute = 22;
 constexpr size_t kSignInRoute = 21;
 // How long a console session lasts.
 constexpr Micros kSessionTtl = 8 * 3600 * kMicrosPerSecond;
@@ -396,11 +402,15 @@ void Router::Audited(store::AuditEntry audit, writer::Render render, writer::Don
 }
 
 store::AuditEntry Router::AuditEntryFor(const Request& req, size_t route, const Principal& who) {
+  return AuditEntryFor(req, std::string(kRoutes[route].method) + " " + kRoutes[route].pattern, who);
+}
+
+store::AuditEntry Router::AuditEntryFor(const Request& req, std::string action, const Principal& who) {
   store::AuditEntry a;
   a.tenant = who.tenant;
   a.actor = std::string(access::RoleName(who.role)) + "/" + who.key_id;
   a.source = req.source;
-  a.action = std::string(kRoutes[route].method) + " " + kRoutes[route].pattern;
+  a.action = std::move(action);
   a.target = req.target.substr(0, std::min(req.target.size(), size_t{1024}));
   return a;
 }
@@ -524,6 +534,7 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
       return Json(ok_status, OrderDoc(e, tenant, out.order_id));
     };
   };
+  if (route >= kFirstExportRoute) return Exports(req, route - kFirstExportRoute, p, who, std::move(done));
   switch (route) {
     case 2: {  // GET /metrics
       const writer::WriterStats* ws = &writer_->stats();

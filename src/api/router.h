@@ -69,6 +69,10 @@ class Router {
   // A call answered by `render` after its audit entry commits.
   void Audited(store::AuditEntry audit, writer::Render render, writer::Done done);
   store::AuditEntry AuditEntryFor(const Request& req, size_t route, const Principal& who);
+  store::AuditEntry AuditEntryFor(const Request& req, std::string action, const Principal& who);
+  // /v1/exports routes (api/exports.cc); `which` counts from POST /v1/exports.
+  void Exports(const Request& req, size_t which, const std::vector<std::string>& p, const Principal& who,
+               writer::Done done);
   // POST /v1/sessions: checks the password on a thread of its own.
   void SignIn(const Request& req, writer::Done done);
   // A valid session token as the key it acts as, and its user's name.

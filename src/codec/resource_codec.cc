@@ -79,6 +79,17 @@ Result<std::string> ParseCancel(std::string_view body) {
   return reason;
 }
 
+Result<ExportRequest> ParseExportRequest(std::string_view body) {
+  ExportRequest r;
+  OH_RETURN_IF_ERROR(ReadFields(body, {
+                                          {"reason", true, Text(&r.reason)},
+                                          {"unmask", false, [&](value v, const std::string& p) {
+                                             return ReadBool(v, p, &r.unmask);
+                                           }},
+                                      }));
+  return r;
+}
+
 Result<SignIn> ParseSignIn(std::string_view body) {
   SignIn s;
   OH_RETURN_IF_ERROR(ReadFields(body, {

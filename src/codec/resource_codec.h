@@ -28,6 +28,13 @@ Result<engine::SetStock> ParseSetStock(std::string_view body);
 // POST /v1/inventory/{sku}/{node}/adjustments {"delta":-2,"reason":"damaged"}
 Result<engine::AdjustStock> ParseAdjustStock(std::string_view body);
 
+// POST /v1/exports: why, and whether personal fields come unmasked.
+struct ExportRequest {
+  std::string reason;
+  bool unmask = false;
+};
+Result<ExportRequest> ParseExportRequest(std::string_view body);
+
 // POST /v1/sessions: a console user signing in.
 struct SignIn {
   std::string tenant, user, password;

@@ -19,6 +19,10 @@ constexpr int kSchemaVersion = 5;
 
 // Version 5 added the audit trail and console users; a version 4 store gains these tables.
 constexpr const char* kVersion5Tables = R"SQL(
+CREATE TABLE exports(tenant TEXT, id TEXT, requested_by TEXT NOT NULL, filter TEXT NOT NULL, unmask INTEGER NOT NULL,
+  reason TEXT NOT NULL, status TEXT NOT NULL, requested_at INTEGER NOT NULL, approved_by TEXT NOT NULL DEFAULT '',
+  approved_at INTEGER NOT NULL DEFAULT 0, expires_at INTEGER NOT NULL DEFAULT 0, downloaded_at INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(tenant, id)) WITHOUT ROWID;
 CREATE TABLE users(tenant TEXT, name TEXT, role TEXT NOT NULL, password_hash TEXT NOT NULL,
   created_at INTEGER NOT NULL, disabled_at INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(tenant, name)) WITHOUT ROWID;
 CREATE TABLE audit(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, tenant TEXT NOT NULL, actor TEXT NOT NULL,
@@ -556,6 +560,111 @@ Result<std::vector<ApiKey>> SqliteStore::ListApiKeys() {
   while (sqlite3_step(st) == SQLITE_ROW) out.push_back(ReadKey(st));
   sqlite3_reset(st);
   return out;
+}
+
+namespace {
+constexpr const char* kExportFields =
+    "id, tenant, requested_by, filter, unmask, reason, status, requested_at, approved_by, approved_at, expires_at, "
+    "downloaded_at";
+Export ReadExport(sqlite3_stmt* st) {
+  Export e;
+  e.id = ColText(st, 0);
+  e.tenant = ColText(st, 1);
+  e.requested_by = ColText(st, 2);
+  e.filter = ColText(st, 3);
+  e.unmask = sqlite3_column_int(st, 4) != 0;
+  e.reason = ColText(st, 5);
+  e.status = ColText(st, 6);
+  e.requested_at = sqlite3_column_int64(st, 7);
+  e.approved_by = ColText(st, 8);
+  e.approved_at = sqlite3_column_int64(st, 9);
+  e.expires_at = sqlite3_column_int64(st, 10);
+  e.downloaded_at = sqlite3_column_int64(st, 11);
+  return e;
+}
+}  // namespace
+
+Status SqliteStore::PutExport(const Export& e) {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st = c.Prepare(std::string("INSERT INTO exports(") + kExportFields + ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (st == nullptr) return c.Error("export insert");
+  BindText(st, 1, e.id);
+  BindText(st, 2, e.tenant);
+  BindText(st, 3, e.requested_by);
+  BindText(st, 4, e.filter);
+  sqlite3_bind_int(st, 5, e.unmask ? 1 : 0);
+  BindText(st, 6, e.reason);
+  BindText(st, 7, e.status);
+  sqlite3_bind_int64(st, 8, e.requested_at);
+  BindText(st, 9, e.approved_by);
+  sqlite3_bind_int64(st, 10, e.approved_at);
+  sqlite3_bind_int64(st, 11, e.expires_at);
+  sqlite3_bind_int64(st, 12, e.downloaded_at);
+  Status s = Step(c, st, "export insert");
+  sqlite3_reset(st);
+  return s;
+}
+
+Result<std::optional<Export>> SqliteStore::GetExport(const std::string& tenant, const std::string& id) {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st = c.Prepare(std::string("SELECT ") + kExportFields + " FROM exports WHERE tenant = ? AND id = ?");
+  if (st == nullptr) return c.Error("export read");
+  BindText(st, 1, tenant);
+  BindText(st, 2, id);
+  std::optional<Export> out;
+  if (sqlite3_step(st) == SQLITE_ROW) out = ReadExport(st);
+  sqlite3_reset(st);
+  return out;
+}
+
+Result<std::vector<Export>> SqliteStore::ListExports(const std::string& tenant) {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st =
+      c.Prepare(std::string("SELECT ") + kExportFields + " FROM exports WHERE tenant = ? ORDER BY id DESC LIMIT 200");
+  if (st == nullptr) return c.Error("export read");
+  BindText(st, 1, tenant);
+  std::vector<Export> out;
+  while (sqlite3_step(st) == SQLITE_ROW) out.push_back(ReadExport(st));
+  sqlite3_reset(st);
+  return out;
+}
+
+Result<bool> SqliteStore::ApproveExport(const std::string& tenant, const std::string& id, const std::string& approver,
+                                        Micros now, Micros expires_at) {
+  OH_WITH_READER(c);
+  // One conditional statement: two approvals racing cannot both win.
+  sqlite3_stmt* st = c.Prepare(
+      "UPDATE exports SET status = 'approved', approved_by = ?, approved_at = ?, expires_at = ? "
+      "WHERE tenant = ? AND id = ? AND status = 'pending' AND requested_by <> ?");
+  if (st == nullptr) return c.Error("export approve");
+  BindText(st, 1, approver);
+  sqlite3_bind_int64(st, 2, now);
+  sqlite3_bind_int64(st, 3, expires_at);
+  BindText(st, 4, tenant);
+  BindText(st, 5, id);
+  BindText(st, 6, approver);
+  Status s = Step(c, st, "export approve");
+  sqlite3_reset(st);
+  if (!s.ok()) return s;
+  return sqlite3_changes(c.db_) == 1;
+}
+
+Result<bool> SqliteStore::ClaimExportDownload(const std::string& tenant, const std::string& id,
+                                              const std::string& requester, Micros now) {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st = c.Prepare(
+      "UPDATE exports SET status = 'downloaded', downloaded_at = ? "
+      "WHERE tenant = ? AND id = ? AND status = 'approved' AND requested_by = ? AND expires_at > ?");
+  if (st == nullptr) return c.Error("export download");
+  sqlite3_bind_int64(st, 1, now);
+  BindText(st, 2, tenant);
+  BindText(st, 3, id);
+  BindText(st, 4, requester);
+  sqlite3_bind_int64(st, 5, now);
+  Status s = Step(c, st, "export download");
+  sqlite3_reset(st);
+  if (!s.ok()) return s;
+  return sqlite3_changes(c.db_) == 1;
 }
 
 Status SqliteStore::PutUser(const User& u) {

@@ -43,6 +43,13 @@ class SqliteStore final : public Store {
   Status PutApiKey(const ApiKey& key) override;
   Result<std::optional<ApiKey>> FindApiKey(const std::string& hash) override;
   Result<std::vector<ApiKey>> ListApiKeys() override;
+  Status PutExport(const Export& e) override;
+  Result<std::optional<Export>> GetExport(const std::string& tenant, const std::string& id) override;
+  Result<std::vector<Export>> ListExports(const std::string& tenant) override;
+  Result<bool> ApproveExport(const std::string& tenant, const std::string& id, const std::string& approver, Micros now,
+                             Micros expires_at) override;
+  Result<bool> ClaimExportDownload(const std::string& tenant, const std::string& id, const std::string& requester,
+                                   Micros now) override;
   Status PutUser(const User& user) override;
   Result<std::optional<User>> FindUser(const std::string& tenant, const std::string& name) override;
   Result<bool> RevokeApiKey(const std::string& id, Micros at) override;

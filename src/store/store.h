@@ -104,6 +104,20 @@ struct ApiKey {
   std::string id() const { return hash.substr(0, 16); }  // names the key in lists and the audit trail
 };
 
+// A bulk export: requested by one key, approved by another, downloaded once
+// by its requester before it expires (api/exports.cc).
+struct Export {
+  std::string id, tenant;
+  std::string requested_by;  // key id ("user:<name>" for a console session)
+  std::string filter;        // the query string of GET /v1/orders it selects by
+  bool unmask = false;
+  std::string reason;
+  std::string status;        // pending, approved, downloaded
+  Micros requested_at = 0;
+  std::string approved_by;
+  Micros approved_at = 0, expires_at = 0, downloaded_at = 0;
+};
+
 // A console user: signs in with a password (only its Argon2id hash is kept).
 struct User {
   std::string tenant, name, role;
@@ -144,6 +158,17 @@ class Store {
   virtual Status PutApiKey(const ApiKey& key) = 0;
   virtual Result<std::optional<ApiKey>> FindApiKey(const std::string& hash) = 0;
   virtual Result<std::vector<ApiKey>> ListApiKeys() = 0;
+  virtual Status PutExport(const Export& e) = 0;
+  virtual Result<std::optional<Export>> GetExport(const std::string& tenant, const std::string& id) = 0;
+  virtual Result<std::vector<Export>> ListExports(const std::string& tenant) = 0;
+  // Pending -> approved by `approver` (not the requester), downloadable until
+  // `expires_at`; false when the export was not pending or the approver asked for it.
+  virtual Result<bool> ApproveExport(const std::string& tenant, const std::string& id, const std::string& approver,
+                                     Micros now, Micros expires_at) = 0;
+  // Approved -> downloaded, only by the requester and before it expires;
+  // false otherwise. Exactly one caller ever gets true.
+  virtual Result<bool> ClaimExportDownload(const std::string& tenant, const std::string& id,
+                                           const std::string& requester, Micros now) = 0;
   // Adds a user; AlreadyExists when (tenant, name) is taken.
   virtual Status PutUser(const User& user) = 0;
   virtual Result<std::optional<User>> FindUser(const std::string& tenant, const std::string& name) = 0;

@@ -26,6 +26,7 @@ constexpr const char* kOpen = "*";  // no key needed
 const std::string kReaders = "admin operations customer_service analyst warehouse partner channel finance";
 const std::string kCatalogReaders = "admin operations customer_service analyst warehouse channel finance";
 const std::string kStockReaders = "admin operations customer_service analyst warehouse channel";
+const std::string kExporters = "admin operations analyst finance";
 
 const std::map<std::string, std::string>& Expected() {
   static const std::map<std::string, std::string> m = {
@@ -51,6 +52,11 @@ const std::map<std::string, std::string>& Expected() {
       {"GET /v1/inventory/{sku}/{node}", kStockReaders},
       {"POST /v1/inventory/{sku}/{node}/adjustments", "admin operations warehouse"},
       {"GET /v1/inventory/{sku}", kStockReaders},
+      {"POST /v1/exports", kExporters},
+      {"GET /v1/exports", kExporters},
+      {"GET /v1/exports/{id}", kExporters},
+      {"POST /v1/exports/{id}/approve", "admin"},
+      {"GET /v1/exports/{id}/download", kExporters},
   };
   return m;
 }
@@ -86,6 +92,9 @@ class RouteMatrixTest : public ::testing::Test {
     HttpResponse created = admin.Send("POST", "/v1/orders", Order("SEED"));
     ASSERT_EQ(created.status, 201) << created.body;
     order_id_ = created.body.substr(created.body.find("\"id\":\"") + 6, 26);
+    HttpResponse exported = admin.Send("POST", "/v1/exports", R"({"reason":"matrix"})");
+    ASSERT_EQ(exported.status, 201) << exported.body;
+    export_id_ = exported.body.substr(exported.body.find("\"id\":\"") + 6, 26);
   }
   void TearDown() override {
     hub_.reset();
@@ -105,7 +114,7 @@ class RouteMatrixTest : public ::testing::Test {
     auto replace = [&](const std::string& from, const std::string& to) {
       if (size_t at = target.find(from); at != std::string::npos) target.replace(at, from.size(), to);
     };
-    replace("{id}", order_id_);
+    replace("{id}", route.find("/exports/") != std::string::npos ? export_id_ : order_id_);
     replace("{code}", route.find("/skus/") != std::string::npos ? "A" : "WH1");
     replace("{sku}", "A");
     replace("{node}", "WH1");
@@ -119,13 +128,14 @@ class RouteMatrixTest : public ::testing::Test {
     if (route == "POST /v1/sessions") body = R"({"tenant":"t1","user":"alice","password":"correct horse battery"})";
     if (route == "PUT /v1/inventory/{sku}/{node}") body = R"({"on_hand":1000,"reason":"count"})";
     if (route.find("/adjustments") != std::string::npos) body = R"({"delta":1,"reason":"found"})";
+    if (route == "POST /v1/exports") body = R"({"reason":"matrix"})";
     return {target, body};
   }
 
   SystemClock clock_;
   std::filesystem::path dir_;
   std::unique_ptr<app::Hub> hub_;
-  std::string order_id_;
+  std::string order_id_, export_id_;
 };
 
 TEST_F(RouteMatrixTest, EveryRouteHasARowInTheExpectedMatrix) {
@@ -142,9 +152,17 @@ TEST_F(RouteMatrixTest, EachRoleGetsExactlyItsRoutes) {
     app::KeyOptions ko;
     if (role == Role::kPartner) ko.node = "WH1";
     HttpClient client(hub_->port(), *app::CreateKey(hub_->store(), "t1", name, 0, ko));
+    // Only its requester downloads an export: each exporting role asks for its own.
+    std::string own_export = export_id_;
+    if (Listed(kExporters, name)) {
+      const HttpResponse r = client.Send("POST", "/v1/exports", R"({"reason":"matrix"})");
+      ASSERT_EQ(r.status, 201) << r.body;
+      own_export = r.body.substr(r.body.find("\"id\":\"") + 6, 26);
+    }
     for (const std::string& route : api::Router::Routes()) {
       const std::string& allowed = Expected().at(route);
-      const auto [target, body] = Sample(route, name);
+      auto [target, body] = Sample(route, name);
+      if (route == "GET /v1/exports/{id}/download") target = "/v1/exports/" + own_export + "/download";
       const HttpResponse r = client.Send(route.substr(0, route.find(' ')), target, body);
       ASSERT_TRUE(r.error.empty()) << r.error;
       if (allowed == kOpen || Listed(allowed, name)) {
