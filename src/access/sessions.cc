@@ -36,7 +36,9 @@ bool FromBase64Url(std::string_view in, std::string* out) {
                                 reinterpret_cast<const unsigned char*>(b.data()), static_cast<int>(b.size()));
   if (n < 0) return false;
   out->resize(static_cast<size_t>(n) - pad);
-  return true;
+  // The last character may carry unused bits: only the canonical spelling
+  // is accepted, so no two strings are the same token.
+  return Base64Url(*out) == in;
 }
 
 std::string Mac(const std::string& key, std::string_view payload) {
