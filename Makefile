@@ -26,7 +26,7 @@ test: bootstrap
 	$(MAKE) build
 	cd $(BUILD) && ctest -j2 --output-on-failure --timeout 300
 	scripts/lint-openapi
-	scripts/fuzz 10
+	scripts/fuzz 10 1
 
 demo: bootstrap
 	$(MAKE) build
