@@ -209,7 +209,10 @@ Result<Principal> Router::Authenticate(const Request& req, int64_t* retry_after_
     it = at;
   }
   CachedKey& k = it->second;
-  if (k.key.revoked_at != 0) return Status::Unauthenticated("the API key was revoked");
+  if (k.key.revoked_at != 0) {
+    return Status::Unauthenticated(k.who.key_id.rfind("user:", 0) == 0 ? "the session's user is disabled"
+                                                                      : "the API key was revoked");
+  }
   if (k.key.expires_at != 0 && now >= k.key.expires_at) {
     return Status::Unauthenticated("the API key expired at " + FormatRfc3339(k.key.expires_at));
   }

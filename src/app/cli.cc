@@ -38,6 +38,8 @@ constexpr const char* kUsage =
     "        picks it up within a second), and every older key keeps opening what it sealed\n"
     "  users create --data DIR --tenant NAME --name USER [--role ROLE]\n"
     "        add a console user; the password is read from standard input (12+ characters)\n"
+    "  users disable --data DIR --tenant NAME --name USER\n"
+    "        disable a user: sign-ins fail, and a running hub refuses its sessions within 5 s\n"
     "  audit verify --data DIR [--public-key HEX]\n"
     "        check the audit trail's hash chain and signed checkpoints; exit 1 naming\n"
     "        every edited, removed or reordered entry\n"
@@ -252,12 +254,27 @@ int Users(int argc, char** argv) {
   if (!ParseArgs(argc, argv, 2, {"data", "tenant", "name", "role"}, {}, &args, &error)) return Usage(error);
   if (args.help) {
     std::cout << "orderhub users create --data DIR --tenant NAME --name USER [--role ROLE]\n"
-                 "  reads the password from the first line of standard input\n";
+                 "  reads the password from the first line of standard input\n"
+                 "orderhub users disable --data DIR --tenant NAME --name USER\n";
     return 0;
   }
-  if (args.positional.size() != 1 || args.positional[0] != "create") return Usage("expected: users create");
+  const std::string verb = args.positional.size() == 1 ? args.positional[0] : "";
+  if (verb != "create" && verb != "disable") return Usage("expected: users create or users disable");
   if (!args.values.count("data") || !args.values.count("tenant") || !args.values.count("name")) {
-    return Usage("users create needs --data, --tenant and --name");
+    return Usage("users " + verb + " needs --data, --tenant and --name");
+  }
+  if (verb == "disable") {
+    if (!std::filesystem::exists(args.values["data"] + "/orderhub.db")) {
+      return Fail(Status::NotFound("no_store", args.values["data"] + "/orderhub.db does not exist"));
+    }
+    auto store = store::SqliteStore::Open(args.values["data"] + "/orderhub.db", store::Durability::kFull);
+    if (!store.ok()) return Fail(store.status());
+    SystemClock clock;
+    auto done = (*store)->DisableUser(args.values["tenant"], args.values["name"], clock.Now());
+    if (!done.ok()) return Fail(done.status());
+    if (!*done) return Fail(Status::NotFound("no_user", "no active user " + args.values["name"]));
+    std::cerr << "orderhub: user " << args.values["name"] << " disabled\n";
+    return 0;
   }
   const std::string role = args.values.count("role") ? args.values["role"] : "customer_service";
   if (!access::ParseRole(role)) return Usage("unknown role '" + role + "'");

@@ -701,6 +701,20 @@ Result<std::optional<User>> SqliteStore::FindUser(const std::string& tenant, con
   return out;
 }
 
+Result<bool> SqliteStore::DisableUser(const std::string& tenant, const std::string& name, Micros at) {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st =
+      c.Prepare("UPDATE users SET disabled_at = ? WHERE tenant = ? AND name = ? AND disabled_at = 0");
+  if (st == nullptr) return c.Error("user disable");
+  sqlite3_bind_int64(st, 1, at);
+  BindText(st, 2, tenant);
+  BindText(st, 3, name);
+  Status s = Step(c, st, "user disable");
+  sqlite3_reset(st);
+  if (!s.ok()) return s;
+  return sqlite3_changes(c.db_) > 0;
+}
+
 Result<bool> SqliteStore::RevokeApiKey(const std::string& id, Micros at) {
   OH_WITH_READER(c);
   sqlite3_stmt* st = c.Prepare("UPDATE api_keys SET revoked_at = ? WHERE substr(hash, 1, 16) = ? AND revoked_at = 0");

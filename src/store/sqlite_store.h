@@ -52,6 +52,7 @@ class SqliteStore final : public Store {
                                    Micros now) override;
   Status PutUser(const User& user) override;
   Result<std::optional<User>> FindUser(const std::string& tenant, const std::string& name) override;
+  Result<bool> DisableUser(const std::string& tenant, const std::string& name, Micros at) override;
   Result<bool> RevokeApiKey(const std::string& id, Micros at) override;
 
   class Conn;  // a connection with its cached statements

@@ -172,6 +172,8 @@ class Store {
   // Adds a user; AlreadyExists when (tenant, name) is taken.
   virtual Status PutUser(const User& user) = 0;
   virtual Result<std::optional<User>> FindUser(const std::string& tenant, const std::string& name) = 0;
+  // Disables an active user; false when there is none.
+  virtual Result<bool> DisableUser(const std::string& tenant, const std::string& name, Micros at) = 0;
   // Revokes the key whose id (ApiKey::id) is `id`; false when there is none.
   virtual Result<bool> RevokeApiKey(const std::string& id, Micros at) = 0;
 };

@@ -110,6 +110,21 @@ TEST_F(SignInTest, EveryFailureLooksTheSameAndEveryAttemptIsAudited) {
   EXPECT_EQ(HttpClient(hub_->port()).Send("POST", "/v1/sessions", R"({"tenant":"t1","user":"alice"})").status, 400);
 }
 
+TEST_F(SignInTest, ADisabledUserCannotSignInAndItsSessionsStop) {
+  HttpResponse r = SignIn("alice", kPassword);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const size_t at = r.body.find("\"token\":\"") + 9;
+  HttpClient session(hub_->port(), r.body.substr(at, r.body.find('"', at) - at));
+  EXPECT_EQ(session.Send("GET", "/v1/orders").status, 200);
+  ASSERT_TRUE(*hub_->store().DisableUser("t1", "alice", clock_.Now()));
+  clock_.Advance(5 * kMicrosPerSecond);  // the router re-reads what it cached
+  HttpResponse refused = session.Send("GET", "/v1/orders");
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_NE(refused.body.find("the session's user is disabled"), std::string::npos) << refused.body;
+  EXPECT_EQ(SignIn("alice", kPassword).status, 401);
+  EXPECT_FALSE(*hub_->store().DisableUser("t1", "alice", clock_.Now()));  // once
+}
+
 TEST_F(SignInTest, PasswordsAreNeverStored) {
   hub_.reset();
   std::ifstream in(dir_ / "orderhub.db", std::ios::binary);
