@@ -243,7 +243,11 @@ Result<std::optional<store::ApiKey>> Router::SessionAsKey(const std::string& tok
   if (!user->has_value()) return Status::Unauthenticated("the session's user no longer exists");
   // A session behaves as a key of its user: it expires with the session,
   // is revoked when the user is disabled, and gets the default rate.
-  store::ApiKey k{hash, s->tenant, std::string(access::RoleName(s->role)), now};
+  store::ApiKey k;
+  k.hash = hash;
+  k.tenant = s->tenant;
+  k.role = std::string(access::RoleName(s->role));
+  k.created_at = now;
   k.expires_at = s->expires_at;
   k.revoked_at = (*user)->disabled_at;
   *user_name = s->user;

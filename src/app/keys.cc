@@ -15,7 +15,12 @@ Status PutKey(store::Store& store, const std::string& key, const std::string& te
   auto existing = store.FindApiKey(hash);
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) return Status::OK();
-  return store.PutApiKey(store::ApiKey{hash, tenant, role, now});
+  store::ApiKey k;
+  k.hash = hash;
+  k.tenant = tenant;
+  k.role = role;
+  k.created_at = now;
+  return store.PutApiKey(k);
 }
 
 Status CreateUser(store::Store& store, const std::string& tenant, const std::string& name, const std::string& role,
@@ -51,7 +56,11 @@ Result<std::string> CreateKey(store::Store& store, const std::string& tenant, co
     return Status::InvalidArgument("invalid_scope", "a partner key needs a node (--node), and only a partner key has one",
                                    "");
   }
-  store::ApiKey k{codec::Sha256Hex(key), tenant, role, now};
+  store::ApiKey k;
+  k.hash = codec::Sha256Hex(key);
+  k.tenant = tenant;
+  k.role = role;
+  k.created_at = now;
   k.expires_at = options.expires_at;
   k.rate_per_s = options.rate_per_s;
   k.node = options.node;

@@ -19,6 +19,14 @@ namespace {
 using orderhub::testing::HttpClient;
 using orderhub::testing::HttpResponse;
 
+app::KeyOptions Options(Micros expires_at, int64_t rate_per_s, std::string node = "") {
+  app::KeyOptions o;
+  o.expires_at = expires_at;
+  o.rate_per_s = rate_per_s;
+  o.node = std::move(node);
+  return o;
+}
+
 class ApiKeysTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -62,12 +70,12 @@ TEST_F(ApiKeysTest, AKeyOverItsRateGets429WithRetryAfterAndOthersAreServed) {
 }
 
 TEST_F(ApiKeysTest, AKeysOwnRateOverridesTheDefault) {
-  HttpClient fast(hub_->port(), Key({0, 100}));
+  HttpClient fast(hub_->port(), Key(Options(0, 100)));
   for (int i = 0; i < 50; ++i) ASSERT_EQ(fast.Send("GET", "/v1/nodes").status, 200) << i;
 }
 
 TEST_F(ApiKeysTest, AnExpiredKeyIsRefused) {
-  HttpClient c(hub_->port(), Key({clock_.Now() + 3600 * kMicrosPerSecond, 0}));
+  HttpClient c(hub_->port(), Key(Options(clock_.Now() + 3600 * kMicrosPerSecond, 0)));
   EXPECT_EQ(c.Send("GET", "/v1/nodes").status, 200);
   clock_.Advance(3600 * kMicrosPerSecond);
   HttpResponse r = c.Send("GET", "/v1/nodes");
@@ -107,7 +115,7 @@ namespace orderhub::access {
 namespace {
 
 TEST_F(ApiKeysTest, APartnerSeesOnlyOrdersPlacedAtItsNode) {
-  HttpClient admin(hub_->port(), *app::CreateKey(hub_->store(), "t1", "admin", clock_.Now(), {0, 1000}));
+  HttpClient admin(hub_->port(), *app::CreateKey(hub_->store(), "t1", "admin", clock_.Now(), Options(0, 1000)));
   for (const char* n : {"WH1", "WH2"}) {
     ASSERT_EQ(admin.Send("PUT", std::string("/v1/nodes/") + n, R"({"name":"仓","region_code":"310100","lat":31,"lng":121})")
                   .status,
@@ -127,7 +135,7 @@ TEST_F(ApiKeysTest, APartnerSeesOnlyOrdersPlacedAtItsNode) {
   };
   const std::string at_wh1 = order("O1", "A"), at_wh2 = order("O2", "B");
   EXPECT_FALSE(app::CreateKey(hub_->store(), "t1", "partner", clock_.Now()).ok());  // a partner needs a node
-  HttpClient partner(hub_->port(), *app::CreateKey(hub_->store(), "t1", "partner", clock_.Now(), {0, 1000, "WH2"}));
+  HttpClient partner(hub_->port(), *app::CreateKey(hub_->store(), "t1", "partner", clock_.Now(), Options(0, 1000, "WH2")));
   HttpResponse list = partner.Send("GET", "/v1/orders");
   EXPECT_NE(list.body.find(at_wh2), std::string::npos) << list.body;
   EXPECT_EQ(list.body.find(at_wh1), std::string::npos) << list.body;
