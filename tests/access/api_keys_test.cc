@@ -11,6 +11,7 @@
 #include "app/keys.h"
 #include "codec/json_reader.h"
 #include "testing/http_client.h"
+#include "testing/test_hub.h"
 #include "testing/test_path.h"
 
 namespace orderhub::access {
@@ -31,16 +32,10 @@ class ApiKeysTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = orderhub::testing::TestPath("oh-apikeys");
-    std::filesystem::remove_all(dir_);
-    app::HubOptions o;
-    o.data_dir = dir_.string();
-    o.durability = store::Durability::kNormal;
-    o.server.port = 0;
+    app::HubOptions o = orderhub::testing::TestHubOptions(dir_);
     o.rate_limit_per_key = 5;
-    auto hub = app::Hub::Open(o, &clock_);
-    ASSERT_TRUE(hub.ok()) << hub.status().ToString();
-    hub_ = std::move(*hub);
-    ASSERT_TRUE(hub_->Serve().ok());
+    hub_ = orderhub::testing::ServeHub(o, &clock_);
+    ASSERT_NE(hub_, nullptr);
   }
   void TearDown() override {
     hub_.reset();

@@ -14,6 +14,7 @@
 #include "app/hub.h"
 #include "app/keys.h"
 #include "testing/http_client.h"
+#include "testing/test_hub.h"
 #include "testing/test_path.h"
 
 namespace orderhub::access {
@@ -74,15 +75,8 @@ class RouteMatrixTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = orderhub::testing::TestPath("oh-matrix");
-    std::filesystem::remove_all(dir_);
-    app::HubOptions o;
-    o.data_dir = dir_.string();
-    o.durability = store::Durability::kNormal;
-    o.server.port = 0;
-    auto hub = app::Hub::Open(o, &clock_);
-    ASSERT_TRUE(hub.ok()) << hub.status().ToString();
-    hub_ = std::move(*hub);
-    ASSERT_TRUE(hub_->Serve().ok());
+    hub_ = orderhub::testing::ServeHub(orderhub::testing::TestHubOptions(dir_), &clock_);
+    ASSERT_NE(hub_, nullptr);
     HttpClient admin(hub_->port(), *app::CreateKey(hub_->store(), "t1", "admin", 0));
     ASSERT_EQ(admin.Send("PUT", "/v1/nodes/WH1", R"({"name":"仓","region_code":"310100","lat":31.2,"lng":121.4})").status,
               200);

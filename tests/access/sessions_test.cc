@@ -10,6 +10,7 @@
 #include "app/hub.h"
 #include "app/keys.h"
 #include "testing/http_client.h"
+#include "testing/test_hub.h"
 #include "testing/test_path.h"
 
 namespace orderhub::access {
@@ -55,15 +56,8 @@ class SignInTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = orderhub::testing::TestPath("oh-signin");
-    std::filesystem::remove_all(dir_);
-    app::HubOptions o;
-    o.data_dir = dir_.string();
-    o.durability = store::Durability::kNormal;
-    o.server.port = 0;
-    auto hub = app::Hub::Open(o, &clock_);
-    ASSERT_TRUE(hub.ok()) << hub.status().ToString();
-    hub_ = std::move(*hub);
-    ASSERT_TRUE(hub_->Serve().ok());
+    hub_ = orderhub::testing::ServeHub(orderhub::testing::TestHubOptions(dir_), &clock_);
+    ASSERT_NE(hub_, nullptr);
     ASSERT_TRUE(app::CreateUser(hub_->store(), "t1", "alice", "customer_service", kPassword, clock_.Now()).ok());
   }
   void TearDown() override {

@@ -9,6 +9,7 @@
 #include "app/hub.h"
 #include "app/keys.h"
 #include "testing/http_client.h"
+#include "testing/test_hub.h"
 #include "testing/test_path.h"
 
 namespace orderhub::api {
@@ -21,15 +22,8 @@ class ExportsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = orderhub::testing::TestPath("oh-exports");
-    std::filesystem::remove_all(dir_);
-    app::HubOptions o;
-    o.data_dir = dir_.string();
-    o.durability = store::Durability::kNormal;
-    o.server.port = 0;
-    auto hub = app::Hub::Open(o, &clock_);
-    ASSERT_TRUE(hub.ok()) << hub.status().ToString();
-    hub_ = std::move(*hub);
-    ASSERT_TRUE(hub_->Serve().ok());
+    hub_ = orderhub::testing::ServeHub(orderhub::testing::TestHubOptions(dir_), &clock_);
+    ASSERT_NE(hub_, nullptr);
     admin_ = Client("t1", "admin");
     second_admin_ = Client("t1", "admin");
     analyst_ = Client("t1", "analyst");

@@ -13,6 +13,7 @@
 #include "app/keys.h"
 #include "codec/order_detail.h"
 #include "testing/http_client.h"
+#include "testing/test_hub.h"
 #include "testing/test_path.h"
 
 namespace orderhub::crypto {
@@ -60,10 +61,8 @@ class PersonalDataTest : public ::testing::Test {
     o.data_dir = dir_.string();
     o.durability = store::Durability::kNormal;
     o.server.port = 0;
-    auto hub = app::Hub::Open(o, &clock_);
-    ASSERT_TRUE(hub.ok()) << hub.status().ToString();
-    hub_ = std::move(*hub);
-    ASSERT_TRUE(hub_->Serve().ok());
+    hub_ = orderhub::testing::ServeHub(o, &clock_);  // reopens: the data stays
+    ASSERT_NE(hub_, nullptr);
     if (key_.empty()) key_ = *app::CreateKey(hub_->store(), "t1", "admin", 0);
   }
   HttpClient Client() { return HttpClient(hub_->port(), key_); }
