@@ -57,6 +57,12 @@ std::span<const Role> AllRoles();
 
 bool Allows(Role r, Permission p);
 
+// Data residency: a region is named by 1-32 lowercase letters, digits and
+// hyphens ("cn-north", "eu-central"). Tenants may be pinned to one (store::Tenant);
+// a deployment serves one (app::HubOptions::region).
+bool IsRegionName(std::string_view name);
+inline constexpr const char* kRegionNameRule = "a region is 1-32 lowercase letters, digits and hyphens";
+
 // Masked forms of personal fields, as every response and export shows them
 // unless the caller unmasks. Inputs are valid UTF-8 (the codec checks).
 // A phone keeps its first 3 and last 4 characters: 138****1234.

@@ -16,6 +16,7 @@ int HttpStatusOf(Code code) {
     case Code::kPermissionDenied: return 403;
     case Code::kTooLarge: return 413;
     case Code::kRateLimited: return 429;
+    case Code::kWrongRegion: return 421;
     case Code::kUnavailable: return 503;
     case Code::kCorruption:
     case Code::kIOError:
@@ -34,6 +35,7 @@ const char* TitleOf(int status) {
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
     case 413: return "Content Too Large";
+    case 421: return "Misdirected Request";
     case 429: return "Too Many Requests";
     case 503: return "Service Unavailable";
     default: return "Internal Server Error";

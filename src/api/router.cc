@@ -162,14 +162,13 @@ std::vector<std::string> Router::Routes() {
 }
 
 Router::Router(writer::Writer* writer, store::Store* store, const crypto::DataKeys* keys, const Clock* clock,
-               int64_t rate_limit_per_key, std::string openapi_json)
+               RouterOptions options)
     : writer_(writer),
       store_(store),
       data_keys_(keys),
-      openapi_json_(std::move(openapi_json)),
+      options_(std::move(options)),
       metrics_(MetricNames()),
       clock_(clock),
-      rate_limit_per_key_(rate_limit_per_key),
       sessions_(keys->DeriveKey("orderhub session tokens v1")) {}
 
 Router::~Router() { StopSignIns(); }
@@ -201,14 +200,31 @@ Result<Principal> Router::Authenticate(const Request& req, int64_t* retry_after_
     const std::optional<access::Role> role = access::ParseRole((*found)->role);
     if (!role) return Status::Unauthenticated("the API key's role '" + (*found)->role + "' is not known to this hub");
     lock.lock();
+    if (tenants_read_at_ < 0 || now - tenants_read_at_ >= kReread || now < tenants_read_at_) {
+      lock.unlock();
+      auto tenants = store_->ListTenants();
+      if (!tenants.ok()) return tenants.status();
+      lock.lock();
+      tenant_regions_.clear();
+      for (const store::Tenant& t : *tenants) tenant_regions_.emplace(t.id, t.region);
+      tenants_read_at_ = now;
+    }
     auto [at, fresh] = keys_.try_emplace(hash);
-    at->second.who = Principal{(*found)->tenant, *role, session ? "user:" + user : (*found)->id(), (*found)->node};
+    at->second.who = Principal{(*found)->tenant, "", *role, session ? "user:" + user : (*found)->id(),
+                               (*found)->node};
+    if (auto r = tenant_regions_.find((*found)->tenant); r != tenant_regions_.end()) at->second.who.region = r->second;
     at->second.key = **found;
     at->second.read_at = now;
     if (fresh) at->second.refilled_at = now, at->second.tokens = -1;  // full, once the rate is known
     it = at;
   }
   CachedKey& k = it->second;
+  if (!k.who.region.empty() && k.who.region != options_.region) {
+    // Refused before anything of the tenant's is stored here, audit entry included.
+    return Status::WrongRegion("tenant '" + k.who.tenant + "' is pinned to region '" + k.who.region + "'; " +
+                               (options_.region.empty() ? std::string("this deployment serves no region")
+                                                        : "this deployment serves region '" + options_.region + "'"));
+  }
   if (k.key.revoked_at != 0) {
     return Status::Unauthenticated(k.who.key_id.rfind("user:", 0) == 0 ? "the session's user is disabled"
                                                                       : "the API key was revoked");
@@ -216,7 +232,7 @@ Result<Principal> Router::Authenticate(const Request& req, int64_t* retry_after_
   if (k.key.expires_at != 0 && now >= k.key.expires_at) {
     return Status::Unauthenticated("the API key expired at " + FormatRfc3339(k.key.expires_at));
   }
-  const double rate = static_cast<double>(k.key.rate_per_s > 0 ? k.key.rate_per_s : rate_limit_per_key_);
+  const double rate = static_cast<double>(k.key.rate_per_s > 0 ? k.key.rate_per_s : options_.rate_limit_per_key);
   if (rate > 0 && req.from_network) {
     // A token bucket: `rate` a second, holding at most two seconds' worth.
     const double burst = 2 * rate;
@@ -351,7 +367,7 @@ void Router::Handle(const Request& req, writer::Done done) {
         r = ready() ? Json(200, "{\"ready\":true}") : Json(503, "{\"ready\":false}");
         break;
       default:
-        r = Json(200, openapi_json_);
+        r = Json(200, options_.openapi_json);
         break;
     }
     finish(std::move(r));
@@ -507,6 +523,7 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
   auto record = [&](const char* kind, std::string target, std::string body) {
     store::JournalRecord r;
     r.tenant = tenant;
+    r.region = who.region;
     r.kind = kind;
     r.target = std::move(target);
     r.actor = access::RoleName(who.role);

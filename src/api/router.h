@@ -32,18 +32,29 @@ struct Request {
 
 struct Principal {
   std::string tenant;
+  std::string region;  // the tenant's pinned region; empty when it is not pinned
   access::Role role;
   std::string key_id;  // the first 16 hex digits of the key's hash: names the key in the audit trail
   std::string node;    // a partner key's node: it sees only orders with a line placed there
 };
 
+struct RouterOptions {
+  // Requests a second a key without a rate of its own may make (bursts of
+  // twice that); 0: no limit.
+  int64_t rate_limit_per_key = 1000;
+  // The region this deployment serves (data residency). Tenants pinned to
+  // another region are refused before anything of theirs is stored; with
+  // no region, every pinned tenant is.
+  std::string region;
+  std::string openapi_json;
+};
+
 class Router {
  public:
   // `keys` seal personal data and open it for unmasking; all must outlive
-  // the router. A key without a rate of its own may make
-  // `rate_limit_per_key` requests a second (bursts of twice that); 0: no limit.
+  // the router.
   Router(writer::Writer* writer, store::Store* store, const crypto::DataKeys* keys, const Clock* clock,
-         int64_t rate_limit_per_key, std::string openapi_json);
+         RouterOptions options);
   ~Router();  // StopSignIns()
   // Refuses new sign-ins (503) and waits for those in progress.
   void StopSignIns();
@@ -86,10 +97,9 @@ class Router {
   writer::Writer* writer_;
   store::Store* store_;
   const crypto::DataKeys* data_keys_;
-  std::string openapi_json_;
+  RouterOptions options_;
   Metrics metrics_;
   const Clock* clock_;
-  int64_t rate_limit_per_key_;
   // Keys seen recently, re-read from the store every few seconds so that a
   // revocation takes effect on a running hub; with each its token bucket.
   struct CachedKey {
@@ -101,6 +111,10 @@ class Router {
   };
   std::mutex keys_mu_;
   std::unordered_map<std::string, CachedKey> keys_;  // GUARDED_BY(keys_mu_): key hash -> entry
+  // Pinned tenants -> region, re-read with the keys (a registration while
+  // the hub runs takes effect within the same few seconds).
+  std::unordered_map<std::string, std::string> tenant_regions_;  // GUARDED_BY(keys_mu_)
+  Micros tenants_read_at_ = -1;                                   // GUARDED_BY(keys_mu_)
   access::SessionTokens sessions_;
   static constexpr int kMaxConcurrentSignIns = 4;
   std::atomic<int> sign_ins_{0};

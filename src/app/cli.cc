@@ -25,7 +25,9 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  serve [--data DIR] [--listen HOST:PORT] [--config FILE] [--demo] [--durability full|normal]\n"
-    "        run the hub (default --data orderhub-data, --listen 127.0.0.1:8080)\n"
+    "        [--region REGION]\n"
+    "        run the hub (default --data orderhub-data, --listen 127.0.0.1:8080); with --region it\n"
+    "        serves only that region's pinned tenants (and unpinned ones)\n"
     "  keys create --data DIR --tenant NAME [--role ROLE] [--expires-in DAYS] [--rate N] [--node CODE]\n"
     "        print a new API key (and nothing else) on standard output; a partner key\n"
     "        needs --node and sees only orders placed at that node\n"
@@ -40,6 +42,9 @@ constexpr const char* kUsage =
     "        add a console user; the password is read from standard input (12+ characters)\n"
     "  users disable --data DIR --tenant NAME --name USER\n"
     "        disable a user: sign-ins fail, and a running hub refuses its sessions within 5 s\n"
+    "  tenants create --data DIR --tenant NAME --region REGION\n"
+    "        pin a tenant to a region: only a hub serving that region stores its data\n"
+    "  tenants list --data DIR\n"
     "  audit verify --data DIR [--public-key HEX]\n"
     "        check the audit trail's hash chain and signed checkpoints; exit 1 naming\n"
     "        every edited, removed or reordered entry\n"
@@ -106,13 +111,14 @@ void OnSignal(int) { g_stop.store(true); }
 int Serve(int argc, char** argv) {
   Args args;
   std::string error;
-  if (!ParseArgs(argc, argv, 2, {"data", "listen", "config", "demo", "durability", "threads"}, {"demo"}, &args,
+  if (!ParseArgs(argc, argv, 2, {"data", "listen", "config", "demo", "durability", "threads", "region"},
+                 {"demo"}, &args,
                  &error)) {
     return Usage(error);
   }
   if (args.help) {
     std::cout << "orderhub serve [--data DIR] [--listen HOST:PORT] [--config FILE] [--demo] [--durability full|normal]"
-                 " [--threads N]\n";
+                 " [--threads N] [--region REGION]\n";
     return 0;
   }
   if (!args.positional.empty()) return Usage("unexpected argument " + args.positional[0]);
@@ -128,6 +134,10 @@ int Serve(int argc, char** argv) {
     const std::string& d = args.values["durability"];
     if (d != "full" && d != "normal") return Usage("--durability must be full or normal");
     o.durability = d == "full" ? store::Durability::kFull : store::Durability::kNormal;
+  }
+  if (args.values.count("region")) {
+    o.region = args.values["region"];
+    if (!access::IsRegionName(o.region)) return Usage(std::string("--region: ") + access::kRegionNameRule);
   }
   if (args.values.count("threads")) {
     o.server.threads = std::atoi(args.values["threads"].c_str());
@@ -294,6 +304,47 @@ int Users(int argc, char** argv) {
   return 0;
 }
 
+int Tenants(int argc, char** argv) {
+  Args args;
+  std::string error;
+  if (!ParseArgs(argc, argv, 2, {"data", "tenant", "region"}, {}, &args, &error)) return Usage(error);
+  if (args.help) {
+    std::cout << "orderhub tenants create --data DIR --tenant NAME --region REGION\n"
+                 "  pins the tenant to REGION: hubs configured for another region refuse it (421)\n"
+                 "orderhub tenants list --data DIR\n";
+    return 0;
+  }
+  const std::string verb = args.positional.size() == 1 ? args.positional[0] : "";
+  if (verb != "create" && verb != "list") return Usage("expected: tenants create or tenants list");
+  if (!args.values.count("data")) return Usage("tenants " + verb + " needs --data");
+  if (verb == "create") {
+    if (!args.values.count("tenant") || !args.values.count("region")) {
+      return Usage("tenants create needs --tenant and --region");
+    }
+    if (!access::IsRegionName(args.values["region"])) return Usage(std::string("--region: ") + access::kRegionNameRule);
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(args.values["data"], ec);
+  auto store = store::SqliteStore::Open(args.values["data"] + "/orderhub.db", store::Durability::kFull);
+  if (!store.ok()) return Fail(store.status());
+  if (verb == "list") {
+    auto tenants = (*store)->ListTenants();
+    if (!tenants.ok()) return Fail(tenants.status());
+    std::cout << "tenant\tregion\tcreated\n";
+    for (const store::Tenant& t : *tenants) {
+      std::cout << t.id << "\t" << t.region << "\t" << FormatRfc3339(t.created_at) << "\n";
+    }
+    return 0;
+  }
+  SystemClock clock;
+  if (Status st = (*store)->PutTenant(store::Tenant{args.values["tenant"], args.values["region"], clock.Now()});
+      !st.ok()) {
+    return Fail(st);
+  }
+  std::cerr << "orderhub: tenant " << args.values["tenant"] << " pinned to region " << args.values["region"] << "\n";
+  return 0;
+}
+
 int Audit(int argc, char** argv) {
   Args args;
   std::string error;
@@ -342,6 +393,7 @@ int Main(int argc, char** argv) {
   if (cmd == "keys") return Keys(argc, argv);
   if (cmd == "audit") return Audit(argc, argv);
   if (cmd == "users") return Users(argc, argv);
+  if (cmd == "tenants") return Tenants(argc, argv);
   if (cmd == "bench") return bench::Main(argc - 1, argv + 1);
   return Usage("unknown command '" + cmd + "'");
 }

@@ -1,6 +1,7 @@
 // `orderhub serve --config FILE`: the same options as the flags, in YAML.
 #include <yaml-cpp/yaml.h>
 
+#include "access/access.h"
 #include "app/hub.h"
 
 namespace orderhub::app {
@@ -12,7 +13,7 @@ Status Bad(const std::string& path, const YAML::Mark& m, const std::string& what
 
 // Keys: data, listen, durability (full|normal), lifecycles (a directory), threads, max_body_bytes,
 // snapshot_every (journaled commands between snapshots; 0: only at stop), prefault_memory (true|false),
-// audit_key_file, data_key_file, rate_limit_per_key.
+// audit_key_file, data_key_file, rate_limit_per_key, region (data residency).
 Status ApplyConfigFile(const std::string& path, HubOptions* o, std::string* listen) {
   YAML::Node root;
   try {
@@ -51,6 +52,10 @@ Status ApplyConfigFile(const std::string& path, HubOptions* o, std::string* list
       else if (key == "rate_limit_per_key") {
         o->rate_limit_per_key = v.as<int64_t>();
         if (o->rate_limit_per_key < 0) return Bad(path, v.Mark(), "rate_limit_per_key must be 0 (no limit) or more");
+      }
+      else if (key == "region") {
+        o->region = v.as<std::string>();
+        if (!access::IsRegionName(o->region)) return Bad(path, v.Mark(), access::kRegionNameRule);
       }
       else if (key == "durability") {
         const std::string d = v.as<std::string>();

@@ -51,6 +51,17 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& options, const Clock* c
   auto st = store::SqliteStore::Open(options.data_dir + "/orderhub.db", options.durability);
   if (!st.ok()) return st.status();
   hub->store_ = std::move(*st);
+  // Data residency: a store holds one region's data; a hub configured for
+  // another region, or for none, refuses to open it.
+  auto held = hub->store_->DataRegion();
+  if (!held.ok()) return held.status();
+  auto serving = [&] {
+    return options.region.empty() ? std::string("no region") : "region '" + options.region + "'";
+  };
+  if (!held->empty() && *held != options.region) {
+    return Status::WrongRegion(options.data_dir + "/orderhub.db holds the data of region '" + *held +
+                               "'; this hub is configured for " + serving() + " (config key `region`, --region)");
+  }
   auto keys = crypto::DataKeys::Load(DataKeyPath(options));
   if (!keys.ok()) return keys.status();
   hub->data_keys_ = std::move(*keys);
@@ -81,6 +92,7 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& options, const Clock* c
     replay = hub->Replay(ids);
   }
   if (!replay.ok()) return replay;
+  if (held->empty() && !options.region.empty()) OH_RETURN_IF_ERROR(hub->store_->SetDataRegion(options.region));
   ids.Observe(hub->engine_->MaxOrderId());
   hub->replay_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
 
@@ -100,7 +112,7 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& options, const Clock* c
   hub->writer_->Start();
   hub->router_ =
       std::make_unique<api::Router>(hub->writer_.get(), hub->store_.get(), hub->data_keys_.get(), clock,
-                                    options.rate_limit_per_key, OpenApiJson());
+                                    api::RouterOptions{options.rate_limit_per_key, options.region, OpenApiJson()});
   return hub;
 }
 
@@ -117,6 +129,12 @@ Status Hub::Replay(IdGenerator& ids) {
       if (r.seq != anchor || r.crc != snapshot_.crc) return not_in_journal("which this journal does not hold");
       anchored = true;
       return Status::OK();
+    }
+    if (!r.region.empty() && r.region != options_.region) {
+      return Status::WrongRegion("journal record " + std::to_string(r.seq) + " belongs to tenant '" + r.tenant +
+                                 "' of region '" + r.region + "'; this hub is configured for " +
+                                 (options_.region.empty() ? std::string("no region")
+                                                          : "region '" + options_.region + "'"));
     }
     auto body = codec::DecodeCommand(r, *data_keys_);
     if (!body.ok()) {

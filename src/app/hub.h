@@ -44,6 +44,10 @@ struct HubOptions {
   // Requests a second one API key may make over the network (bursts of
   // twice that), unless the key has its own rate; 0: no limit.
   int64_t rate_limit_per_key = 1000;
+  // The region this deployment serves (data residency, docs/SECURITY.md):
+  // tenants pinned to another region are refused, and a data directory
+  // holding another region's data is not opened. Empty: no region.
+  std::string region;
   api::ServerOptions server;
 };
 

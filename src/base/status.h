@@ -25,6 +25,7 @@ enum class Code {
   kPermissionDenied,    // known caller, not allowed
   kTooLarge,            // body / collection over a limit
   kRateLimited,         // the caller's request budget is spent for now
+  kWrongRegion,         // the data belongs to a region this deployment does not serve
   kCorruption,          // stored data failed a check
   kIOError,             // the OS or the database failed
   kUnavailable,         // shutting down, or fail-stopped after an I/O error
@@ -62,6 +63,9 @@ class Status {
   }
   static Status RateLimited(std::string message) {
     return Status(Code::kRateLimited, "rate_limited", std::move(message), "");
+  }
+  static Status WrongRegion(std::string message) {
+    return Status(Code::kWrongRegion, "region_mismatch", std::move(message), "");
   }
   static Status Corruption(std::string message) {
     return Status(Code::kCorruption, "corruption", std::move(message), "");

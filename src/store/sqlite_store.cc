@@ -15,7 +15,7 @@ namespace {
 
 // 'OHB1': marks a file as an OrderHub store.
 constexpr int kApplicationId = 0x4F484231;
-constexpr int kSchemaVersion = 5;
+constexpr int kSchemaVersion = 6;
 
 // Version 5 added the audit trail and console users; a version 4 store gains these tables.
 constexpr const char* kVersion5Tables = R"SQL(
@@ -51,6 +51,14 @@ ALTER TABLE api_keys ADD COLUMN rate_per_s INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE api_keys ADD COLUMN node TEXT NOT NULL DEFAULT '';
 )SQL";
 
+// Version 6 pinned tenants to regions (data residency) and tagged journal
+// records with theirs; a version 4 or 5 store gains both.
+constexpr const char* kVersion6 = R"SQL(
+CREATE TABLE tenants(id TEXT PRIMARY KEY, region TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE settings(name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+ALTER TABLE journal ADD COLUMN region TEXT NOT NULL DEFAULT '';
+)SQL";
+
 uint32_t RecordCrc(const JournalRecord& r) {
   uLong crc = crc32(0L, Z_NULL, 0);
   auto add = [&](std::string_view s) {
@@ -65,6 +73,8 @@ uint32_t RecordCrc(const JournalRecord& r) {
   add(r.actor);
   add(r.idempotency_key);
   add(r.body);
+  // Only when set, so that records written before version 6 keep their checksum.
+  if (!r.region.empty()) add(r.region);
   return static_cast<uint32_t>(crc);
 }
 
@@ -167,6 +177,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
     OH_RETURN_IF_ERROR(c.Exec(kSchema));
     OH_RETURN_IF_ERROR(c.Exec(kVersion5Tables));
     OH_RETURN_IF_ERROR(c.Exec(kKeyColumns));
+    OH_RETURN_IF_ERROR(c.Exec(kVersion6));
     OH_RETURN_IF_ERROR(c.Exec(("PRAGMA application_id=" + std::to_string(kApplicationId)).c_str()));
     OH_RETURN_IF_ERROR(c.Exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str()));
     OH_RETURN_IF_ERROR(c.Exec("COMMIT"));
@@ -177,10 +188,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
     st = c.Prepare("PRAGMA user_version");
     const int version = st != nullptr && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
     sqlite3_reset(st);
-    if (version == 4) {
+    if (version == 4 || version == 5) {
       OH_RETURN_IF_ERROR(c.Exec("BEGIN"));
-      OH_RETURN_IF_ERROR(c.Exec(kVersion5Tables));
-      OH_RETURN_IF_ERROR(c.Exec(kKeyColumns));
+      if (version == 4) {
+        OH_RETURN_IF_ERROR(c.Exec(kVersion5Tables));
+        OH_RETURN_IF_ERROR(c.Exec(kKeyColumns));
+      }
+      OH_RETURN_IF_ERROR(c.Exec(kVersion6));
       OH_RETURN_IF_ERROR(c.Exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str()));
       OH_RETURN_IF_ERROR(c.Exec("COMMIT"));
     } else if (version != kSchemaVersion) {
@@ -268,7 +282,8 @@ Status SqliteStore::Commit(Batch& b) {
     return st;
   };
   sqlite3_stmt* st = c.Prepare(
-      "INSERT INTO journal(at, tenant, kind, target, actor, idempotency_key, body, crc) VALUES(?,?,?,?,?,?,?,?)");
+      "INSERT INTO journal(at, tenant, kind, target, actor, idempotency_key, body, crc, region) "
+      "VALUES(?,?,?,?,?,?,?,?,?)");
   for (JournalRecord& r : b.journal) {
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, r.at);
@@ -280,6 +295,7 @@ Status SqliteStore::Commit(Batch& b) {
     BindText(st, 7, r.body);
     r.crc = RecordCrc(r);
     sqlite3_bind_int64(st, 8, r.crc);
+    BindText(st, 9, r.region);
     if (Status s = Step(c, st, "journal insert"); !s.ok()) return fail(s);
     r.seq = sqlite3_last_insert_rowid(c.db_);
   }
@@ -416,7 +432,7 @@ Result<std::vector<AuditCheckpoint>> SqliteStore::AuditCheckpoints() {
 Status SqliteStore::ReadJournal(int64_t from, const std::function<Status(const JournalRecord&)>& fn) {
   Conn& c = *writer_;
   sqlite3_stmt* st = c.Prepare(
-      "SELECT seq, at, tenant, kind, target, actor, idempotency_key, body, crc FROM journal WHERE seq >= ? "
+      "SELECT seq, at, tenant, kind, target, actor, idempotency_key, body, crc, region FROM journal WHERE seq >= ? "
       "ORDER BY seq");
   if (st == nullptr) return c.Error("journal read");
   from = std::max<int64_t>(from, 1);
@@ -434,6 +450,7 @@ Status SqliteStore::ReadJournal(int64_t from, const std::function<Status(const J
     r.idempotency_key = ColText(st, 6);
     r.body = ColText(st, 7);
     r.crc = static_cast<uint32_t>(sqlite3_column_int64(st, 8));
+    r.region = ColText(st, 9);
     if (r.seq != expected) {
       sqlite3_reset(st);
       return Status::Corruption(path_ + ": journal record " + std::to_string(expected) +
@@ -684,6 +701,56 @@ Status SqliteStore::PutUser(const User& u) {
     return Status::AlreadyExists("user_exists", "tenant '" + u.tenant + "' already has a user '" + u.name + "'");
   }
   return rc == SQLITE_DONE ? Status::OK() : c.Error("user insert");
+}
+
+Status SqliteStore::PutTenant(const Tenant& t) {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st = c.Prepare("INSERT INTO tenants(id, region, created_at) VALUES(?,?,?)");
+  if (st == nullptr) return c.Error("tenant insert");
+  BindText(st, 1, t.id);
+  BindText(st, 2, t.region);
+  sqlite3_bind_int64(st, 3, t.created_at);
+  const int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc == SQLITE_CONSTRAINT) {
+    return Status::AlreadyExists("tenant_exists", "tenant '" + t.id + "' is already registered");
+  }
+  return rc == SQLITE_DONE ? Status::OK() : c.Error("tenant insert");
+}
+
+Result<std::vector<Tenant>> SqliteStore::ListTenants() {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st = c.Prepare("SELECT id, region, created_at FROM tenants ORDER BY id");
+  if (st == nullptr) return c.Error("tenant read");
+  std::vector<Tenant> out;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    out.push_back(Tenant{ColText(st, 0), ColText(st, 1), sqlite3_column_int64(st, 2)});
+  }
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) return c.Error("tenant read");
+  return out;
+}
+
+Result<std::string> SqliteStore::DataRegion() {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st = c.Prepare("SELECT value FROM settings WHERE name = 'region'");
+  if (st == nullptr) return c.Error("settings read");
+  const int rc = sqlite3_step(st);
+  std::string region = rc == SQLITE_ROW ? ColText(st, 0) : "";
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return c.Error("settings read");
+  return region;
+}
+
+Status SqliteStore::SetDataRegion(const std::string& region) {
+  OH_WITH_READER(c);
+  sqlite3_stmt* st = c.Prepare("INSERT OR REPLACE INTO settings(name, value) VALUES('region', ?)");
+  if (st == nullptr) return c.Error("settings write");
+  BindText(st, 1, region);
+  const int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE ? Status::OK() : c.Error("settings write");
 }
 
 Result<std::optional<User>> SqliteStore::FindUser(const std::string& tenant, const std::string& name) {

@@ -54,6 +54,10 @@ class SqliteStore final : public Store {
   Result<std::optional<User>> FindUser(const std::string& tenant, const std::string& name) override;
   Result<bool> DisableUser(const std::string& tenant, const std::string& name, Micros at) override;
   Result<bool> RevokeApiKey(const std::string& id, Micros at) override;
+  Status PutTenant(const Tenant& tenant) override;
+  Result<std::vector<Tenant>> ListTenants() override;
+  Result<std::string> DataRegion() override;
+  Status SetDataRegion(const std::string& region) override;
 
   class Conn;  // a connection with its cached statements
 

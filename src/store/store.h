@@ -36,6 +36,7 @@ struct JournalRecord {
   std::string actor;        // role of the caller
   std::string idempotency_key;
   std::string body;         // the request body as received (JSON)
+  std::string region;       // the tenant's region when it is pinned to one (data residency); else empty
   uint32_t crc = 0;         // checksum, filled by Commit and when read back
 };
 
@@ -126,6 +127,14 @@ struct User {
   Micros disabled_at = 0;  // 0: active
 };
 
+// A tenant pinned to a region (data residency): only a deployment serving
+// that region stores its data. Tenants not registered are not pinned.
+struct Tenant {
+  std::string id;
+  std::string region;  // e.g. "cn-north", "eu-central"
+  Micros created_at = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -176,6 +185,14 @@ class Store {
   virtual Result<bool> DisableUser(const std::string& tenant, const std::string& name, Micros at) = 0;
   // Revokes the key whose id (ApiKey::id) is `id`; false when there is none.
   virtual Result<bool> RevokeApiKey(const std::string& id, Micros at) = 0;
+  // Registers a tenant; AlreadyExists when it is (a region is never changed
+  // in place: moving a tenant's data is a migration, not an update).
+  virtual Status PutTenant(const Tenant& tenant) = 0;
+  virtual Result<std::vector<Tenant>> ListTenants() = 0;
+  // The region whose data this store holds (empty: none yet). Set once, by
+  // the first hub configured with a region; a hub of another region refuses it.
+  virtual Result<std::string> DataRegion() = 0;
+  virtual Status SetDataRegion(const std::string& region) = 0;
 };
 
 }  // namespace orderhub::store

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -63,6 +65,44 @@ TEST_F(SqliteStoreTest, JournalComesBackInOrderFromAnySeqWithItsChecksum) {
 
 // An expired key's answer is deleted before the batch's own answers are
 // stored, so the key can be taken again by a create in the same batch.
+TEST_F(SqliteStoreTest, AVersion5StoreIsUpgradedInPlaceAndItsRecordsStillCheckOut) {
+  {
+    auto s = SqliteStore::Open(Path(), Durability::kNormal);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    Batch b = Records(3, 0);
+    ASSERT_TRUE((*s)->Commit(b).ok());
+  }
+  // Take the file back to version 5 as an earlier build wrote it.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP TABLE tenants; DROP TABLE settings; ALTER TABLE journal DROP COLUMN region;"
+                         " PRAGMA user_version=5;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+
+  auto s = SqliteStore::Open(Path(), Durability::kNormal);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  int n = 0;
+  ASSERT_TRUE((*s)->ReadJournal(1, [&](const JournalRecord& r) {
+    EXPECT_EQ(r.region, "");
+    ++n;
+    return Status::OK();
+  }).ok());
+  EXPECT_EQ(n, 3);
+  ASSERT_TRUE((*s)->PutTenant(Tenant{"t1", "cn-north", 1}).ok());
+  EXPECT_EQ((*s)->PutTenant(Tenant{"t1", "eu-central", 2}).code(), Code::kAlreadyExists);  // never moved in place
+  Batch b = Records(1, 3);
+  b.journal[0].region = "cn-north";
+  ASSERT_TRUE((*s)->Commit(b).ok());
+  ASSERT_TRUE((*s)->ReadJournal(4, [&](const JournalRecord& r) {
+    EXPECT_EQ(r.region, "cn-north");
+    return Status::OK();
+  }).ok());
+}
+
 TEST_F(SqliteStoreTest, ExpiredIdempotencyAnswersAreDroppedAndTheKeyCanBeTakenAgain) {
   auto s = SqliteStore::Open(Path(), Durability::kNormal);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
