@@ -1,0 +1,481 @@
+// The per-order decision: score one-parcel plans from the nearest eligible
+// nodes and split plans from the nearest nodes per line, rank, explain.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+
+#include "routing/routing.h"
+
+namespace orderhub::routing {
+namespace {
+
+constexpr Micros kHour = 3600 * kMicrosPerSecond;
+constexpr Micros kDay = 24 * kHour;
+constexpr int kMaxSplitLines = 16;  // more lines: one-parcel plans only
+constexpr int kExhaustiveLines = 4; // up to this many lines every assignment is tried; beyond, greedy
+
+double NormalCdf(double z) { return 0.5 * std::erfc(-z * M_SQRT1_2); }
+
+// A way to carry one parcel from a node to the destination.
+struct LaneOption {
+  ServiceLevel level = ServiceLevel::kStandard;
+  std::string_view carrier;
+  RateCard rate;
+  Transit transit;
+  double road_km = 0;
+};
+
+// kg CO2e per tonne-km by mode, and per parcel for the last mile
+// (orders of magnitude of the GLEC Framework defaults; README.md).
+double CarbonKg(ServiceLevel level, double road_km, double gc_km, int64_t weight_g) {
+  const double tonnes = static_cast<double>(weight_g) / 1e6;
+  const double line_haul = level == ServiceLevel::kAir       ? 1.13 * gc_km * 1.1
+                           : level == ServiceLevel::kFreight ? 0.06 * road_km
+                                                             : 0.11 * road_km;
+  return tonnes * line_haul + 0.1;
+}
+
+// Lanes derived from distance when a node has no explicit lane to the
+// destination (README.md, "Derived lanes").
+int DerivedLanes(double gc_km, std::array<LaneOption, 3>& out) {
+  const double road = std::max(5.0, gc_km * kDetour);
+  auto fen = [](double x) { return static_cast<int64_t>(std::llround(x)); };
+  LaneOption standard;
+  standard.level = ServiceLevel::kStandard;
+  standard.transit.mean_hours = 18 + road / 30;
+  standard.transit.sd_hours = 4 + 0.15 * standard.transit.mean_hours;
+  standard.rate.first_weight_price = fen(300 + 0.2 * road);
+  standard.rate.additional_per_kg = fen(100 + 0.1 * road);
+  standard.road_km = road;
+  LaneOption express = standard;
+  express.level = ServiceLevel::kExpress;
+  express.transit.mean_hours = 10 + road / 55;
+  express.transit.sd_hours = 3 + 0.12 * express.transit.mean_hours;
+  express.rate.first_weight_price *= 2;
+  express.rate.additional_per_kg *= 2;
+  out[0] = standard;
+  out[1] = express;
+  if (gc_km < 800) return 2;
+  LaneOption air = standard;
+  air.level = ServiceLevel::kAir;
+  air.transit.mean_hours = 20 + gc_km / 700;
+  air.transit.sd_hours = 4 + 0.1 * air.transit.mean_hours;
+  air.rate.first_weight_price = fen(1200 + 0.4 * gc_km);
+  air.rate.additional_per_kg = fen(600 + 0.3 * gc_km);
+  out[2] = air;
+  return 3;
+}
+
+std::string Money(double minor) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "¥%.2f", minor / 100.0);
+  return buf;
+}
+
+std::string Percent(double p) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.0f%%", p * 100);
+  return buf;
+}
+
+// Reasons for each plan: why the chosen one won, where each alternative loses.
+void Explain(Decision& d, const Policy& policy);
+
+}  // namespace
+
+// One parcel from one node carrying a subset of the lines, scored.
+struct Decider::Evaluated {
+  bool feasible = false;
+  uint32_t node = kNoNode;
+  uint32_t mask = 0;           // lines carried (bit i: line i); all lines when the order has more than 32
+  LaneOption lane;
+  int64_t shipping = 0, handling = 0;
+  Micros pickup_at = 0;
+  double p_on_time = 0, gc_km = 0, carbon_kg = 0, load_after = 0, load_part = 0;
+};
+
+// A plan being ranked: its parcels as indices into the evaluation memo.
+struct Decider::Candidate {
+  std::array<uint16_t, 8> parcels{};
+  uint8_t count = 0;
+  ScoreParts parts;
+  double p_on_time = 0;
+  Micros eta_p50 = 0;
+};
+
+const std::vector<uint32_t>& Decider::NodesNear(const geo::Region& destination) {
+  if (cached_version_ != network_->version()) {
+    near_.clear();
+    cached_version_ = network_->version();
+  }
+  auto [it, fresh] = near_.try_emplace(destination.city_code);
+  if (fresh) {
+    const geo::Region* city = geo::Regions::China().Find(destination.city_code);
+    const geo::Point centre = city != nullptr ? city->at : destination.at;
+    std::vector<std::pair<double, uint32_t>> by_km;
+    const auto nodes = network_->nodes();
+    by_km.reserve(nodes.size());
+    for (uint32_t i = 0; i < nodes.size(); ++i) by_km.emplace_back(geo::GreatCircleKm(centre, nodes[i].at), i);
+    std::sort(by_km.begin(), by_km.end());
+    it->second.reserve(by_km.size());
+    for (const auto& [km, i] : by_km) it->second.push_back(i);
+  }
+  return it->second;
+}
+
+Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
+  Decision d;
+  const Policy& policy = *policy_;
+  const auto nodes = network_->nodes();
+  const size_t n_lines = order.lines.size();
+  const geo::Region* dest = geo::Regions::China().Find(order.region_code);
+  if (dest == nullptr || n_lines == 0) {
+    for (uint32_t i = 0; i < std::max<size_t>(n_lines, 1); ++i) {
+      d.problems.push_back(LineProblem{i, "unknown_destination",
+                                       "no region '" + std::string(order.region_code) + "' to deliver to"});
+    }
+    return d;
+  }
+  const Micros promise = order.promise_at != 0 ? order.promise_at
+                                               : order.now + static_cast<Micros>(policy.promise_hours * kHour);
+  auto forbidden = [&](uint32_t n) {
+    if (order.pinned_node != kNoNode && n != order.pinned_node) return true;
+    return std::find(order.forbidden_nodes.begin(), order.forbidden_nodes.end(), n) != order.forbidden_nodes.end();
+  };
+  auto eligible = [&](uint32_t n) {
+    const Node& x = nodes[n];
+    return x.status != NodeStatus::kDown && (x.capabilities & order.needs) == order.needs && !forbidden(n) &&
+           (x.capacity_orders == 0 || x.load_orders < x.capacity_orders);
+  };
+
+  // Evaluations of (node, lines) parcels, memoised: a split plan reuses them.
+  std::vector<Evaluated> memo;
+  auto line_bit = [](size_t i) { return i < 32 ? uint32_t{1} << i : 0u; };
+  const uint32_t all_lines = n_lines >= 32 ? UINT32_MAX : (uint32_t{1} << n_lines) - 1;
+  auto evaluate = [&](uint32_t n, uint32_t mask) -> uint16_t {
+    for (size_t i = 0; i < memo.size(); ++i) {
+      if (memo[i].node == n && memo[i].mask == mask) return static_cast<uint16_t>(i);
+    }
+    Evaluated e;
+    e.node = n;
+    e.mask = mask;
+    const Node& x = nodes[n];
+    int64_t weight = 0, lines = 0;
+    for (size_t i = 0; i < n_lines; ++i) {
+      if (mask == all_lines || (mask & line_bit(i))) {
+        weight += order.lines[i].quantity * order.lines[i].unit_weight_g;
+        ++lines;
+      }
+    }
+    e.handling = x.cost_per_order + x.cost_per_line * lines;
+    if (x.capacity_lines > 0 && x.load_lines + lines > x.capacity_lines) {
+      memo.push_back(e);
+      return static_cast<uint16_t>(memo.size() - 1);
+    }
+    const double util = std::max(x.capacity_orders > 0 ? static_cast<double>(x.load_orders + 1) / x.capacity_orders : 0,
+                                 x.capacity_lines > 0 ? static_cast<double>(x.load_lines + lines) / x.capacity_lines : 0);
+    e.load_after = util;
+    e.load_part = policy.load_penalty * util * util * util * util;
+    // Pickup: today's cut-off, or tomorrow's when it has passed.
+    const Micros offset = static_cast<Micros>(x.utc_offset_minutes) * 60 * kMicrosPerSecond;
+    const Micros local = order.now + offset;
+    Micros cutoff = local - ((local % kDay) + kDay) % kDay + static_cast<Micros>(x.cutoff_minute) * 60 * kMicrosPerSecond;
+    if (local > cutoff) cutoff += kDay;
+    e.pickup_at = cutoff - offset;
+    // A degraded node hands over late half as often as it usually is on time.
+    const double handover = x.status == NodeStatus::kDegraded ? x.on_time_rate * 0.5 : x.on_time_rate;
+    e.gc_km = geo::GreatCircleKm(x.at, dest->at);
+
+    std::array<LaneOption, 3> derived;
+    int n_derived = 0;
+    const Lane* best_explicit[4] = {};  // the most specific explicit lane per service level... per carrier is ignored
+    bool any_explicit = false;
+    double best = INFINITY;
+    auto consider = [&](const LaneOption& lane) {
+      const double hours = static_cast<double>(e.pickup_at - order.now) / kHour + lane.transit.mean_hours;
+      const double slack = static_cast<double>(promise - e.pickup_at) / kHour - lane.transit.mean_hours;
+      const double sd = std::max(lane.transit.sd_hours, 0.01);
+      const double p = handover * NormalCdf(slack / sd) + (1 - handover) * NormalCdf((slack - 24) / sd);
+      const int64_t price = lane.rate.PriceOf(weight);
+      const double kg = CarbonKg(lane.level, lane.road_km > 0 ? lane.road_km : e.gc_km * kDetour, e.gc_km, weight);
+      const double score = price + policy.late_penalty * (1 - p) + policy.hour_value * hours + policy.carbon_price * kg;
+      if (score < best) {
+        best = score;
+        e.feasible = true;
+        e.lane = lane;
+        e.shipping = price;
+        e.p_on_time = p;
+        e.carbon_kg = kg;
+      }
+    };
+    for (uint32_t li : network_->LanesFrom(n)) {
+      const Lane& l = network_->lanes()[li];
+      if (order.region_code.rfind(l.destination, 0) != 0) continue;
+      any_explicit = true;
+      if (!network_->LaneOpen(l, x, order.region_code)) continue;
+      const Lane*& slot = best_explicit[static_cast<int>(l.level)];
+      if (slot == nullptr || l.destination.size() > slot->destination.size()) slot = &l;
+    }
+    if (any_explicit) {
+      for (const Lane* l : best_explicit) {
+        if (l != nullptr) consider(LaneOption{l->level, l->carrier, l->rate, l->transit, l->road_km});
+      }
+    } else {
+      static const Lane kDerived;  // no via: only region closures apply
+      if (network_->LaneOpen(kDerived, x, order.region_code)) {
+        n_derived = DerivedLanes(e.gc_km, derived);
+        for (int i = 0; i < n_derived; ++i) consider(derived[i]);
+      }
+    }
+    memo.push_back(e);
+    return static_cast<uint16_t>(memo.size() - 1);
+  };
+
+  // A plan's score from its parcels.
+  std::vector<Candidate> ranked;
+  auto add_plan = [&](const uint16_t* parcels, int count) {
+    Candidate c;
+    c.count = static_cast<uint8_t>(count);
+    c.p_on_time = 1;
+    for (int i = 0; i < count; ++i) {
+      const Evaluated& e = memo[parcels[i]];
+      if (!e.feasible) return;
+      c.parcels[i] = parcels[i];
+      c.parts.cost += static_cast<double>(e.shipping + e.handling);
+      c.parts.carbon += policy.carbon_price * e.carbon_kg;
+      c.parts.load += e.load_part;
+      c.p_on_time *= e.p_on_time;
+      c.eta_p50 = std::max(c.eta_p50, e.pickup_at + static_cast<Micros>(e.lane.transit.mean_hours * kHour));
+    }
+    c.parts.cost += static_cast<double>(policy.split_penalty * (count - 1));
+    c.parts.lateness = policy.late_penalty * (1 - c.p_on_time);
+    c.parts.time = policy.hour_value * static_cast<double>(c.eta_p50 - order.now) / kHour;
+    ranked.push_back(c);
+  };
+
+  // What each sku needs in all (two lines may share a sku).
+  auto fits_all = [&](uint32_t n) {
+    for (size_t i = 0; i < n_lines; ++i) {
+      int64_t want = 0;
+      for (size_t j = 0; j < n_lines; ++j) {
+        if (order.lines[j].sku == order.lines[i].sku) want += order.lines[j].quantity;
+      }
+      if (stock.Available(order.lines[i].sku, n) < want) return false;
+    }
+    return true;
+  };
+
+  const std::vector<uint32_t>& near = NodesNear(*dest);
+  // One-parcel plans from the nearest eligible nodes holding every line.
+  int scored = 0;
+  for (uint32_t n : near) {
+    if (scored >= policy.candidates) break;
+    if (!eligible(n) || !fits_all(n)) continue;
+    const uint16_t p = evaluate(n, all_lines);
+    if (memo[p].feasible) ++scored;
+    add_plan(&p, 1);
+  }
+
+  // Split plans: each line from one of its nearest eligible nodes.
+  const int max_parcels = std::min<int>({policy.max_shipments, 8, static_cast<int>(n_lines)});
+  std::vector<std::vector<uint32_t>> per_line(n_lines);
+  if (max_parcels >= 2 && n_lines <= kMaxSplitLines) {
+    for (size_t i = 0; i < n_lines; ++i) {
+      for (uint32_t n : near) {
+        if (static_cast<int>(per_line[i].size()) >= policy.split_candidates) break;
+        if (eligible(n) && stock.Available(order.lines[i].sku, n) >= order.lines[i].quantity) per_line[i].push_back(n);
+      }
+    }
+    const bool every_line_has_one = std::none_of(per_line.begin(), per_line.end(), [](auto& v) { return v.empty(); });
+    // An assignment line -> node as parcels; refused when two lines of one
+    // sku together exceed a node's stock, or over the parcel limit.
+    std::vector<uint32_t> assign(n_lines);
+    auto try_assignment = [&] {
+      std::array<uint32_t, 8> parcel_node{};
+      std::array<uint32_t, 8> parcel_mask{};
+      int count = 0;
+      for (size_t i = 0; i < n_lines; ++i) {
+        int k = 0;
+        while (k < count && parcel_node[k] != assign[i]) ++k;
+        if (k == count) {
+          if (count == max_parcels) return;
+          parcel_node[count++] = assign[i];
+        }
+        parcel_mask[k] |= line_bit(i);
+      }
+      if (count < 2) return;  // one parcel: already scored
+      for (size_t i = 0; i < n_lines; ++i) {
+        int64_t want = 0;
+        for (size_t j = 0; j < n_lines; ++j) {
+          if (assign[j] == assign[i] && order.lines[j].sku == order.lines[i].sku) want += order.lines[j].quantity;
+        }
+        if (want > order.lines[i].quantity && stock.Available(order.lines[i].sku, assign[i]) < want) return;
+      }
+      std::array<uint16_t, 8> parcels{};
+      for (int k = 0; k < count; ++k) parcels[k] = evaluate(parcel_node[k], parcel_mask[k]);
+      add_plan(parcels.data(), count);
+    };
+    if (every_line_has_one && n_lines <= kExhaustiveLines) {
+      std::vector<size_t> pick(n_lines, 0);
+      while (true) {
+        for (size_t i = 0; i < n_lines; ++i) assign[i] = per_line[i][pick[i]];
+        try_assignment();
+        size_t i = 0;
+        while (i < n_lines && ++pick[i] == per_line[i].size()) pick[i++] = 0;
+        if (i == n_lines) break;
+      }
+    } else if (every_line_has_one) {
+      // Greedy: each line to the node whose parcel it makes cheapest, the
+      // nearest first when that is a tie; then the plan is scored as a whole.
+      for (size_t i = 0; i < n_lines; ++i) {
+        double best = INFINITY;
+        for (uint32_t n : per_line[i]) {
+          uint32_t mask = line_bit(i);
+          for (size_t j = 0; j < i; ++j) {
+            if (assign[j] == n) mask |= line_bit(j);
+          }
+          const Evaluated& e = memo[evaluate(n, mask)];
+          if (!e.feasible) continue;
+          const double s = static_cast<double>(e.shipping + e.handling) + policy.late_penalty * (1 - e.p_on_time);
+          if (s < best) best = s, assign[i] = n;
+        }
+        if (best == INFINITY) assign[i] = per_line[i][0];
+      }
+      try_assignment();
+    }
+  }
+
+  if (ranked.empty()) {
+    // Why: per line, the first thing that rules every node out.
+    for (size_t i = 0; i < n_lines; ++i) {
+      const LineRequest& l = order.lines[i];
+      int with_stock = 0, up = 0, capable = 0, allowed = 0, room = 0, reachable = 0;
+      for (uint32_t n = 0; n < nodes.size(); ++n) {
+        if (stock.Available(l.sku, n) < l.quantity) continue;
+        ++with_stock;
+        if (nodes[n].status == NodeStatus::kDown) continue;
+        ++up;
+        if ((nodes[n].capabilities & order.needs) != order.needs) continue;
+        ++capable;
+        if (forbidden(n)) continue;
+        ++allowed;
+        if (!eligible(n)) continue;
+        ++room;
+        if (memo[evaluate(n, line_bit(i) == 0 ? all_lines : line_bit(i))].feasible) ++reachable;
+      }
+      const std::string sku = "line " + std::to_string(i);
+      if (with_stock == 0) d.problems.push_back({static_cast<uint32_t>(i), "no_stock", sku + ": no node holds " + std::to_string(l.quantity) + " units"});
+      else if (up == 0) d.problems.push_back({static_cast<uint32_t>(i), "nodes_down", sku + ": every node with stock is down"});
+      else if (capable == 0) d.problems.push_back({static_cast<uint32_t>(i), "no_capability", sku + ": no node with stock can handle what the order needs (cold chain, hazardous, cross-border)"});
+      else if (allowed == 0) d.problems.push_back({static_cast<uint32_t>(i), "overridden", sku + ": the nodes with stock are forbidden for this order"});
+      else if (room == 0) d.problems.push_back({static_cast<uint32_t>(i), "capacity_full", sku + ": every node with stock is at its daily capacity"});
+      else if (reachable == 0) d.problems.push_back({static_cast<uint32_t>(i), "lanes_closed", sku + ": every lane from the nodes with stock is closed"});
+    }
+    if (d.problems.empty()) {
+      d.problems.push_back({0, "no_single_plan",
+                            "every line can be served, but not together within " +
+                                std::to_string(policy.max_shipments) + " shipment(s)"});
+    }
+    return d;
+  }
+
+  // Rank: lowest score first; ties go to fewer parcels, then to lower
+  // node indices, so the same input always gives the same plan.
+  auto before = [&](const Candidate& a, const Candidate& b) {
+    const double x = a.parts.Total(), y = b.parts.Total();
+    if (x != y) return x < y;
+    if (a.count != b.count) return a.count < b.count;
+    for (int k = 0; k < a.count; ++k) {
+      if (memo[a.parcels[k]].node != memo[b.parcels[k]].node) return memo[a.parcels[k]].node < memo[b.parcels[k]].node;
+    }
+    return false;
+  };
+  const size_t keep = std::min<size_t>(ranked.size(), static_cast<size_t>(std::max(policy.alternatives, 0)) + 1);
+  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<ptrdiff_t>(keep), ranked.end(), before);
+  ranked.resize(keep);
+
+  for (const Candidate& c : ranked) {
+    Plan plan;
+    plan.parts = c.parts;
+    plan.score = c.parts.Total();
+    plan.p_on_time = c.p_on_time;
+    plan.eta_p50 = c.eta_p50;
+    plan.cost = static_cast<int64_t>(c.parts.cost);
+    for (int k = 0; k < c.count; ++k) {
+      const Evaluated& e = memo[c.parcels[k]];
+      Shipment s;
+      s.node = e.node;
+      for (size_t i = 0; i < n_lines; ++i) {
+        if (e.mask == all_lines || (e.mask & line_bit(i))) s.lines.push_back(static_cast<uint32_t>(i));
+      }
+      s.carrier = std::string(e.lane.carrier);
+      s.level = e.lane.level;
+      s.shipping = e.shipping;
+      s.handling = e.handling;
+      s.pickup_at = e.pickup_at;
+      s.eta_p50 = e.pickup_at + static_cast<Micros>(e.lane.transit.mean_hours * kHour);
+      s.eta_p90 = e.pickup_at + static_cast<Micros>((e.lane.transit.mean_hours + 1.2816 * e.lane.transit.sd_hours) * kHour);
+      s.p_on_time = e.p_on_time;
+      s.distance_km = e.lane.road_km > 0 ? e.lane.road_km : e.gc_km * kDetour;
+      s.carbon_kg = e.carbon_kg;
+      s.load_after = e.load_after;
+      plan.eta_p90 = std::max(plan.eta_p90, s.eta_p90);
+      plan.distance_km += s.distance_km;
+      plan.carbon_kg += s.carbon_kg;
+      plan.shipments.push_back(std::move(s));
+    }
+    d.plans.push_back(std::move(plan));
+  }
+  Explain(d, policy);
+  return d;
+}
+
+namespace {
+void Explain(Decision& d, const Policy& policy) {
+  const Plan& best = d.plans[0];
+  auto parcels = [](const Plan& p) {
+    return p.shipments.size() == 1 ? std::string("one parcel")
+                                   : std::to_string(p.shipments.size()) + " parcels";
+  };
+  {
+    std::vector<std::string>& r = d.plans[0].reasons;
+    r.push_back("lowest score " + Money(best.score) + ": " + parcels(best) + ", cost " + Money(best.parts.cost) +
+                ", on time " + Percent(best.p_on_time));
+    // Why not something cheaper, when there is one.
+    for (size_t i = 1; i < d.plans.size(); ++i) {
+      const Plan& alt = d.plans[i];
+      if (alt.parts.cost < best.parts.cost) {
+        r.push_back(Money(best.parts.cost - alt.parts.cost) + " dearer than alternative " + std::to_string(i) +
+                    ", which is on time " + Percent(alt.p_on_time) + " instead of " + Percent(best.p_on_time));
+        break;
+      }
+    }
+  }
+  for (size_t i = 1; i < d.plans.size(); ++i) {
+    Plan& alt = d.plans[i];
+    alt.reasons.push_back("score " + Money(alt.score - best.score) + " above the chosen plan");
+    // The parts where it loses most, largest first.
+    std::array<std::pair<double, std::string>, 5> worse = {{
+        {alt.parts.cost - best.parts.cost, "cost " + Money(alt.parts.cost - best.parts.cost) +
+                                               (alt.shipments.size() > best.shipments.size()
+                                                    ? " (" + parcels(alt) + ", split penalty " +
+                                                          Money(static_cast<double>(policy.split_penalty)) + " each)"
+                                                    : "")},
+        {alt.parts.lateness - best.parts.lateness,
+         "on time " + Percent(alt.p_on_time) + " instead of " + Percent(best.p_on_time)},
+        {alt.parts.time - best.parts.time,
+         "arrives " + std::to_string((alt.eta_p50 - best.eta_p50) / kHour) + " h later (p50)"},
+        {alt.parts.carbon - best.parts.carbon, "more carbon"},
+        {alt.parts.load - best.parts.load, "busier node"},
+    }};
+    std::sort(worse.begin(), worse.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (const auto& [delta, text] : worse) {
+      if (delta >= 1 && alt.reasons.size() < 3) alt.reasons.push_back(text);
+    }
+  }
+}
+
+}  // namespace
+
+}  // namespace orderhub::routing

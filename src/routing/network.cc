@@ -1,0 +1,154 @@
+#include <algorithm>
+
+#include "routing/routing.h"
+
+namespace orderhub::routing {
+
+std::string_view ServiceLevelName(ServiceLevel l) {
+  switch (l) {
+    case ServiceLevel::kStandard: return "standard";
+    case ServiceLevel::kExpress: return "express";
+    case ServiceLevel::kAir: return "air";
+    case ServiceLevel::kFreight: return "freight";
+  }
+  return "standard";
+}
+
+std::string_view NodeStatusName(NodeStatus s) {
+  switch (s) {
+    case NodeStatus::kUp: return "up";
+    case NodeStatus::kDegraded: return "degraded";
+    case NodeStatus::kDown: return "down";
+  }
+  return "up";
+}
+
+int64_t RateCard::PriceOf(int64_t weight_g) const {
+  int64_t price = per_parcel + first_weight_price;
+  if (weight_g > first_weight_g) price += (weight_g - first_weight_g + 999) / 1000 * additional_per_kg;
+  return price;
+}
+
+namespace {
+
+Status Bad(const std::string& pointer, const std::string& what) {
+  return Status::InvalidArgument("invalid_network", pointer + ": " + what, pointer);
+}
+
+// A destination prefix names a province (2 digits), a city (4) or a county (6).
+bool KnownRegionPrefix(std::string_view p) {
+  const geo::Regions& r = geo::Regions::China();
+  if (p.size() == 2) return r.Find(std::string(p) + "0000") != nullptr;
+  if (p.size() == 4) return r.Find(std::string(p) + "00") != nullptr;
+  if (p.size() == 6) return r.Find(p) != nullptr;
+  return false;
+}
+
+}  // namespace
+
+Result<Network> Network::Build(std::vector<Node> nodes, std::vector<Lane> lanes) {
+  Network n;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const Node& x = nodes[i];
+    const std::string at = "/nodes/" + std::to_string(i);
+    if (x.code.empty()) return Bad(at + "/code", "a node needs a code");
+    if (!n.by_code_.emplace(x.code, static_cast<uint32_t>(i)).second) {
+      return Bad(at + "/code", "node '" + x.code + "' is defined twice");
+    }
+    if (geo::Regions::China().Find(x.region_code) == nullptr) {
+      return Bad(at + "/region_code", "unknown region '" + x.region_code + "' (GB/T 2260 county or city code)");
+    }
+    if (!(x.at.lat >= -90 && x.at.lat <= 90) || !(x.at.lng >= -180 && x.at.lng <= 180)) {
+      return Bad(at + "/lat", "coordinates out of range");
+    }
+    for (auto [v, name] : {std::pair{x.capacity_orders, "capacity_orders"}, {x.capacity_lines, "capacity_lines"},
+                           {x.load_orders, "load_orders"}, {x.load_lines, "load_lines"},
+                           {x.cost_per_order, "cost_per_order"}, {x.cost_per_line, "cost_per_line"}}) {
+      if (v < 0) return Bad(at + "/" + name, "must not be negative");
+    }
+    if (x.cutoff_minute < 0 || x.cutoff_minute >= 24 * 60) return Bad(at + "/cutoff", "must be 00:00..23:59");
+    if (x.utc_offset_minutes < -14 * 60 || x.utc_offset_minutes > 14 * 60) {
+      return Bad(at + "/utc_offset_minutes", "must be -840..840");
+    }
+    if (!(x.on_time_rate >= 0 && x.on_time_rate <= 1)) return Bad(at + "/on_time_rate", "must be 0..1");
+  }
+  n.lanes_from_.resize(nodes.size());
+  for (size_t i = 0; i < lanes.size(); ++i) {
+    const Lane& l = lanes[i];
+    const std::string at = "/lanes/" + std::to_string(i);
+    auto origin = n.by_code_.find(l.origin);
+    if (origin == n.by_code_.end()) return Bad(at + "/origin", "no node '" + l.origin + "'");
+    if (!KnownRegionPrefix(l.destination)) {
+      return Bad(at + "/destination", "'" + l.destination + "' is no province, city or county code: a lane to nowhere");
+    }
+    for (auto [v, name] : {std::pair{l.rate.per_parcel, "rate/per_parcel"}, {l.rate.first_weight_g, "rate/first_weight_g"},
+                           {l.rate.first_weight_price, "rate/first_weight"}, {l.rate.additional_per_kg, "rate/additional_per_kg"}}) {
+      if (v < 0) return Bad(at + "/" + name, "must not be negative");
+    }
+    if (!(l.transit.mean_hours > 0 && l.transit.mean_hours < 24 * 60)) {
+      return Bad(at + "/transit/mean_hours", "must be more than 0 and less than 60 days");
+    }
+    if (!(l.transit.sd_hours >= 0 && l.transit.sd_hours < 24 * 60)) return Bad(at + "/transit/sd_hours", "must be 0 or more");
+    if (!(l.road_km >= 0 && l.road_km < 40'000)) return Bad(at + "/road_km", "must be 0..40000");
+    n.lanes_from_[origin->second].push_back(static_cast<uint32_t>(i));
+  }
+  n.nodes_ = std::move(nodes);
+  n.lanes_ = std::move(lanes);
+  return n;
+}
+
+uint32_t Network::FindNode(std::string_view code) const {
+  auto it = by_code_.find(std::string(code));
+  return it == by_code_.end() ? kNoNode : it->second;
+}
+
+void Network::Close(std::string_view what) {
+  if (!IsClosed(what)) closed_.emplace_back(what);
+  ++version_;
+}
+
+void Network::Reopen(std::string_view what) {
+  closed_.erase(std::remove(closed_.begin(), closed_.end(), what), closed_.end());
+  ++version_;
+}
+
+bool Network::IsClosed(std::string_view what) const {
+  return std::find(closed_.begin(), closed_.end(), what) != closed_.end();
+}
+
+Status Network::SetStatus(std::string_view node, NodeStatus status) {
+  const uint32_t i = FindNode(node);
+  if (i == kNoNode) return Status::NotFound("unknown_node", "node '" + std::string(node) + "' does not exist");
+  nodes_[i].status = status;
+  ++version_;
+  return Status::OK();
+}
+
+Status Network::SetCapacity(std::string_view node, int64_t orders, int64_t lines) {
+  const uint32_t i = FindNode(node);
+  if (i == kNoNode) return Status::NotFound("unknown_node", "node '" + std::string(node) + "' does not exist");
+  if (orders < 0 || lines < 0) return Status::InvalidArgument("invalid_capacity", "capacities must not be negative");
+  nodes_[i].capacity_orders = orders;
+  nodes_[i].capacity_lines = lines;
+  ++version_;
+  return Status::OK();
+}
+
+void Network::AddLoad(uint32_t node, int64_t orders, int64_t lines) {
+  // Not a version change: load is read at every decision, never cached.
+  nodes_[node].load_orders += orders;
+  nodes_[node].load_lines += lines;
+}
+
+bool Network::LaneOpen(const Lane& lane, const Node& origin, std::string_view destination) const {
+  for (const std::string& c : closed_) {
+    const bool region = !c.empty() && c.size() <= 6 && std::all_of(c.begin(), c.end(), ::isdigit);
+    if (region && (origin.region_code.rfind(c, 0) == 0 || destination.rfind(c, 0) == 0)) return false;
+    for (const std::string& v : lane.via) {
+      if (v == c || (region && v.rfind(c, 0) == 0)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace orderhub::routing

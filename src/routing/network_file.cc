@@ -1,0 +1,216 @@
+// The network file (YAML, or JSON, which yaml-cpp reads too): every field
+// checked, unknown keys refused, errors with file, line and field.
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "model/order.h"
+#include "routing/routing.h"
+
+namespace orderhub::routing {
+namespace {
+
+struct FileError {
+  YAML::Mark mark;
+  std::string pointer, what;
+};
+
+template <typename T>
+T Get(const YAML::Node& v, const std::string& pointer, const char* type) {
+  try {
+    return v.as<T>();
+  } catch (const YAML::Exception&) {
+    throw FileError{v.Mark(), pointer, std::string("must be ") + type};
+  }
+}
+
+void RequireMap(const YAML::Node& v, const std::string& pointer) {
+  if (!v.IsMap()) throw FileError{v.Mark(), pointer, "must be a mapping"};
+}
+
+// "16:00" -> 960.
+int ParseClock(const YAML::Node& v, const std::string& pointer) {
+  const std::string s = Get<std::string>(v, pointer, "a time HH:MM");
+  int h = -1, m = -1;
+  char extra = 0;
+  if (std::sscanf(s.c_str(), "%2d:%2d%c", &h, &m, &extra) != 2 || h < 0 || h > 23 || m < 0 || m > 59 ||
+      s.size() != 5) {
+    throw FileError{v.Mark(), pointer, "must be a time HH:MM, e.g. \"16:00\""};
+  }
+  return h * 60 + m;
+}
+
+uint32_t ParseCapabilities(const YAML::Node& v, const std::string& pointer) {
+  if (!v.IsSequence()) throw FileError{v.Mark(), pointer, "must be a list of cold_chain, hazardous, cross_border"};
+  uint32_t caps = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const std::string c = Get<std::string>(v[i], pointer + "/" + std::to_string(i), "a capability name");
+    if (c == "cold_chain") caps |= model::kColdChain;
+    else if (c == "hazardous") caps |= model::kHazardous;
+    else if (c == "cross_border") caps |= model::kCrossBorder;
+    else throw FileError{v[i].Mark(), pointer + "/" + std::to_string(i), "unknown capability '" + c + "'"};
+  }
+  return caps;
+}
+
+Node ParseNode(const YAML::Node& v, const std::string& at) {
+  RequireMap(v, at);
+  Node n;
+  bool lat = false, lng = false, region = false;
+  for (const auto& kv : v) {
+    const std::string key = Get<std::string>(kv.first, at, "a string key");
+    const std::string p = at + "/" + key;
+    const YAML::Node& x = kv.second;
+    if (key == "code") n.code = Get<std::string>(x, p, "a string");
+    else if (key == "type") {
+      n.type = Get<std::string>(x, p, "a string");
+      if (n.type != "dc" && n.type != "warehouse" && n.type != "store" && n.type != "3pl" && n.type != "bonded") {
+        throw FileError{x.Mark(), p, "must be dc, warehouse, store, 3pl or bonded"};
+      }
+    }
+    else if (key == "region_code") n.region_code = Get<std::string>(x, p, "a string"), region = true;
+    else if (key == "lat") n.at.lat = Get<double>(x, p, "a number"), lat = true;
+    else if (key == "lng") n.at.lng = Get<double>(x, p, "a number"), lng = true;
+    else if (key == "capacity_orders") n.capacity_orders = Get<int64_t>(x, p, "an integer");
+    else if (key == "capacity_lines") n.capacity_lines = Get<int64_t>(x, p, "an integer");
+    else if (key == "load_orders") n.load_orders = Get<int64_t>(x, p, "an integer");
+    else if (key == "load_lines") n.load_lines = Get<int64_t>(x, p, "an integer");
+    else if (key == "cost_per_order") n.cost_per_order = Get<int64_t>(x, p, "an integer (minor units)");
+    else if (key == "cost_per_line") n.cost_per_line = Get<int64_t>(x, p, "an integer (minor units)");
+    else if (key == "cutoff") n.cutoff_minute = ParseClock(x, p);
+    else if (key == "utc_offset_minutes") n.utc_offset_minutes = Get<int>(x, p, "an integer");
+    else if (key == "capabilities") n.capabilities = ParseCapabilities(x, p);
+    else if (key == "on_time_rate") n.on_time_rate = Get<double>(x, p, "a number");
+    else if (key == "status") {
+      const std::string s = Get<std::string>(x, p, "a string");
+      if (s == "up") n.status = NodeStatus::kUp;
+      else if (s == "degraded") n.status = NodeStatus::kDegraded;
+      else if (s == "down") n.status = NodeStatus::kDown;
+      else throw FileError{x.Mark(), p, "must be up, degraded or down"};
+    } else {
+      throw FileError{kv.first.Mark(), p, "unknown field"};
+    }
+  }
+  if (n.code.empty()) throw FileError{v.Mark(), at + "/code", "a node needs a code"};
+  if (!region) throw FileError{v.Mark(), at + "/region_code", "missing"};
+  if (!lat || !lng) throw FileError{v.Mark(), at + (lat ? "/lng" : "/lat"), "missing coordinates"};
+  return n;
+}
+
+Lane ParseLane(const YAML::Node& v, const std::string& at) {
+  RequireMap(v, at);
+  Lane l;
+  bool transit = false;
+  for (const auto& kv : v) {
+    const std::string key = Get<std::string>(kv.first, at, "a string key");
+    const std::string p = at + "/" + key;
+    const YAML::Node& x = kv.second;
+    if (key == "origin") l.origin = Get<std::string>(x, p, "a node code");
+    else if (key == "destination") l.destination = Get<std::string>(x, p, "a region code");
+    else if (key == "carrier") l.carrier = Get<std::string>(x, p, "a string");
+    else if (key == "road_km") l.road_km = Get<double>(x, p, "a number");
+    else if (key == "level") {
+      const std::string s = Get<std::string>(x, p, "a string");
+      if (s == "standard") l.level = ServiceLevel::kStandard;
+      else if (s == "express") l.level = ServiceLevel::kExpress;
+      else if (s == "air") l.level = ServiceLevel::kAir;
+      else if (s == "freight") l.level = ServiceLevel::kFreight;
+      else throw FileError{x.Mark(), p, "must be standard, express, air or freight"};
+    } else if (key == "rate") {
+      RequireMap(x, p);
+      for (const auto& r : x) {
+        const std::string k = Get<std::string>(r.first, p, "a string key");
+        const int64_t val = Get<int64_t>(r.second, p + "/" + k, "an integer");
+        if (k == "per_parcel") l.rate.per_parcel = val;
+        else if (k == "first_weight_g") l.rate.first_weight_g = val;
+        else if (k == "first_weight") l.rate.first_weight_price = val;
+        else if (k == "additional_per_kg") l.rate.additional_per_kg = val;
+        else throw FileError{r.first.Mark(), p + "/" + k, "unknown field"};
+      }
+    } else if (key == "transit") {
+      RequireMap(x, p);
+      for (const auto& r : x) {
+        const std::string k = Get<std::string>(r.first, p, "a string key");
+        const double val = Get<double>(r.second, p + "/" + k, "a number of hours");
+        if (k == "mean_hours") l.transit.mean_hours = val, transit = true;
+        else if (k == "sd_hours") l.transit.sd_hours = val;
+        else throw FileError{r.first.Mark(), p + "/" + k, "unknown field"};
+      }
+    } else if (key == "via") {
+      if (!x.IsSequence()) throw FileError{x.Mark(), p, "must be a list of region codes and road names"};
+      for (size_t i = 0; i < x.size(); ++i) l.via.push_back(Get<std::string>(x[i], p + "/" + std::to_string(i), "a string"));
+    } else {
+      throw FileError{kv.first.Mark(), p, "unknown field"};
+    }
+  }
+  if (!transit) throw FileError{v.Mark(), at + "/transit/mean_hours", "missing"};
+  return l;
+}
+
+}  // namespace
+
+Result<Network> Network::Parse(std::string_view text, const std::string& name) {
+  auto fail = [&](const YAML::Mark& m, const std::string& pointer, const std::string& what) {
+    return Status::InvalidArgument("invalid_network", name + ":" + std::to_string(m.line + 1) + ": " + pointer + ": " + what,
+                                   pointer);
+  };
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return fail(e.mark, "", e.msg);
+  }
+  std::vector<Node> nodes;
+  std::vector<Lane> lanes;
+  std::vector<YAML::Mark> node_marks, lane_marks;
+  try {
+    RequireMap(root, "");
+    for (const auto& kv : root) {
+      const std::string key = Get<std::string>(kv.first, "", "a string key");
+      const YAML::Node& x = kv.second;
+      if (key == "version") {
+        Get<int64_t>(x, "/version", "an integer");
+      } else if (key == "nodes" || key == "lanes") {
+        if (!x.IsSequence()) throw FileError{x.Mark(), "/" + key, "must be a list"};
+        for (size_t i = 0; i < x.size(); ++i) {
+          const std::string at = "/" + key + "/" + std::to_string(i);
+          if (key == "nodes") {
+            nodes.push_back(ParseNode(x[i], at));
+            node_marks.push_back(x[i].Mark());
+          } else {
+            lanes.push_back(ParseLane(x[i], at));
+            lane_marks.push_back(x[i].Mark());
+          }
+        }
+      } else {
+        throw FileError{kv.first.Mark(), "/" + key, "unknown field (expected version, nodes, lanes)"};
+      }
+    }
+  } catch (const FileError& e) {
+    return fail(e.mark, e.pointer, e.what);
+  }
+  auto built = Build(std::move(nodes), std::move(lanes));
+  if (!built.ok()) {
+    // Put the line of the node or lane the error names in front.
+    const std::string& ptr = built.status().pointer();
+    size_t index = 0;
+    YAML::Mark mark = root.Mark();
+    if (std::sscanf(ptr.c_str(), "/nodes/%zu", &index) == 1 && index < node_marks.size()) mark = node_marks[index];
+    if (std::sscanf(ptr.c_str(), "/lanes/%zu", &index) == 1 && index < lane_marks.size()) mark = lane_marks[index];
+    const std::string& msg = built.status().message();
+    return fail(mark, ptr, msg.substr(msg.find(": ") == std::string::npos ? 0 : msg.find(": ") + 2));
+  }
+  return built;
+}
+
+Result<Network> Network::LoadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::IOError("cannot read network file " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return Parse(text.str(), path);
+}
+
+}  // namespace orderhub::routing

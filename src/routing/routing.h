@@ -1,0 +1,228 @@
+// The routing and sourcing engine (智能路由): which node(s) fulfil an order,
+// by which lane, at what cost, when it arrives and how likely on time; with
+// the alternatives and the reasons that ranked them.
+//
+// Pure and deterministic like the engine: no clock (the order carries
+// `now`), no randomness, no I/O except Network::LoadFile. A Decider keeps
+// per-destination caches and scratch space: one per thread.
+//
+// Money is in integer minor units (fen); the policy turns time, risk,
+// carbon and load into money-equivalents so that plans compare on one
+// score (lower is better). The formulas are in README.md ("Routing").
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/status.h"
+#include "base/time.h"
+#include "geo/geo.h"
+
+namespace orderhub::routing {
+
+inline constexpr uint32_t kNoNode = UINT32_MAX;
+
+enum class ServiceLevel : uint8_t { kStandard, kExpress, kAir, kFreight };
+std::string_view ServiceLevelName(ServiceLevel l);
+enum class NodeStatus : uint8_t { kUp, kDegraded, kDown };
+std::string_view NodeStatusName(NodeStatus s);
+
+struct Node {
+  std::string code;
+  std::string type = "warehouse";  // dc, warehouse, store, 3pl, bonded
+  std::string region_code;         // GB/T 2260
+  geo::Point at;
+  int64_t capacity_orders = 0;     // a day; 0: unlimited
+  int64_t capacity_lines = 0;      // a day; 0: unlimited
+  int64_t load_orders = 0;         // assigned today
+  int64_t load_lines = 0;
+  int64_t cost_per_order = 0;      // handling, minor units
+  int64_t cost_per_line = 0;
+  int cutoff_minute = 16 * 60;     // local time of the day's last pickup
+  int utc_offset_minutes = 8 * 60;
+  uint32_t capabilities = 0;       // model::OrderFlag bits (cold chain, hazardous, cross-border)
+  NodeStatus status = NodeStatus::kUp;
+  double on_time_rate = 0.97;      // share of its shipments handed to the carrier by the cut-off
+};
+
+// Parcel price: per_parcel + first_weight_price for the first
+// first_weight_g, then additional_per_kg for each started kilogram.
+struct RateCard {
+  int64_t per_parcel = 0;
+  int64_t first_weight_g = 1000;
+  int64_t first_weight_price = 0;
+  int64_t additional_per_kg = 0;
+  int64_t PriceOf(int64_t weight_g) const;
+};
+
+// Hours from pickup to delivery: a normal distribution (mean, spread).
+struct Transit {
+  double mean_hours = 0;
+  double sd_hours = 0;
+};
+
+struct Lane {
+  std::string origin;       // node code
+  std::string destination;  // region code prefix: "44" (a province), "4401" (a city), "440106" (a county)
+  std::string carrier;
+  ServiceLevel level = ServiceLevel::kStandard;
+  RateCard rate;
+  Transit transit;
+  double road_km = 0;       // 0: great-circle distance x kDetour
+  // Region codes and road names it passes through: closing any closes it.
+  std::vector<std::string> via;
+};
+
+// Lanes not given are derived from the great-circle distance (README.md).
+inline constexpr double kDetour = 1.25;  // road km per great-circle km
+
+// How a tenant weighs cost against time, risk, carbon and load. Defaults:
+// config/routing/default_policy.yaml.
+struct Policy {
+  std::string name = "default";
+  int max_shipments = 2;              // 1: never split
+  int64_t split_penalty = 600;        // per shipment beyond the first
+  double late_penalty = 3000;         // x the probability of missing the promise
+  double hour_value = 5;              // per hour of p50 delivery time
+  double carbon_price = 30;           // per kg CO2e
+  double load_penalty = 1500;         // x utilisation^4 after assignment, per node
+  double promise_hours = 72;          // the promise when the order has none
+  int candidates = 24;                // nearest eligible nodes scored for one-parcel plans
+  int split_candidates = 6;           // nearest eligible nodes per line for split plans
+  int alternatives = 3;               // plans returned besides the chosen one
+};
+
+// The fulfilment network: nodes, explicit lanes, and what is disrupted now.
+class Network {
+ public:
+  // Validates and indexes. Errors name the field: "/nodes/3/capacity_orders".
+  static Result<Network> Build(std::vector<Node> nodes, std::vector<Lane> lanes);
+  // YAML or JSON (docs/ROUTING.md has the format); errors name file, line and field.
+  static Result<Network> LoadFile(const std::string& path);
+  static Result<Network> Parse(std::string_view text, const std::string& name);
+
+  std::span<const Node> nodes() const { return nodes_; }
+  uint32_t FindNode(std::string_view code) const;  // kNoNode when absent
+  // Bumped by every change: deciders drop what they cached.
+  uint64_t version() const { return version_; }
+
+  // Disruptions: a closed region code (prefix) or road name closes every
+  // lane through it and every lane from or to a closed region.
+  void Close(std::string_view region_or_road);
+  void Reopen(std::string_view region_or_road);
+  bool IsClosed(std::string_view region_or_road) const;
+  Status SetStatus(std::string_view node, NodeStatus status);
+  Status SetCapacity(std::string_view node, int64_t orders_per_day, int64_t lines_per_day);
+  void AddLoad(uint32_t node, int64_t orders, int64_t lines);
+
+  // Explicit lanes from a node (indices into lanes()).
+  std::span<const uint32_t> LanesFrom(uint32_t node) const { return lanes_from_[node]; }
+  std::span<const Lane> lanes() const { return lanes_; }
+  // Whether the lane is open between `origin` and the destination region.
+  bool LaneOpen(const Lane& lane, const Node& origin, std::string_view destination) const;
+
+ private:
+  std::vector<Node> nodes_;
+  std::vector<Lane> lanes_;
+  std::vector<std::vector<uint32_t>> lanes_from_;
+  std::unordered_map<std::string, uint32_t> by_code_;
+  std::vector<std::string> closed_;
+  uint64_t version_ = 1;
+};
+
+// What the decider asks of the inventory pool.
+class Stock {
+ public:
+  virtual ~Stock() = default;
+  virtual int64_t Available(uint32_t sku, uint32_t node) const = 0;
+};
+
+struct LineRequest {
+  uint32_t sku = 0;          // the caller's sku index
+  int64_t quantity = 0;
+  int64_t unit_weight_g = 500;
+};
+
+struct OrderRequest {
+  Micros now = 0;
+  Micros promise_at = 0;        // 0: now + policy.promise_hours
+  std::string_view region_code; // the destination: county, city or province code
+  uint32_t needs = 0;           // capability bits every node of the plan must have
+  std::span<const LineRequest> lines;
+  uint32_t pinned_node = kNoNode;          // a manual override: only this node
+  std::span<const uint32_t> forbidden_nodes;
+};
+
+// One parcel of a plan.
+struct Shipment {
+  uint32_t node = kNoNode;
+  std::vector<uint32_t> lines;  // indices into the request's lines
+  std::string carrier;          // "" for a derived lane
+  ServiceLevel level = ServiceLevel::kStandard;
+  int64_t shipping = 0, handling = 0;
+  Micros pickup_at = 0, eta_p50 = 0, eta_p90 = 0;
+  double p_on_time = 0;
+  double distance_km = 0;
+  double carbon_kg = 0;
+  double load_after = 0;        // the node's utilisation once this is assigned (0..1; 0 when unlimited)
+};
+
+// The score's parts, in money-equivalents; score = their sum.
+struct ScoreParts {
+  double cost = 0;      // shipping + handling + split penalty
+  double lateness = 0;  // late_penalty x P(late)
+  double time = 0;      // hour_value x p50 hours
+  double carbon = 0;
+  double load = 0;
+  double Total() const { return cost + lateness + time + carbon + load; }
+};
+
+struct Plan {
+  std::vector<Shipment> shipments;
+  int64_t cost = 0;             // shipping + handling + split penalty
+  Micros eta_p50 = 0, eta_p90 = 0;
+  double p_on_time = 0;         // every parcel on time
+  double distance_km = 0;
+  double carbon_kg = 0;
+  ScoreParts parts;
+  double score = 0;
+  std::vector<std::string> reasons;  // why it ranks where it does
+};
+
+// Why a line cannot be served by any node.
+struct LineProblem {
+  uint32_t line = 0;
+  std::string reason;   // no_stock, no_capability, nodes_down, lanes_closed, capacity_full
+  std::string detail;
+};
+
+struct Decision {
+  std::vector<Plan> plans;             // plans[0] is chosen; the rest are alternatives, best first
+  std::vector<LineProblem> problems;   // when no plan serves every line
+  bool routable() const { return !plans.empty(); }
+};
+
+class Decider {
+ public:
+  Decider(const Network* network, const Policy* policy) : network_(network), policy_(policy) {}
+  // The best plan and alternatives, or the problems per line. Reserves
+  // nothing: the caller reserves plans[0] (the engine does so atomically).
+  Decision Decide(const OrderRequest& order, const Stock& stock);
+
+ private:
+  struct Candidate;  // decider.cc
+  struct Evaluated;
+  // Nodes by distance from a prefecture's centre, cached per network version.
+  const std::vector<uint32_t>& NodesNear(const geo::Region& destination);
+
+  const Network* network_;
+  const Policy* policy_;
+  uint64_t cached_version_ = 0;
+  std::unordered_map<std::string_view, std::vector<uint32_t>> near_;
+};
+
+}  // namespace orderhub::routing

@@ -1,0 +1,317 @@
+// The per-order decision on a small network of real cities: scoring, splits,
+// cut-offs, unroutable orders with reasons per line, overrides, closures.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "model/order.h"
+#include "routing/routing.h"
+
+namespace orderhub::routing {
+namespace {
+
+Micros At(const char* rfc3339) {
+  Micros t = 0;
+  EXPECT_TRUE(ParseRfc3339(rfc3339, &t)) << rfc3339;
+  return t;
+}
+
+// Stock per (sku, node): a map, as the engine's pool answers it.
+class MapStock final : public Stock {
+ public:
+  void Set(uint32_t sku, uint32_t node, int64_t units) { units_[{sku, node}] = units; }
+  int64_t Available(uint32_t sku, uint32_t node) const override {
+    auto it = units_.find({sku, node});
+    return it == units_.end() ? 0 : it->second;
+  }
+
+ private:
+  std::map<std::pair<uint32_t, uint32_t>, int64_t> units_;
+};
+
+Node MakeNode(const char* code, const char* region, double lat, double lng, int64_t per_order = 200) {
+  Node n;
+  n.code = code;
+  n.region_code = region;
+  n.at = {lat, lng};
+  n.cost_per_order = per_order;
+  n.cost_per_line = 20;
+  return n;
+}
+
+enum : uint32_t { kSH, kHZ, kGZ, kBJ, kCD };
+enum : uint32_t { kSkuA, kSkuB };
+
+class DecisionTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Rebuild({}); }
+  void Rebuild(std::vector<Lane> lanes, std::vector<Node> nodes = DefaultNodes()) {
+    auto n = Network::Build(std::move(nodes), std::move(lanes));
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    network_ = std::move(*n);
+  }
+  static std::vector<Node> DefaultNodes() {
+    return {MakeNode("SH", "310115", 31.22, 121.54), MakeNode("HZ", "330106", 30.26, 120.13),
+            MakeNode("GZ", "440106", 23.12, 113.36), MakeNode("BJ", "110105", 39.92, 116.44),
+            MakeNode("CD", "510107", 30.64, 104.04)};
+  }
+  Decision Decide(const char* region, std::vector<LineRequest> lines, Micros now = At("2026-11-24T02:00:00Z"),
+                  uint32_t needs = 0) {
+    lines_ = std::move(lines);
+    OrderRequest o;
+    o.now = now;
+    o.region_code = region;
+    o.needs = needs;
+    o.lines = lines_;
+    o.pinned_node = pinned_;
+    o.forbidden_nodes = forbidden_;
+    Decider decider(&network_, &policy_);
+    return decider.Decide(o, stock_);
+  }
+  static std::vector<uint32_t> NodesOf(const Plan& p) {
+    std::vector<uint32_t> out;
+    for (const Shipment& s : p.shipments) out.push_back(s.node);
+    return out;
+  }
+
+  Network network_ = *Network::Build({}, {});
+  Policy policy_;
+  MapStock stock_;
+  std::vector<LineRequest> lines_;
+  uint32_t pinned_ = kNoNode;
+  std::vector<uint32_t> forbidden_;
+};
+
+TEST_F(DecisionTest, TheNearNodeWinsAndTheFarOneIsAnAlternativeThatSaysWhy) {
+  stock_.Set(kSkuA, kSH, 10);
+  stock_.Set(kSkuA, kGZ, 10);
+  Decision d = Decide("310104", {{kSkuA, 1, 800}});
+  ASSERT_TRUE(d.routable());
+  ASSERT_EQ(d.plans.size(), 2u);
+  EXPECT_EQ(NodesOf(d.plans[0]), std::vector<uint32_t>{kSH});
+  EXPECT_EQ(NodesOf(d.plans[1]), std::vector<uint32_t>{kGZ});
+  EXPECT_LT(d.plans[0].score, d.plans[1].score);
+  EXPECT_LT(d.plans[0].cost, d.plans[1].cost);
+  EXPECT_LT(d.plans[0].eta_p50, d.plans[1].eta_p50);
+  EXPECT_LT(d.plans[0].shipments[0].distance_km, 60);
+  EXPECT_GT(d.plans[1].shipments[0].distance_km, 1200);
+  EXPECT_GT(d.plans[0].p_on_time, 0.9);
+  EXPECT_GT(d.plans[1].carbon_kg, d.plans[0].carbon_kg);
+  ASSERT_FALSE(d.plans[0].reasons.empty());
+  EXPECT_NE(d.plans[0].reasons[0].find("lowest score"), std::string::npos);
+  ASSERT_GE(d.plans[1].reasons.size(), 2u);
+  EXPECT_NE(d.plans[1].reasons[0].find("above the chosen plan"), std::string::npos);
+  // The score is its parts: shipping + handling, lateness, time, carbon, load.
+  const Plan& p = d.plans[0];
+  EXPECT_DOUBLE_EQ(p.score, p.parts.cost + p.parts.lateness + p.parts.time + p.parts.carbon + p.parts.load);
+  EXPECT_EQ(p.cost, p.shipments[0].shipping + p.shipments[0].handling);
+  EXPECT_EQ(p.shipments[0].handling, 200 + 20);
+}
+
+TEST_F(DecisionTest, HandlingCostCanOutweighDistance) {
+  std::vector<Node> nodes = DefaultNodes();
+  nodes[kSH].cost_per_order = 5000;  // a store: picking there is dear
+  Rebuild({}, nodes);
+  stock_.Set(kSkuA, kSH, 10);
+  stock_.Set(kSkuA, kHZ, 10);
+  Decision d = Decide("310104", {{kSkuA, 1}});
+  ASSERT_TRUE(d.routable());
+  EXPECT_EQ(NodesOf(d.plans[0]), std::vector<uint32_t>{kHZ});
+}
+
+TEST_F(DecisionTest, LinesNoNodeHoldsTogetherAreSplitUnlessThePolicyForbidsIt) {
+  stock_.Set(kSkuA, kSH, 10);
+  stock_.Set(kSkuB, kHZ, 10);
+  Decision d = Decide("310104", {{kSkuA, 1}, {kSkuB, 2}});
+  ASSERT_TRUE(d.routable());
+  ASSERT_EQ(d.plans[0].shipments.size(), 2u);
+  EXPECT_EQ(d.plans[0].shipments[0].lines, std::vector<uint32_t>{0});
+  EXPECT_EQ(d.plans[0].shipments[1].lines, std::vector<uint32_t>{1});
+  EXPECT_EQ(d.plans[0].cost, d.plans[0].shipments[0].shipping + d.plans[0].shipments[0].handling +
+                                 d.plans[0].shipments[1].shipping + d.plans[0].shipments[1].handling +
+                                 policy_.split_penalty);
+  // Every parcel must be on time for the order to be.
+  EXPECT_DOUBLE_EQ(d.plans[0].p_on_time, d.plans[0].shipments[0].p_on_time * d.plans[0].shipments[1].p_on_time);
+
+  policy_.max_shipments = 1;
+  d = Decide("310104", {{kSkuA, 1}, {kSkuB, 2}});
+  EXPECT_FALSE(d.routable());
+  ASSERT_EQ(d.problems.size(), 1u);
+  EXPECT_EQ(d.problems[0].reason, "no_single_plan");
+}
+
+TEST_F(DecisionTest, TheSplitPenaltyDecidesBetweenOneFarParcelAndTwoNearOnes) {
+  stock_.Set(kSkuA, kGZ, 10);
+  stock_.Set(kSkuB, kGZ, 10);
+  stock_.Set(kSkuA, kSH, 10);
+  stock_.Set(kSkuB, kHZ, 10);
+  policy_.split_penalty = 0;
+  Decision d = Decide("310104", {{kSkuA, 1}, {kSkuB, 1}});
+  ASSERT_TRUE(d.routable());
+  EXPECT_EQ(NodesOf(d.plans[0]), (std::vector<uint32_t>{kSH, kHZ}));
+  policy_.split_penalty = 100'000;
+  d = Decide("310104", {{kSkuA, 1}, {kSkuB, 1}});
+  EXPECT_EQ(NodesOf(d.plans[0]), std::vector<uint32_t>{kGZ});
+  // The alternative that splits says so.
+  bool told = false;
+  for (size_t i = 1; i < d.plans.size(); ++i) {
+    for (const std::string& r : d.plans[i].reasons) told |= r.find("split penalty") != std::string::npos;
+  }
+  EXPECT_TRUE(told);
+}
+
+TEST_F(DecisionTest, AnOrderAfterTheCutOffIsPickedUpTomorrow) {
+  stock_.Set(kSkuA, kBJ, 10);
+  // 10:00 in Beijing: today's 16:00 pickup; 17:00: tomorrow's.
+  Decision morning = Decide("110101", {{kSkuA, 1}}, At("2026-11-24T02:00:00Z"));
+  Decision evening = Decide("110101", {{kSkuA, 1}}, At("2026-11-24T09:00:00Z"));
+  ASSERT_TRUE(morning.routable() && evening.routable());
+  EXPECT_EQ(morning.plans[0].shipments[0].pickup_at, At("2026-11-24T08:00:00Z"));
+  EXPECT_EQ(evening.plans[0].shipments[0].pickup_at, At("2026-11-25T08:00:00Z"));
+  EXPECT_EQ(evening.plans[0].eta_p50 - morning.plans[0].eta_p50, 24 * 3600 * kMicrosPerSecond);
+  EXPECT_GT(morning.plans[0].eta_p90, morning.plans[0].eta_p50);
+  // Against a tight promise the late pickup makes the order less likely on time.
+  lines_ = {{kSkuA, 1}};
+  OrderRequest o;
+  o.region_code = "110101";
+  o.lines = lines_;
+  o.promise_at = At("2026-11-25T12:00:00Z");
+  Decider decider(&network_, &policy_);
+  o.now = At("2026-11-24T02:00:00Z");
+  const double early = decider.Decide(o, stock_).plans[0].p_on_time;
+  o.now = At("2026-11-24T09:00:00Z");
+  const double late = decider.Decide(o, stock_).plans[0].p_on_time;
+  EXPECT_GT(early, 0.8);
+  EXPECT_LT(late, 0.2);
+}
+
+TEST_F(DecisionTest, AnUnroutableOrderSaysWhyPerLine) {
+  std::vector<Node> nodes = DefaultNodes();
+  nodes[kBJ].status = NodeStatus::kDown;
+  nodes[kCD].capacity_orders = 100;
+  nodes[kCD].load_orders = 100;
+  Rebuild({}, nodes);
+  stock_.Set(0, kBJ, 5);   // line 0: only at a node that is down
+  stock_.Set(1, kCD, 5);   // line 1: only at a full node
+                           // line 2: nowhere
+  stock_.Set(3, kSH, 1);   // line 3: not enough anywhere
+  Decision d = Decide("310104", {{0, 1}, {1, 1}, {2, 1}, {3, 2}});
+  ASSERT_FALSE(d.routable());
+  ASSERT_EQ(d.problems.size(), 4u);
+  EXPECT_EQ(d.problems[0].reason, "nodes_down");
+  EXPECT_EQ(d.problems[1].reason, "capacity_full");
+  EXPECT_EQ(d.problems[2].reason, "no_stock");
+  EXPECT_EQ(d.problems[3].reason, "no_stock");
+  EXPECT_EQ(d.problems[3].line, 3u);
+}
+
+TEST_F(DecisionTest, CapabilitiesAndClosedRegionsRuleNodesOut) {
+  std::vector<Node> nodes = DefaultNodes();
+  nodes[kGZ].capabilities = model::kColdChain;
+  Rebuild({}, nodes);
+  stock_.Set(kSkuA, kSH, 5);
+  stock_.Set(kSkuB, kGZ, 5);
+  Decision d = Decide("310104", {{kSkuA, 1}}, At("2026-11-24T02:00:00Z"), model::kColdChain);
+  ASSERT_FALSE(d.routable());
+  EXPECT_EQ(d.problems[0].reason, "no_capability");
+  d = Decide("310104", {{kSkuB, 1}}, At("2026-11-24T02:00:00Z"), model::kColdChain);
+  ASSERT_TRUE(d.routable());
+  EXPECT_EQ(NodesOf(d.plans[0]), std::vector<uint32_t>{kGZ});
+
+  network_.Close("44");  // Guangdong's roads are closed
+  d = Decide("310104", {{kSkuB, 1}});
+  ASSERT_FALSE(d.routable());
+  EXPECT_EQ(d.problems[0].reason, "lanes_closed");
+  network_.Reopen("44");
+  EXPECT_TRUE(Decide("310104", {{kSkuB, 1}}).routable());
+}
+
+TEST_F(DecisionTest, ExplicitLanesAreUsedAndARoadClosureClosesThem) {
+  Lane sf;
+  sf.origin = "GZ";
+  sf.destination = "31";
+  sf.carrier = "SF";
+  sf.level = ServiceLevel::kExpress;
+  sf.rate.first_weight_price = 900;
+  sf.rate.additional_per_kg = 400;
+  sf.transit = {30, 5};
+  sf.via = {"G15", "35"};
+  Rebuild({sf});
+  stock_.Set(kSkuA, kGZ, 5);
+  stock_.Set(kSkuA, kCD, 5);
+  Decision d = Decide("310104", {{kSkuA, 1, 1500}});
+  ASSERT_TRUE(d.routable());
+  EXPECT_EQ(NodesOf(d.plans[0]), std::vector<uint32_t>{kGZ});
+  EXPECT_EQ(d.plans[0].shipments[0].carrier, "SF");
+  EXPECT_EQ(d.plans[0].shipments[0].level, ServiceLevel::kExpress);
+  EXPECT_EQ(d.plans[0].shipments[0].shipping, 900 + 400);
+  network_.Close("G15");  // "expressway closed by rainstorm"
+  d = Decide("310104", {{kSkuA, 1, 1500}});
+  ASSERT_TRUE(d.routable());
+  EXPECT_EQ(NodesOf(d.plans[0]), std::vector<uint32_t>{kCD});
+  network_.Reopen("G15");
+  network_.Close("3501");  // a city inside a province the lane passes: the lane names only the province
+  EXPECT_EQ(NodesOf(Decide("310104", {{kSkuA, 1, 1500}}).plans[0]), std::vector<uint32_t>{kGZ});
+  network_.Close("35");
+  EXPECT_EQ(NodesOf(Decide("310104", {{kSkuA, 1, 1500}}).plans[0]), std::vector<uint32_t>{kCD});
+}
+
+TEST_F(DecisionTest, PinnedAndForbiddenNodesAreRespected) {
+  stock_.Set(kSkuA, kSH, 5);
+  stock_.Set(kSkuA, kHZ, 5);
+  stock_.Set(kSkuA, kGZ, 5);
+  forbidden_ = {kSH};
+  Decision d = Decide("310104", {{kSkuA, 1}});
+  ASSERT_TRUE(d.routable());
+  EXPECT_EQ(NodesOf(d.plans[0]), std::vector<uint32_t>{kHZ});
+  for (const Plan& p : d.plans) EXPECT_NE(NodesOf(p), std::vector<uint32_t>{kSH});
+  forbidden_.clear();
+  pinned_ = kGZ;
+  d = Decide("310104", {{kSkuA, 1}});
+  ASSERT_EQ(d.plans.size(), 1u);
+  EXPECT_EQ(NodesOf(d.plans[0]), std::vector<uint32_t>{kGZ});
+  pinned_ = kBJ;  // pinned where there is no stock
+  d = Decide("310104", {{kSkuA, 1}});
+  ASSERT_FALSE(d.routable());
+  EXPECT_EQ(d.problems[0].reason, "overridden");
+}
+
+TEST_F(DecisionTest, TwoLinesOfOneSkuNeedTheirSumAtOneNode) {
+  stock_.Set(kSkuA, kSH, 3);
+  stock_.Set(kSkuA, kGZ, 10);
+  policy_.max_shipments = 1;
+  Decision d = Decide("310104", {{kSkuA, 2}, {kSkuA, 2}});
+  ASSERT_TRUE(d.routable());
+  EXPECT_EQ(NodesOf(d.plans[0]), std::vector<uint32_t>{kGZ});
+}
+
+TEST_F(DecisionTest, ADegradedNodeIsLessLikelyOnTimeAndTheSameInputGivesTheSamePlan) {
+  stock_.Set(kSkuA, kSH, 5);
+  const Decision a = Decide("310104", {{kSkuA, 1}});
+  const Decision b = Decide("310104", {{kSkuA, 1}});
+  ASSERT_TRUE(a.routable());
+  EXPECT_EQ(a.plans[0].score, b.plans[0].score);
+  EXPECT_EQ(a.plans[0].reasons, b.plans[0].reasons);
+  ASSERT_TRUE(network_.SetStatus("SH", NodeStatus::kDegraded).ok());
+  OrderRequest o;
+  lines_ = {{kSkuA, 1}};
+  o.lines = lines_;
+  o.region_code = "310104";
+  o.now = At("2026-11-24T02:00:00Z");
+  o.promise_at = At("2026-11-25T12:00:00Z");
+  Decider decider(&network_, &policy_);
+  const double degraded = decider.Decide(o, stock_).plans[0].p_on_time;
+  ASSERT_TRUE(network_.SetStatus("SH", NodeStatus::kUp).ok());
+  const double up = decider.Decide(o, stock_).plans[0].p_on_time;
+  EXPECT_LT(degraded, up);
+}
+
+TEST_F(DecisionTest, AnUnknownDestinationIsRefused) {
+  stock_.Set(kSkuA, kSH, 5);
+  Decision d = Decide("999999", {{kSkuA, 1}});
+  ASSERT_FALSE(d.routable());
+  EXPECT_EQ(d.problems[0].reason, "unknown_destination");
+}
+
+}  // namespace
+}  // namespace orderhub::routing

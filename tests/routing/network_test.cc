@@ -1,0 +1,114 @@
+// The network file: a good one loads; each kind of bad one is refused with
+// the file, the line and the field.
+#include <gtest/gtest.h>
+
+#include "model/order.h"
+#include "routing/routing.h"
+
+namespace orderhub::routing {
+namespace {
+
+constexpr const char* kGood = R"(version: 1
+nodes:
+  - code: SH-DC
+    type: dc
+    region_code: "310115"
+    lat: 31.22
+    lng: 121.54
+    capacity_orders: 20000
+    cost_per_order: 150
+    cutoff: "18:30"
+    capabilities: [cold_chain]
+    on_time_rate: 0.98
+  - code: GZ-3PL
+    type: 3pl
+    region_code: "440106"
+    lat: 23.12
+    lng: 113.36
+    status: degraded
+lanes:
+  - origin: GZ-3PL
+    destination: "31"
+    carrier: SF
+    level: express
+    rate: {first_weight: 900, additional_per_kg: 400}
+    transit: {mean_hours: 30, sd_hours: 5}
+    via: [G15, "35"]
+)";
+
+std::string Error(const std::string& text) {
+  auto n = Network::Parse(text, "net.yaml");
+  EXPECT_FALSE(n.ok()) << text;
+  return n.ok() ? "" : n.status().message();
+}
+
+std::string Replace(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return text.replace(at, from.size(), to);
+}
+
+TEST(NetworkFile, AGoodFileLoadsEveryField) {
+  auto n = Network::Parse(kGood, "net.yaml");
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  ASSERT_EQ(n->nodes().size(), 2u);
+  const Node& sh = n->nodes()[0];
+  EXPECT_EQ(sh.type, "dc");
+  EXPECT_EQ(sh.cutoff_minute, 18 * 60 + 30);
+  EXPECT_EQ(sh.capabilities, model::kColdChain);
+  EXPECT_EQ(sh.capacity_orders, 20000);
+  EXPECT_DOUBLE_EQ(sh.on_time_rate, 0.98);
+  EXPECT_EQ(n->nodes()[1].status, NodeStatus::kDegraded);
+  ASSERT_EQ(n->LanesFrom(n->FindNode("GZ-3PL")).size(), 1u);
+  const Lane& l = n->lanes()[0];
+  EXPECT_EQ(l.carrier, "SF");
+  EXPECT_EQ(l.level, ServiceLevel::kExpress);
+  EXPECT_EQ(l.rate.PriceOf(2500), 900 + 2 * 400);
+  EXPECT_EQ(l.via, (std::vector<std::string>{"G15", "35"}));
+  EXPECT_EQ(n->FindNode("nowhere"), kNoNode);
+}
+
+TEST(NetworkFile, JsonIsReadToo) {
+  auto n = Network::Parse(
+      R"({"nodes":[{"code":"A","region_code":"110105","lat":39.9,"lng":116.4}],"lanes":[]})", "net.json");
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(n->nodes()[0].code, "A");
+}
+
+TEST(NetworkFile, BadFilesAreRefusedWithFileLineAndField) {
+  EXPECT_EQ(Error(Replace(kGood, "\"440106\"", "\"990000\"")),
+            "net.yaml:13: /nodes/1/region_code: unknown region '990000' (GB/T 2260 county or city code)");
+  EXPECT_EQ(Error(Replace(kGood, "capacity_orders: 20000", "capacity_orders: -5")),
+            "net.yaml:3: /nodes/0/capacity_orders: must not be negative");
+  EXPECT_EQ(Error(Replace(kGood, "cost_per_order: 150", "cost_per_order: -1")),
+            "net.yaml:3: /nodes/0/cost_per_order: must not be negative");
+  EXPECT_EQ(Error(Replace(kGood, "destination: \"31\"", "destination: \"98\"")),
+            "net.yaml:20: /lanes/0/destination: '98' is no province, city or county code: a lane to nowhere");
+  EXPECT_EQ(Error(Replace(kGood, "origin: GZ-3PL", "origin: XX")), "net.yaml:20: /lanes/0/origin: no node 'XX'");
+  EXPECT_EQ(Error(Replace(kGood, "    lat: 23.12\n", "")), "net.yaml:13: /nodes/1/lat: missing coordinates");
+  EXPECT_EQ(Error(Replace(kGood, "capacity_orders: 20000", "capacity_orders: lots")),
+            "net.yaml:8: /nodes/0/capacity_orders: must be an integer");
+  EXPECT_EQ(Error(Replace(kGood, "cutoff: \"18:30\"", "cutoff: \"25:00\"")),
+            "net.yaml:10: /nodes/0/cutoff: must be a time HH:MM, e.g. \"16:00\"");
+  EXPECT_EQ(Error(Replace(kGood, "    on_time_rate: 0.98", "    on_time: 0.98")),
+            "net.yaml:12: /nodes/0/on_time: unknown field");
+  EXPECT_EQ(Error(Replace(kGood, "code: GZ-3PL", "code: SH-DC")), "net.yaml:13: /nodes/1/code: node 'SH-DC' is defined twice");
+  EXPECT_EQ(Error(Replace(kGood, "capabilities: [cold_chain]", "capabilities: [frozen]")),
+            "net.yaml:11: /nodes/0/capabilities/0: unknown capability 'frozen'");
+  EXPECT_EQ(Error(Replace(kGood, "mean_hours: 30", "mean_hours: 0")),
+            "net.yaml:20: /lanes/0/transit/mean_hours: must be more than 0 and less than 60 days");
+  EXPECT_EQ(Error(Replace(kGood, "on_time_rate: 0.98", "on_time_rate: 1.5")),
+            "net.yaml:3: /nodes/0/on_time_rate: must be 0..1");
+  EXPECT_EQ(Error("nodes: {a: 1}"), "net.yaml:1: /nodes: must be a list");
+  EXPECT_EQ(Error("nodez: []"), "net.yaml:1: /nodez: unknown field (expected version, nodes, lanes)");
+  EXPECT_NE(Error("nodes: [").find("net.yaml:1"), std::string::npos);
+}
+
+TEST(NetworkFile, AMissingFileIsAnIoError) {
+  auto n = Network::LoadFile("/nonexistent/net.yaml");
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.status().code(), Code::kIOError);
+}
+
+}  // namespace
+}  // namespace orderhub::routing
