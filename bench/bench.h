@@ -10,4 +10,5 @@ int Main(int argc, char** argv);
 int EngineCreate(int argc, char** argv);
 int HttpCreate(int argc, char** argv);
 int Restart(int argc, char** argv);
+int RoutingDecision(int argc, char** argv);
 }  // namespace orderhub::bench

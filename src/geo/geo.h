@@ -18,6 +18,15 @@ struct Point {
 // Great-circle (haversine) distance in kilometres.
 double GreatCircleKm(Point a, Point b);
 
+// A point as a unit vector: distances between many points and one are
+// then a subtraction, a square root and an arcsine (routing's hot path).
+struct UnitVector {
+  double x = 0, y = 0, z = 0;
+};
+UnitVector ToUnitVector(Point p);
+// The same distance as GreatCircleKm, from unit vectors.
+double GreatCircleKm(const UnitVector& a, const UnitVector& b);
+
 enum class Level : uint8_t { kPrefecture, kCounty };
 
 struct Region {

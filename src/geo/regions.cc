@@ -54,6 +54,19 @@ double GreatCircleKm(Point a, Point b) {
   return 2 * kEarthKm * std::asin(std::min(1.0, std::sqrt(h)));
 }
 
+UnitVector ToUnitVector(Point p) {
+  constexpr double kRad = M_PI / 180.0;
+  const double lat = p.lat * kRad, lng = p.lng * kRad;
+  return UnitVector{std::cos(lat) * std::cos(lng), std::cos(lat) * std::sin(lng), std::sin(lat)};
+}
+
+double GreatCircleKm(const UnitVector& a, const UnitVector& b) {
+  constexpr double kEarthKm = 6371.0088;
+  const double dx = a.x - b.x, dy = a.y - b.y, dz = a.z - b.z;
+  const double chord = std::sqrt(dx * dx + dy * dy + dz * dz);
+  return 2 * kEarthKm * std::asin(std::min(1.0, chord / 2));
+}
+
 Regions::Regions() {
   // code,province_code,province,city,municipality,lng,lat,coord_match
   ForEachRow(kCnPrefectures, [&](const std::vector<std::string_view>& f) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdio>
 
 #include "routing/routing.h"
 
@@ -14,8 +13,18 @@ constexpr Micros kHour = 3600 * kMicrosPerSecond;
 constexpr Micros kDay = 24 * kHour;
 constexpr int kMaxSplitLines = 16;  // more lines: one-parcel plans only
 constexpr int kExhaustiveLines = 4; // up to this many lines every assignment is tried; beyond, greedy
+constexpr size_t kKeepPerLine = 3;  // split candidates kept per line, by the line's own parcel score
 
-double NormalCdf(double z) { return 0.5 * std::erfc(-z * M_SQRT1_2); }
+// The standard normal CDF: Zelen & Severo's approximation (Abramowitz and
+// Stegun 26.2.17), absolute error below 7.5e-8, one exp instead of erfc.
+double NormalCdf(double z) {
+  if (z > 8) return 1;
+  if (z < -8) return 0;
+  const double t = 1 / (1 + 0.2316419 * std::fabs(z));
+  const double poly = t * (0.319381530 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))));
+  const double tail = 0.3989422804014327 * std::exp(-0.5 * z * z) * poly;
+  return z >= 0 ? 1 - tail : tail;
+}
 
 // A way to carry one parcel from a node to the destination.
 struct LaneOption {
@@ -67,17 +76,19 @@ int DerivedLanes(double gc_km, std::array<LaneOption, 3>& out) {
   return 3;
 }
 
+// Reasons are written for every decision: integer formatting, no printf.
 std::string Money(double minor) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "¥%.2f", minor / 100.0);
-  return buf;
+  const int64_t fen = std::llround(minor);
+  const int64_t a = fen < 0 ? -fen : fen;
+  std::string out = fen < 0 ? "-¥" : "¥";
+  out += std::to_string(a / 100);
+  out += '.';
+  out += static_cast<char>('0' + a % 100 / 10);
+  out += static_cast<char>('0' + a % 10);
+  return out;
 }
 
-std::string Percent(double p) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%.0f%%", p * 100);
-  return buf;
-}
+std::string Percent(double p) { return std::to_string(std::llround(p * 100)) + "%"; }
 
 // Reasons for each plan: why the chosen one won, where each alternative loses.
 void Explain(Decision& d, const Policy& policy);
@@ -93,7 +104,32 @@ struct Decider::Evaluated {
   int64_t shipping = 0, handling = 0;
   Micros pickup_at = 0;
   double p_on_time = 0, gc_km = 0, carbon_kg = 0, load_after = 0, load_part = 0;
+  double score = INFINITY;     // of this parcel alone (feasible ones)
 };
+
+// A node as this decision sees it: what does not depend on which lines a
+// parcel carries (distance, pickup, per open lane its transit odds), and the
+// parcels from it priced so far.
+struct Decider::NodeView {
+  struct LaneView {
+    LaneOption lane;
+    double p = 0, hours = 0, road_km = 0;
+  };
+  uint32_t node = kNoNode;
+  Micros pickup_at = 0;
+  double gc_km = 0;
+  uint8_t lanes = 0;
+  std::array<LaneView, 4> lane;
+  // The first parcels priced from it, (lines, memo index); more are found
+  // by scanning the memo. Inline: a decision allocates nothing per node.
+  std::array<std::pair<uint32_t, uint16_t>, 8> parcels;
+  uint8_t n_parcels = 0;
+};
+
+Decider::Decider(const Network* network, const Policy* policy) : network_(network), policy_(policy) {
+  for (const Node& n : network->nodes()) node_units_.push_back(geo::ToUnitVector(n.at));
+}
+Decider::~Decider() = default;
 
 // A plan being ranked: its parcels as indices into the evaluation memo.
 struct Decider::Candidate {
@@ -104,12 +140,8 @@ struct Decider::Candidate {
   Micros eta_p50 = 0;
 };
 
-const std::vector<uint32_t>& Decider::NodesNear(const geo::Region& destination) {
-  if (cached_version_ != network_->version()) {
-    near_.clear();
-    cached_version_ = network_->version();
-  }
-  auto [it, fresh] = near_.try_emplace(destination.city_code);
+const std::vector<uint32_t>& Decider::RankFrom(const geo::Region& destination) {
+  auto [it, fresh] = rank_.try_emplace(destination.city_code);
   if (fresh) {
     const geo::Region* city = geo::Regions::China().Find(destination.city_code);
     const geo::Point centre = city != nullptr ? city->at : destination.at;
@@ -118,10 +150,14 @@ const std::vector<uint32_t>& Decider::NodesNear(const geo::Region& destination) 
     by_km.reserve(nodes.size());
     for (uint32_t i = 0; i < nodes.size(); ++i) by_km.emplace_back(geo::GreatCircleKm(centre, nodes[i].at), i);
     std::sort(by_km.begin(), by_km.end());
-    it->second.reserve(by_km.size());
-    for (const auto& [km, i] : by_km) it->second.push_back(i);
+    it->second.resize(by_km.size());
+    for (uint32_t r = 0; r < by_km.size(); ++r) it->second[by_km[r].second] = r;
   }
   return it->second;
+}
+
+void Decider::Prepare() {
+  for (const geo::Region& city : geo::Regions::China().prefectures()) RankFrom(city);
 }
 
 Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
@@ -137,6 +173,7 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     }
     return d;
   }
+  const geo::UnitVector dest_unit = geo::ToUnitVector(dest->at);
   const Micros promise = order.promise_at != 0 ? order.promise_at
                                                : order.now + static_cast<Micros>(policy.promise_hours * kHour);
   auto forbidden = [&](uint32_t n) {
@@ -149,66 +186,45 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
            (x.capacity_orders == 0 || x.load_orders < x.capacity_orders);
   };
 
-  // Evaluations of (node, lines) parcels, memoised: a split plan reuses them.
-  std::vector<Evaluated> memo;
+  // Per node once (NodeView), then parcels (node, lines) priced by weight,
+  // memoised: split plans reuse them.
+  std::vector<NodeView>& views = views_;
+  views.clear();
+  if (view_of_.size() != nodes.size()) view_of_.assign(nodes.size(), -1);
+  std::vector<Evaluated>& memo = memo_;
+  memo.clear();
   auto line_bit = [](size_t i) { return i < 32 ? uint32_t{1} << i : 0u; };
   const uint32_t all_lines = n_lines >= 32 ? UINT32_MAX : (uint32_t{1} << n_lines) - 1;
-  auto evaluate = [&](uint32_t n, uint32_t mask) -> uint16_t {
-    for (size_t i = 0; i < memo.size(); ++i) {
-      if (memo[i].node == n && memo[i].mask == mask) return static_cast<uint16_t>(i);
-    }
-    Evaluated e;
-    e.node = n;
-    e.mask = mask;
+  auto view = [&](uint32_t n) -> NodeView& {
+    if (view_of_[n] >= 0) return views[static_cast<size_t>(view_of_[n])];
+    view_of_[n] = static_cast<int32_t>(views.size());
+    NodeView& v = views.emplace_back();
+    v.node = n;
+    v.lanes = 0;
     const Node& x = nodes[n];
-    int64_t weight = 0, lines = 0;
-    for (size_t i = 0; i < n_lines; ++i) {
-      if (mask == all_lines || (mask & line_bit(i))) {
-        weight += order.lines[i].quantity * order.lines[i].unit_weight_g;
-        ++lines;
-      }
-    }
-    e.handling = x.cost_per_order + x.cost_per_line * lines;
-    if (x.capacity_lines > 0 && x.load_lines + lines > x.capacity_lines) {
-      memo.push_back(e);
-      return static_cast<uint16_t>(memo.size() - 1);
-    }
-    const double util = std::max(x.capacity_orders > 0 ? static_cast<double>(x.load_orders + 1) / x.capacity_orders : 0,
-                                 x.capacity_lines > 0 ? static_cast<double>(x.load_lines + lines) / x.capacity_lines : 0);
-    e.load_after = util;
-    e.load_part = policy.load_penalty * util * util * util * util;
     // Pickup: today's cut-off, or tomorrow's when it has passed.
     const Micros offset = static_cast<Micros>(x.utc_offset_minutes) * 60 * kMicrosPerSecond;
     const Micros local = order.now + offset;
     Micros cutoff = local - ((local % kDay) + kDay) % kDay + static_cast<Micros>(x.cutoff_minute) * 60 * kMicrosPerSecond;
     if (local > cutoff) cutoff += kDay;
-    e.pickup_at = cutoff - offset;
+    v.pickup_at = cutoff - offset;
+    v.gc_km = geo::GreatCircleKm(node_units_[n], dest_unit);
     // A degraded node hands over late half as often as it usually is on time.
     const double handover = x.status == NodeStatus::kDegraded ? x.on_time_rate * 0.5 : x.on_time_rate;
-    e.gc_km = geo::GreatCircleKm(x.at, dest->at);
-
-    std::array<LaneOption, 3> derived;
-    int n_derived = 0;
-    const Lane* best_explicit[4] = {};  // the most specific explicit lane per service level... per carrier is ignored
-    bool any_explicit = false;
-    double best = INFINITY;
-    auto consider = [&](const LaneOption& lane) {
-      const double hours = static_cast<double>(e.pickup_at - order.now) / kHour + lane.transit.mean_hours;
-      const double slack = static_cast<double>(promise - e.pickup_at) / kHour - lane.transit.mean_hours;
+    auto add = [&](const LaneOption& lane) {
+      NodeView::LaneView& lv = v.lane[v.lanes++];
+      lv.lane = lane;
+      lv.hours = static_cast<double>(v.pickup_at - order.now) / kHour + lane.transit.mean_hours;
+      const double slack = static_cast<double>(promise - v.pickup_at) / kHour - lane.transit.mean_hours;
       const double sd = std::max(lane.transit.sd_hours, 0.01);
-      const double p = handover * NormalCdf(slack / sd) + (1 - handover) * NormalCdf((slack - 24) / sd);
-      const int64_t price = lane.rate.PriceOf(weight);
-      const double kg = CarbonKg(lane.level, lane.road_km > 0 ? lane.road_km : e.gc_km * kDetour, e.gc_km, weight);
-      const double score = price + policy.late_penalty * (1 - p) + policy.hour_value * hours + policy.carbon_price * kg;
-      if (score < best) {
-        best = score;
-        e.feasible = true;
-        e.lane = lane;
-        e.shipping = price;
-        e.p_on_time = p;
-        e.carbon_kg = kg;
-      }
+      // A late handover slips a day.
+      lv.p = handover * NormalCdf(slack / sd) + (1 - handover) * NormalCdf((slack - 24) / sd);
+      lv.road_km = lane.road_km > 0 ? lane.road_km : v.gc_km * kDetour;
     };
+    // Explicit lanes to the destination win over derived ones: the most
+    // specific per service level.
+    const Lane* best_explicit[4] = {};
+    bool any_explicit = false;
     for (uint32_t li : network_->LanesFrom(n)) {
       const Lane& l = network_->lanes()[li];
       if (order.region_code.rfind(l.destination, 0) != 0) continue;
@@ -219,21 +235,80 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     }
     if (any_explicit) {
       for (const Lane* l : best_explicit) {
-        if (l != nullptr) consider(LaneOption{l->level, l->carrier, l->rate, l->transit, l->road_km});
+        if (l != nullptr) add(LaneOption{l->level, l->carrier, l->rate, l->transit, l->road_km});
       }
     } else {
       static const Lane kDerived;  // no via: only region closures apply
       if (network_->LaneOpen(kDerived, x, order.region_code)) {
-        n_derived = DerivedLanes(e.gc_km, derived);
-        for (int i = 0; i < n_derived; ++i) consider(derived[i]);
+        std::array<LaneOption, 3> derived;
+        const int k = DerivedLanes(v.gc_km, derived);
+        for (int i = 0; i < k; ++i) add(derived[i]);
       }
     }
-    memo.push_back(e);
-    return static_cast<uint16_t>(memo.size() - 1);
+    return v;
   };
+  auto evaluate = [&](uint32_t n, uint32_t mask) -> uint16_t {
+    NodeView& v = view(n);
+    for (uint8_t k = 0; k < v.n_parcels; ++k) {
+      if (v.parcels[k].first == mask) return v.parcels[k].second;
+    }
+    if (v.n_parcels == v.parcels.size()) {
+      for (size_t i = 0; i < memo.size(); ++i) {
+        if (memo[i].node == n && memo[i].mask == mask) return static_cast<uint16_t>(i);
+      }
+    }
+    Evaluated e;
+    e.node = n;
+    e.mask = mask;
+    e.pickup_at = v.pickup_at;
+    e.gc_km = v.gc_km;
+    const Node& x = nodes[n];
+    int64_t weight = 0, lines = 0;
+    for (size_t i = 0; i < n_lines; ++i) {
+      if (mask == all_lines || (mask & line_bit(i))) {
+        weight += order.lines[i].quantity * order.lines[i].unit_weight_g;
+        ++lines;
+      }
+    }
+    e.handling = x.cost_per_order + x.cost_per_line * lines;
+    const bool full = x.capacity_lines > 0 && x.load_lines + lines > x.capacity_lines;
+    const double util = std::max(x.capacity_orders > 0 ? static_cast<double>(x.load_orders + 1) / x.capacity_orders : 0,
+                                 x.capacity_lines > 0 ? static_cast<double>(x.load_lines + lines) / x.capacity_lines : 0);
+    e.load_after = util;
+    e.load_part = policy.load_penalty * util * util * util * util;
+    double best = INFINITY;
+    for (int i = 0; !full && i < v.lanes; ++i) {
+      const NodeView::LaneView& lv = v.lane[i];
+      const int64_t price = lv.lane.rate.PriceOf(weight);
+      const double kg = CarbonKg(lv.lane.level, lv.road_km, v.gc_km, weight);
+      const double score = price + policy.late_penalty * (1 - lv.p) + policy.hour_value * lv.hours + policy.carbon_price * kg;
+      if (score < best) {
+        best = score;
+        e.feasible = true;
+        e.lane = lv.lane;
+        e.shipping = price;
+        e.p_on_time = lv.p;
+        e.carbon_kg = kg;
+      }
+    }
+    if (e.feasible) e.score = best + static_cast<double>(e.handling) + e.load_part;
+    memo.push_back(e);
+    const uint16_t idx = static_cast<uint16_t>(memo.size() - 1);
+    if (v.n_parcels < v.parcels.size()) v.parcels[v.n_parcels++] = {mask, idx};
+    return idx;
+  };
+  // Leaves view_of_ all -1 for the next decision, whichever way this one ends.
+  struct ResetViews {
+    std::vector<NodeView>& views;
+    std::vector<int32_t>& view_of;
+    ~ResetViews() {
+      for (const NodeView& v : views) view_of[v.node] = -1;
+    }
+  } reset{views, view_of_};
 
   // A plan's score from its parcels.
-  std::vector<Candidate> ranked;
+  std::vector<Candidate>& ranked = ranked_;
+  ranked.clear();
   auto add_plan = [&](const uint16_t* parcels, int count) {
     Candidate c;
     c.count = static_cast<uint8_t>(count);
@@ -266,28 +341,62 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     return true;
   };
 
-  const std::vector<uint32_t>& near = NodesNear(*dest);
+  // Per line, the eligible nodes holding enough of it.
+  const std::vector<uint32_t>& rank = RankFrom(*dest);
+  auto by_rank = [&](uint32_t a, uint32_t b) { return rank[a] < rank[b]; };
+  // The `k` nearest of `v` to its front, in order (the rest unordered).
+  auto nearest_first = [&](std::vector<uint32_t>& v, size_t k) {
+    k = std::min(k, v.size());
+    std::partial_sort(v.begin(), v.begin() + static_cast<ptrdiff_t>(k), v.end(), by_rank);
+    return k;
+  };
+  std::vector<std::vector<uint32_t>>& holding = holding_;
+  holding.resize(std::max(holding.size(), n_lines + 1));
+  size_t rarest = 0;
+  for (size_t i = 0; i < n_lines; ++i) {
+    std::vector<uint32_t>& h = holding[i];
+    h.clear();
+    for (uint32_t n : stock.Holders(order.lines[i].sku)) {
+      if (eligible(n) && stock.Available(order.lines[i].sku, n) >= order.lines[i].quantity) h.push_back(n);
+    }
+    if (h.size() < holding[rarest].size()) rarest = i;
+  }
+
   // One-parcel plans from the nearest eligible nodes holding every line.
-  int scored = 0;
-  for (uint32_t n : near) {
-    if (scored >= policy.candidates) break;
-    if (!eligible(n) || !fits_all(n)) continue;
-    const uint16_t p = evaluate(n, all_lines);
-    if (memo[p].feasible) ++scored;
+  std::vector<uint32_t>& whole = holding[n_lines];
+  whole.clear();
+  for (uint32_t n : holding[rarest]) {
+    if (fits_all(n)) whole.push_back(n);
+  }
+  const size_t singles = nearest_first(whole, static_cast<size_t>(std::max(policy.candidates, 0)));
+  for (size_t k = 0; k < singles; ++k) {
+    const uint16_t p = evaluate(whole[k], all_lines);
     add_plan(&p, 1);
   }
 
-  // Split plans: each line from one of its nearest eligible nodes.
+  // Split plans: each line from one of the nodes that serve it best on its
+  // own, among its nearest eligible ones.
   const int max_parcels = std::min<int>({policy.max_shipments, 8, static_cast<int>(n_lines)});
-  std::vector<std::vector<uint32_t>> per_line(n_lines);
+  std::vector<std::vector<uint32_t>>& per_line = per_line_;
+  per_line.resize(std::max(per_line.size(), n_lines));
+  for (size_t i = 0; i < n_lines; ++i) per_line[i].clear();
   if (max_parcels >= 2 && n_lines <= kMaxSplitLines) {
     for (size_t i = 0; i < n_lines; ++i) {
-      for (uint32_t n : near) {
-        if (static_cast<int>(per_line[i].size()) >= policy.split_candidates) break;
-        if (eligible(n) && stock.Available(order.lines[i].sku, n) >= order.lines[i].quantity) per_line[i].push_back(n);
+      std::vector<uint32_t>& h = holding[i];
+      const size_t near = nearest_first(h, static_cast<size_t>(std::max(policy.split_candidates, 0)));
+      // Keep the best few by the line's own parcel: the assignments tried
+      // grow as their count to the power of the lines.
+      std::array<std::pair<double, uint32_t>, 64> scored;
+      size_t n_scored = 0;
+      for (size_t k = 0; k < near && n_scored < scored.size(); ++k) {
+        const Evaluated& e = memo[evaluate(h[k], line_bit(i))];
+        if (e.feasible) scored[n_scored++] = {e.score, h[k]};
       }
+      std::sort(scored.begin(), scored.begin() + static_cast<ptrdiff_t>(n_scored));
+      for (size_t k = 0; k < std::min(n_scored, kKeepPerLine); ++k) per_line[i].push_back(scored[k].second);
     }
-    const bool every_line_has_one = std::none_of(per_line.begin(), per_line.end(), [](auto& v) { return v.empty(); });
+    const bool every_line_has_one =
+        std::none_of(per_line.begin(), per_line.begin() + static_cast<ptrdiff_t>(n_lines), [](auto& v) { return v.empty(); });
     // An assignment line -> node as parcels; refused when two lines of one
     // sku together exceed a node's stock, or over the parcel limit.
     std::vector<uint32_t> assign(n_lines);
@@ -350,20 +459,22 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     // Why: per line, the first thing that rules every node out.
     for (size_t i = 0; i < n_lines; ++i) {
       const LineRequest& l = order.lines[i];
-      int with_stock = 0, up = 0, capable = 0, allowed = 0, room = 0, reachable = 0;
-      for (uint32_t n = 0; n < nodes.size(); ++n) {
+      // How far the best node gets through the checks, in their order:
+      // 1 stock, 2 up, 3 capable, 4 allowed, 5 room, 6 a lane open.
+      int stage = 0;
+      for (uint32_t n : stock.Holders(l.sku)) {
+        if (stage == 6) break;
         if (stock.Available(l.sku, n) < l.quantity) continue;
-        ++with_stock;
-        if (nodes[n].status == NodeStatus::kDown) continue;
-        ++up;
-        if ((nodes[n].capabilities & order.needs) != order.needs) continue;
-        ++capable;
-        if (forbidden(n)) continue;
-        ++allowed;
-        if (!eligible(n)) continue;
-        ++room;
-        if (memo[evaluate(n, line_bit(i) == 0 ? all_lines : line_bit(i))].feasible) ++reachable;
+        int s = 1;
+        if (nodes[n].status != NodeStatus::kDown) ++s;
+        if (s == 2 && (nodes[n].capabilities & order.needs) == order.needs) ++s;
+        if (s == 3 && !forbidden(n)) ++s;
+        if (s == 4 && eligible(n)) ++s;
+        if (s == 5 && memo[evaluate(n, line_bit(i) == 0 ? all_lines : line_bit(i))].feasible) ++s;
+        stage = std::max(stage, s);
       }
+      const int with_stock = stage >= 1, up = stage >= 2, capable = stage >= 3, allowed = stage >= 4,
+                room = stage >= 5, reachable = stage >= 6;
       const std::string sku = "line " + std::to_string(i);
       if (with_stock == 0) d.problems.push_back({static_cast<uint32_t>(i), "no_stock", sku + ": no node holds " + std::to_string(l.quantity) + " units"});
       else if (up == 0) d.problems.push_back({static_cast<uint32_t>(i), "nodes_down", sku + ": every node with stock is down"});

@@ -84,7 +84,7 @@ inline constexpr double kDetour = 1.25;  // road km per great-circle km
 // config/routing/default_policy.yaml.
 struct Policy {
   std::string name = "default";
-  int max_shipments = 2;              // 1: never split
+  int max_shipments = 3;              // 1: never split
   int64_t split_penalty = 600;        // per shipment beyond the first
   double late_penalty = 3000;         // x the probability of missing the promise
   double hour_value = 5;              // per hour of p50 delivery time
@@ -107,7 +107,7 @@ class Network {
 
   std::span<const Node> nodes() const { return nodes_; }
   uint32_t FindNode(std::string_view code) const;  // kNoNode when absent
-  // Bumped by every change: deciders drop what they cached.
+  // Bumped by every change of nodes, lanes, status or closures.
   uint64_t version() const { return version_; }
 
   // Disruptions: a closed region code (prefix) or road name closes every
@@ -139,6 +139,9 @@ class Stock {
  public:
   virtual ~Stock() = default;
   virtual int64_t Available(uint32_t sku, uint32_t node) const = 0;
+  // The nodes that may hold the sku (a superset is fine: Available decides);
+  // candidates come from these rather than from every node.
+  virtual std::span<const uint32_t> Holders(uint32_t sku) const = 0;
 };
 
 struct LineRequest {
@@ -208,21 +211,36 @@ struct Decision {
 
 class Decider {
  public:
-  Decider(const Network* network, const Policy* policy) : network_(network), policy_(policy) {}
+  Decider(const Network* network, const Policy* policy);
+  ~Decider();
   // The best plan and alternatives, or the problems per line. Reserves
   // nothing: the caller reserves plans[0] (the engine does so atomically).
   Decision Decide(const OrderRequest& order, const Stock& stock);
+  // Ranks the nodes by distance from every prefecture now (about 15 ms
+  // for 500 nodes) rather than on the first order to each: a hub does it
+  // at start so that no decision pays for it.
+  void Prepare();
 
  private:
   struct Candidate;  // decider.cc
   struct Evaluated;
-  // Nodes by distance from a prefecture's centre, cached per network version.
-  const std::vector<uint32_t>& NodesNear(const geo::Region& destination);
+  struct NodeView;
+  // Each node's rank by distance from a prefecture's centre (0: nearest).
+  // Cached for the decider's life: a network's nodes and their places do
+  // not change.
+  const std::vector<uint32_t>& RankFrom(const geo::Region& destination);
 
   const Network* network_;
   const Policy* policy_;
-  uint64_t cached_version_ = 0;
-  std::unordered_map<std::string_view, std::vector<uint32_t>> near_;
+  std::unordered_map<std::string_view, std::vector<uint32_t>> rank_;
+  std::vector<geo::UnitVector> node_units_;  // the nodes' places, for distances
+  std::vector<NodeView> views_;   // scratch: the nodes the current decision looked at
+  std::vector<int32_t> view_of_;  // node -> index into views_, -1 between decisions
+  // Scratch, kept between decisions for its capacity.
+  std::vector<std::vector<uint32_t>> holding_;   // per line, the nodes that can serve it
+  std::vector<std::vector<uint32_t>> per_line_;  // per line, its split candidates
+  std::vector<Evaluated> memo_;                  // parcels priced
+  std::vector<Candidate> ranked_;                // plans scored
 };
 
 }  // namespace orderhub::routing

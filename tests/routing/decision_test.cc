@@ -2,6 +2,7 @@
 // cut-offs, unroutable orders with reasons per line, overrides, closures.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "model/order.h"
@@ -19,14 +20,23 @@ Micros At(const char* rfc3339) {
 // Stock per (sku, node): a map, as the engine's pool answers it.
 class MapStock final : public Stock {
  public:
-  void Set(uint32_t sku, uint32_t node, int64_t units) { units_[{sku, node}] = units; }
+  void Set(uint32_t sku, uint32_t node, int64_t units) {
+    units_[{sku, node}] = units;
+    std::vector<uint32_t>& h = holders_[sku];
+    if (std::find(h.begin(), h.end(), node) == h.end()) h.push_back(node);
+  }
   int64_t Available(uint32_t sku, uint32_t node) const override {
     auto it = units_.find({sku, node});
     return it == units_.end() ? 0 : it->second;
   }
+  std::span<const uint32_t> Holders(uint32_t sku) const override {
+    auto it = holders_.find(sku);
+    return it == holders_.end() ? std::span<const uint32_t>() : it->second;
+  }
 
  private:
   std::map<std::pair<uint32_t, uint32_t>, int64_t> units_;
+  std::map<uint32_t, std::vector<uint32_t>> holders_;
 };
 
 Node MakeNode(const char* code, const char* region, double lat, double lng, int64_t per_order = 200) {
