@@ -37,6 +37,7 @@ bench: bootstrap
 	$(BUILD)/orderhub bench engine_create
 	$(BUILD)/orderhub bench http_create
 	$(BUILD)/orderhub bench restart
+	$(BUILD)/orderhub bench routing_decision
 
 fmt:
 	find src bench tests testing -name '*.h' -o -name '*.cc' | xargs clang-format -i

@@ -205,6 +205,49 @@ Result<Network> Network::Parse(std::string_view text, const std::string& name) {
   return built;
 }
 
+Result<Policy> Policy::Parse(std::string_view text, const std::string& name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument("invalid_policy", name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  Policy p;
+  try {
+    RequireMap(root, "");
+    for (const auto& kv : root) {
+      const std::string key = Get<std::string>(kv.first, "", "a string key");
+      const std::string at = "/" + key;
+      const YAML::Node& x = kv.second;
+      auto number = [&](double lo, double hi) {
+        const double v = Get<double>(x, at, "a number");
+        if (!(v >= lo && v <= hi)) {
+          throw FileError{x.Mark(), at, "must be " + std::to_string(static_cast<int64_t>(lo)) + ".." +
+                                            std::to_string(static_cast<int64_t>(hi))};
+        }
+        return v;
+      };
+      if (key == "name") p.name = Get<std::string>(x, at, "a string");
+      else if (key == "max_shipments") p.max_shipments = static_cast<int>(number(1, 8));
+      else if (key == "split_penalty") p.split_penalty = static_cast<int64_t>(number(0, 1e9));
+      else if (key == "late_penalty") p.late_penalty = number(0, 1e9);
+      else if (key == "hour_value") p.hour_value = number(0, 1e9);
+      else if (key == "carbon_price") p.carbon_price = number(0, 1e9);
+      else if (key == "load_penalty") p.load_penalty = number(0, 1e9);
+      else if (key == "promise_hours") p.promise_hours = number(1, 24 * 60);
+      else if (key == "candidates") p.candidates = static_cast<int>(number(1, 500));
+      else if (key == "split_candidates") p.split_candidates = static_cast<int>(number(1, 64));
+      else if (key == "alternatives") p.alternatives = static_cast<int>(number(0, 20));
+      else throw FileError{kv.first.Mark(), at, "unknown field"};
+    }
+  } catch (const FileError& e) {
+    return Status::InvalidArgument("invalid_policy",
+                                   name + ":" + std::to_string(e.mark.line + 1) + ": " + e.pointer + ": " + e.what,
+                                   e.pointer);
+  }
+  return p;
+}
+
 Result<Network> Network::LoadFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) return Status::IOError("cannot read network file " + path);

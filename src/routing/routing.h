@@ -80,8 +80,8 @@ struct Lane {
 // Lanes not given are derived from the great-circle distance (README.md).
 inline constexpr double kDetour = 1.25;  // road km per great-circle km
 
-// How a tenant weighs cost against time, risk, carbon and load. Defaults:
-// config/routing/default_policy.yaml.
+// How a tenant weighs cost against time, risk, carbon and load. The
+// defaults are config/routing/default_policy.yaml (a test keeps them equal).
 struct Policy {
   std::string name = "default";
   int max_shipments = 3;              // 1: never split
@@ -94,6 +94,10 @@ struct Policy {
   int candidates = 24;                // nearest eligible nodes scored for one-parcel plans
   int split_candidates = 6;           // nearest eligible nodes per line for split plans
   int alternatives = 3;               // plans returned besides the chosen one
+
+  // YAML or JSON with the fields above; unknown fields and out-of-range
+  // values are refused with file, line and field.
+  static Result<Policy> Parse(std::string_view text, const std::string& name);
 };
 
 // The fulfilment network: nodes, explicit lanes, and what is disrupted now.

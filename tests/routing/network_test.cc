@@ -2,6 +2,9 @@
 // the file, the line and the field.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "model/order.h"
 #include "routing/routing.h"
 
@@ -108,6 +111,49 @@ TEST(NetworkFile, AMissingFileIsAnIoError) {
   auto n = Network::LoadFile("/nonexistent/net.yaml");
   ASSERT_FALSE(n.ok());
   EXPECT_EQ(n.status().code(), Code::kIOError);
+}
+
+}  // namespace
+}  // namespace orderhub::routing
+
+namespace orderhub::routing {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(PolicyFile, TheShippedDefaultIsTheBuiltInDefault) {
+  auto p = Policy::Parse(ReadFile(std::string(OH_SOURCE_DIR) + "/config/routing/default_policy.yaml"),
+                         "default_policy.yaml");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  const Policy d;
+  EXPECT_EQ(p->name, d.name);
+  EXPECT_EQ(p->max_shipments, d.max_shipments);
+  EXPECT_EQ(p->split_penalty, d.split_penalty);
+  EXPECT_EQ(p->late_penalty, d.late_penalty);
+  EXPECT_EQ(p->hour_value, d.hour_value);
+  EXPECT_EQ(p->carbon_price, d.carbon_price);
+  EXPECT_EQ(p->load_penalty, d.load_penalty);
+  EXPECT_EQ(p->promise_hours, d.promise_hours);
+  EXPECT_EQ(p->candidates, d.candidates);
+  EXPECT_EQ(p->split_candidates, d.split_candidates);
+  EXPECT_EQ(p->alternatives, d.alternatives);
+}
+
+TEST(PolicyFile, BadValuesAreRefusedWithLineAndField) {
+  auto p = Policy::Parse("name: x\nmax_shipments: 0\n", "p.yaml");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().message(), "p.yaml:2: /max_shipments: must be 1..8");
+  p = Policy::Parse("late_penalty: cheap\n", "p.yaml");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().message(), "p.yaml:1: /late_penalty: must be a number");
+  p = Policy::Parse("split_penalty: 5\nsplit_penalties: 6\n", "p.yaml");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().message(), "p.yaml:2: /split_penalties: unknown field");
 }
 
 }  // namespace
