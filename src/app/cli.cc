@@ -12,9 +12,11 @@
 #include <vector>
 
 #include "access/access.h"
+#include "app/cli_args.h"
 #include "app/demo.h"
 #include "app/hub.h"
 #include "app/keys.h"
+#include "app/route_cli.h"
 #include "bench/bench.h"
 
 namespace orderhub::app {
@@ -45,6 +47,8 @@ constexpr const char* kUsage =
     "  tenants create --data DIR --tenant NAME --region REGION\n"
     "        pin a tenant to a region: only a hub serving that region stores its data\n"
     "  tenants list --data DIR\n"
+    "  route check --network FILE | route decide --network FILE --stock FILE --order FILE [--policy FILE]\n"
+    "        the routing engine on files: check a network, decide one order (JSON; docs/ROUTING.md)\n"
     "  audit verify --data DIR [--public-key HEX]\n"
     "        check the audit trail's hash chain and signed checkpoints; exit 1 naming\n"
     "        every edited, removed or reordered entry\n"
@@ -54,55 +58,11 @@ constexpr const char* kUsage =
     "\n"
     "every command takes --help.\n";
 
-struct Args {
-  std::map<std::string, std::string> values;
-  std::vector<std::string> positional;
-  bool help = false;
-};
-
-// Parses --flag VALUE pairs; `flags_without_value` take none.
-bool ParseArgs(int argc, char** argv, int start, const std::vector<std::string>& known,
-               const std::vector<std::string>& flags_without_value, Args* out, std::string* error) {
-  for (int i = start; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      out->help = true;
-      continue;
-    }
-    if (a.rfind("--", 0) != 0) {
-      out->positional.push_back(a);
-      continue;
-    }
-    std::string name = a.substr(2), value;
-    if (const size_t eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    } else if (std::find(flags_without_value.begin(), flags_without_value.end(), name) != flags_without_value.end()) {
-      value = "true";
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      *error = "option --" + name + " needs a value";
-      return false;
-    }
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
-      *error = "unknown option --" + name;
-      return false;
-    }
-    out->values[name] = value;
-  }
-  return true;
-}
-
 int Usage(const std::string& error) {
   std::cerr << "orderhub: " << error << "\n\n" << kUsage;
   return 2;
 }
 
-int Fail(const Status& st) {
-  std::cerr << "orderhub: " << st.ToString() << "\n";
-  return 1;
-}
 
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop.store(true); }
@@ -394,6 +354,7 @@ int Main(int argc, char** argv) {
   if (cmd == "audit") return Audit(argc, argv);
   if (cmd == "users") return Users(argc, argv);
   if (cmd == "tenants") return Tenants(argc, argv);
+  if (cmd == "route") return Route(argc, argv);
   if (cmd == "bench") return bench::Main(argc - 1, argv + 1);
   return Usage("unknown command '" + cmd + "'");
 }

@@ -15,6 +15,9 @@ constexpr int kMaxSplitLines = 16;  // more lines: one-parcel plans only
 constexpr int kExhaustiveLines = 4; // up to this many lines every assignment is tried; beyond, greedy
 constexpr size_t kKeepPerLine = 3;  // split candidates kept per line, by the line's own parcel score
 
+// Hours as a duration in whole seconds (ETAs are not more precise than that).
+Micros Hours(double h) { return static_cast<Micros>(std::llround(h * 3600)) * kMicrosPerSecond; }
+
 // The standard normal CDF: Zelen & Severo's approximation (Abramowitz and
 // Stegun 26.2.17), absolute error below 7.5e-8, one exp instead of erfc.
 double NormalCdf(double z) {
@@ -321,7 +324,7 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
       c.parts.carbon += policy.carbon_price * e.carbon_kg;
       c.parts.load += e.load_part;
       c.p_on_time *= e.p_on_time;
-      c.eta_p50 = std::max(c.eta_p50, e.pickup_at + static_cast<Micros>(e.lane.transit.mean_hours * kHour));
+      c.eta_p50 = std::max(c.eta_p50, e.pickup_at + Hours(e.lane.transit.mean_hours));
     }
     c.parts.cost += static_cast<double>(policy.split_penalty * (count - 1));
     c.parts.lateness = policy.late_penalty * (1 - c.p_on_time);
@@ -525,8 +528,8 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
       s.shipping = e.shipping;
       s.handling = e.handling;
       s.pickup_at = e.pickup_at;
-      s.eta_p50 = e.pickup_at + static_cast<Micros>(e.lane.transit.mean_hours * kHour);
-      s.eta_p90 = e.pickup_at + static_cast<Micros>((e.lane.transit.mean_hours + 1.2816 * e.lane.transit.sd_hours) * kHour);
+      s.eta_p50 = e.pickup_at + Hours(e.lane.transit.mean_hours);
+      s.eta_p90 = e.pickup_at + Hours(e.lane.transit.mean_hours + 1.2816 * e.lane.transit.sd_hours);
       s.p_on_time = e.p_on_time;
       s.distance_km = e.lane.road_km > 0 ? e.lane.road_km : e.gc_km * kDetour;
       s.carbon_kg = e.carbon_kg;

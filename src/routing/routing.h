@@ -213,6 +213,11 @@ struct Decision {
   bool routable() const { return !plans.empty(); }
 };
 
+// The decision as JSON (`orderhub route`, and the API to come): plans best
+// first with their parcels (lines by index, nodes by code) and reasons, or
+// the problems per line. Money in minor units, times RFC 3339.
+std::string DecisionJson(const Decision& d, const Network& network);
+
 class Decider {
  public:
   Decider(const Network* network, const Policy* policy);
