@@ -73,6 +73,9 @@ std::string MaskName(std::string_view name);
 // text up to the last 区/县/旗 (else 市) before the first digit, elsewhere
 // nothing: "浦东新区世纪大道100号" -> "浦东新区***".
 std::string MaskAddress(std::string_view country, std::string_view address);
+// An e-mail address keeps the first character of its local part and its
+// domain: alice@example.com -> a***@example.com.
+std::string MaskEmail(std::string_view email);
 
 // Console users' passwords: Argon2id (libsodium's crypto_pwhash_str, its
 // interactive limits: ~64 MiB and a fraction of a second per hash, which is

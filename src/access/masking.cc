@@ -43,6 +43,13 @@ std::string MaskName(std::string_view name) {
   return out;
 }
 
+std::string MaskEmail(std::string_view email) {
+  const size_t at = email.rfind('@');
+  if (at == std::string_view::npos || at == 0) return "***";
+  const std::vector<std::string_view> local = Characters(email.substr(0, at));
+  return std::string(local[0]) + "***" + std::string(email.substr(at));
+}
+
 std::string MaskAddress(std::string_view country, std::string_view address) {
   if (address.empty()) return "";
   if (country != "CN") return "***";

@@ -447,6 +447,7 @@ void Router::Query(writer::Render render, writer::Done done) {
 
 std::optional<Reply> Router::ParseOrderFilter(std::string_view qs, bool paging, engine::OrderFilter* q) {
   std::optional<Reply> error;
+  uint64_t phone_hash = 0, email_hash = 0;  // 0: not filtered by it
   std::vector<std::pair<std::string, std::string>> attrs;
   while (!qs.empty()) {
     const size_t amp = qs.find('&');
@@ -474,13 +475,9 @@ std::optional<Reply> Router::ParseOrderFilter(std::string_view qs, bool paging, 
     else if (name == "customer_id") q->customer_id = value;
     else if (name == "sku") q->sku = value;
     else if (name == "order_type") q->order_type = value;
-    else if (name == "phone") {
-      // By keyed hash: the phone itself is stored only sealed.
-      q->detail_match = [h = data_keys_->IndexHash(value)](std::string_view detail) {
-        codec::OrderDetail d;
-        return codec::DecodeOrderDetail(detail, &d) && d.phone_index == h;
-      };
-    }
+    // By keyed hash: the phone and e-mail themselves are stored only sealed.
+    else if (name == "phone") phone_hash = data_keys_->IndexHash(value);
+    else if (name == "email") email_hash = data_keys_->IndexHash(codec::EmailKey(value));
     else if (name == "created_from") { if (!time_param(&q->created_from)) return error; }
     else if (name == "created_to") { if (!time_param(&q->created_to)) return error; }
     else if (name == "cursor" && paging) {
@@ -503,9 +500,16 @@ std::optional<Reply> Router::ParseOrderFilter(std::string_view qs, bool paging, 
     } else {
       return ParameterProblem(name, "unknown_parameter",
                               std::string("unknown parameter; known: state, channel, customer_id, sku, order_type, "
-                                          "phone, created_from, created_to, attr.<key>") +
+                                          "phone, email, created_from, created_to, attr.<key>") +
                                   (paging ? ", limit, cursor" : ""));
     }
+  }
+  if (phone_hash != 0 || email_hash != 0) {
+    q->detail_match = [phone_hash, email_hash](std::string_view detail) {
+      codec::OrderDetail d;
+      return codec::DecodeOrderDetail(detail, &d) && (phone_hash == 0 || d.phone_index == phone_hash) &&
+             (email_hash == 0 || d.email_index == email_hash);
+    };
   }
   if (!attrs.empty()) {
     q->attributes_match = [attrs = std::move(attrs)](std::string_view json) {

@@ -64,6 +64,7 @@ Status ReadAddress(value v, const std::string& ptr, model::Address* a) {
     else if (k == "address") bit = 3, dst = &a->detail;
     else if (k == "name") bit = 4, dst = &a->name, max = 128;
     else if (k == "phone") bit = 5, dst = &a->phone, max = 32;
+    else if (k == "email") bit = 6, dst = &a->email, max = 254;
     else return UnknownField(p);
     if (!seen.Mark(bit)) return DuplicateField(p);
     OH_RETURN_IF_ERROR(ReadString(f.value(), p, max, dst));
@@ -82,6 +83,14 @@ Status ReadAddress(value v, const std::string& ptr, model::Address* a) {
     }
   } else if (a->postal_code.empty()) {
     return MissingField(ptr + "/postal_code");
+  }
+  if (!a->email.empty()) {
+    // The shape only: one @, something either side, a dot in the domain, no spaces.
+    const size_t at = a->email.find('@');
+    const bool ok = at != std::string::npos && at > 0 && a->email.find('@', at + 1) == std::string::npos &&
+                    a->email.find('.', at + 2) != std::string::npos && a->email.back() != '.' &&
+                    a->email.find_first_of(" \t\r\n<>\"") == std::string::npos;
+    if (!ok) return Status::InvalidArgument("invalid_email", "must be an e-mail address such as a@example.com", ptr + "/email");
   }
   return Status::OK();
 }
@@ -376,8 +385,10 @@ void WriteOrder(const engine::OrderView& o, JsonWriter& w, const PersonalData* u
   w.Field("postal_code", d.postal_code);
   if (unmasked != nullptr) {
     w.Field("address", unmasked->address).Field("name", unmasked->name).Field("phone", unmasked->phone);
+    if (!unmasked->email.empty()) w.Field("email", unmasked->email);
   } else {
     w.Field("address", d.address).Field("name", d.name).Field("phone", d.phone);
+    if (!d.email.empty()) w.Field("email", d.email);
   }
   w.EndObject();
   w.Key("delivery_window");

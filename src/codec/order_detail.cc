@@ -52,6 +52,12 @@ class Reader {
 
 }  // namespace
 
+std::string EmailKey(std::string_view email) {
+  std::string k(email);
+  for (char& c : k) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return k;
+}
+
 std::string EncodeOrderDetail(const model::Order& o, const crypto::DataKeys& keys) {
   std::string out;
   out.append(o.currency.data(), 3);
@@ -60,6 +66,7 @@ std::string EncodeOrderDetail(const model::Order& o, const crypto::DataKeys& key
   for (std::string_view s : {std::string_view(a.detail), std::string_view(a.name), std::string_view(a.phone)}) {
     PutString(personal, s);
   }
+  if (!a.email.empty()) PutString(personal, a.email);  // absent, not empty, in details from before e-mails
   for (std::string_view s : {std::string_view(a.country), std::string_view(a.region_code),
                              std::string_view(a.postal_code)}) {
     PutString(out, s);
@@ -73,6 +80,10 @@ std::string EncodeOrderDetail(const model::Order& o, const crypto::DataKeys& key
   PutInt(out, o.window_start);
   PutInt(out, o.window_end);
   PutInt(out, o.promise_at);
+  if (!a.email.empty()) {
+    PutString(out, access::MaskEmail(a.email));
+    PutInt(out, static_cast<int64_t>(keys.IndexHash(EmailKey(a.email))));
+  }
   return out;
 }
 
@@ -84,20 +95,28 @@ bool DecodeOrderDetail(std::string_view in, OrderDetail* d) {
   const bool ok = r.String(&d->country) && r.String(&d->region_code) && r.String(&d->postal_code) &&
                   r.String(&d->address) && r.String(&d->name) && r.String(&d->phone) &&
                   r.String(&d->sealed_personal) && r.Int(&phone_index) && r.String(&d->carrier_preference) &&
-                  r.Int(&d->window_start) && r.Int(&d->window_end) && r.Int(&d->promise_at) && r.rest().empty();
+                  r.Int(&d->window_start) && r.Int(&d->window_end) && r.Int(&d->promise_at);
   d->phone_index = static_cast<uint64_t>(phone_index);
-  return ok;
+  d->email = {};
+  d->email_index = 0;
+  if (!ok) return false;
+  if (r.rest().empty()) return true;  // no e-mail
+  int64_t email_index = 0;
+  if (!r.String(&d->email) || !r.Int(&email_index) || !r.rest().empty()) return false;
+  d->email_index = static_cast<uint64_t>(email_index);
+  return true;
 }
 
 Result<PersonalData> OpenPersonal(const OrderDetail& d, const crypto::DataKeys& keys) {
   auto plain = keys.Open(d.sealed_personal);
   if (!plain.ok()) return plain.status();
   Reader r(*plain);
-  std::string_view address, name, phone;
-  if (!r.String(&address) || !r.String(&name) || !r.String(&phone) || !r.rest().empty()) {
+  std::string_view address, name, phone, email;
+  if (!r.String(&address) || !r.String(&name) || !r.String(&phone) ||
+      (!r.rest().empty() && !r.String(&email)) || !r.rest().empty()) {
     return Status::Corruption("sealed personal data of an unknown layout");
   }
-  return PersonalData{std::string(address), std::string(name), std::string(phone)};
+  return PersonalData{std::string(address), std::string(name), std::string(phone), std::string(email)};
 }
 
 std::string EncodeLineDetail(const model::Line& l) {

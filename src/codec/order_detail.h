@@ -6,8 +6,10 @@
 //
 // Personal fields are kept twice, neither time raw: masked (what every
 // answer shows, so rendering needs no key) and sealed together under the
-// data keys (crypto/crypto.h), opened only to unmask. The phone's keyed
-// hash finds orders by phone.
+// data keys (crypto/crypto.h), opened only to unmask. Keyed hashes of the
+// phone and e-mail find orders by them. The e-mail (masked form and hash)
+// comes last and only when there is one, so details written before e-mails
+// existed still decode.
 #pragma once
 
 #include <cstdint>
@@ -26,13 +28,15 @@ struct OrderDetail {
   std::string_view address, name, phone;  // masked
   std::string_view sealed_personal;       // the raw address, name and phone, sealed
   uint64_t phone_index = 0;               // DataKeys::IndexHash of the raw phone; 0 without a phone
+  std::string_view email;                 // masked; empty without one
+  uint64_t email_index = 0;               // IndexHash of the raw e-mail, lower-cased; 0 without one
   std::string_view carrier_preference;
   Micros window_start = 0, window_end = 0, promise_at = 0;
 };
 
 // The raw personal fields, once opened.
 struct PersonalData {
-  std::string address, name, phone;
+  std::string address, name, phone, email;
 };
 
 struct LineDetail {
@@ -48,5 +52,8 @@ std::string EncodeLineDetail(const model::Line& l);
 bool DecodeOrderDetail(std::string_view in, OrderDetail* out);
 bool DecodeLineDetail(std::string_view in, LineDetail* out);
 Result<PersonalData> OpenPersonal(const OrderDetail& d, const crypto::DataKeys& keys);
+// What an e-mail's keyed hash is taken of: the address lower-cased, so that
+// a search finds it however it was capitalised.
+std::string EmailKey(std::string_view email);
 
 }  // namespace orderhub::codec

@@ -63,6 +63,7 @@ struct Address {
   std::string detail;           // street address
   std::string name;             // recipient (personal data)
   std::string phone;            // recipient (personal data)
+  std::string email;            // recipient (personal data), optional
 };
 
 struct Shipment {

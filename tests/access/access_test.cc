@@ -24,6 +24,9 @@ TEST(Roles, OnlyAdminAndCustomerServiceMayUnmaskAndOnlyAdminReadsTheAudit) {
 
 TEST(Masking, PhonesKeepThreeAndFourDigits) {
   EXPECT_EQ(MaskPhone("13812341234"), "138****1234");
+  EXPECT_EQ(MaskEmail("alice@example.com"), "a***@example.com");
+  EXPECT_EQ(MaskEmail("张三@example.cn"), "张***@example.cn");
+  EXPECT_EQ(MaskEmail("@example.com"), "***");
   EXPECT_EQ(MaskPhone("+8613812341234"), "+86*******1234");
   EXPECT_EQ(MaskPhone("021-5555"), "021*5555");
   EXPECT_EQ(MaskPhone("95555"), "***55");  // short: fewer digits shown

@@ -98,7 +98,7 @@ class RouteMatrixTest : public ::testing::Test {
   static std::string Order(const std::string& channel_order_id) {
     return R"({"channel":"tmall","channel_order_id":")" + channel_order_id +
            R"(","customer_id":"C1","currency":"CNY","paid":true,"lines":[{"sku":"A","quantity":1,"unit_price":100}],)"
-           R"("ship_to":{"region_code":"310115","address":"浦东新区世纪大道1号","name":"张三","phone":"13800138000"}})";
+           R"("ship_to":{"region_code":"310115","address":"浦东新区世纪大道1号","name":"张三","phone":"13800138000","email":"zhangsan@example.com"}})";
   }
 
   // A request on `route` that a permitted role could make.
@@ -168,7 +168,7 @@ TEST_F(RouteMatrixTest, EachRoleGetsExactlyItsRoutes) {
         EXPECT_NE(r.body.find("\"reason\":\"permission_denied\""), std::string::npos) << r.body;
       }
       // No role sees raw personal data without unmasking.
-      for (const char* raw : {"张三", "13800138000", "世纪大道"}) {
+      for (const char* raw : {"张三", "13800138000", "世纪大道", "zhangsan@"}) {
         EXPECT_EQ(r.body.find(raw), std::string::npos) << name << " on " << route << ": " << r.body;
       }
     }

@@ -34,7 +34,7 @@ class ExportsTest : public ::testing::Test {
       ASSERT_EQ(admin_->Send("POST", "/v1/orders",
                              std::string(R"({"channel":"tmall","channel_order_id":")") + id +
                                  R"(","customer_id":"C1","currency":"CNY","lines":[{"sku":"A","quantity":1,"unit_price":100}],)"
-                                 R"("ship_to":{"region_code":"310115","address":"浦东新区世纪大道1号","name":"张三","phone":"13800138000"}})")
+                                 R"("ship_to":{"region_code":"310115","address":"浦东新区世纪大道1号","name":"张三","phone":"13800138000","email":"zhangsan@example.com"}})")
                     .status,
                 201);
     }
@@ -83,7 +83,7 @@ TEST_F(ExportsTest, RequestedApprovedByAnotherPersonDownloadedOnce) {
   EXPECT_EQ(file.headers["Content-Type"], "application/x-ndjson");
   EXPECT_EQ(std::count(file.body.begin(), file.body.end(), '\n'), 3);
   EXPECT_NE(file.body.find("\"name\":\"张*\""), std::string::npos) << file.body;
-  for (const char* raw : {"张三", "13800138000", "世纪大道"}) EXPECT_EQ(file.body.find(raw), std::string::npos);
+  for (const char* raw : {"张三", "13800138000", "世纪大道", "zhangsan@"}) EXPECT_EQ(file.body.find(raw), std::string::npos);
   HttpResponse again = analyst_->Send("GET", "/v1/exports/" + id + "/download");
   EXPECT_EQ(again.status, 410);
   EXPECT_EQ(ReasonOf(again), "already_downloaded");
@@ -122,7 +122,9 @@ TEST_F(ExportsTest, UnmaskedExportsNeedTheUnmaskPermission) {
   ASSERT_EQ(second_admin_->Send("POST", "/v1/exports/" + id + "/approve").status, 200);
   HttpResponse file = admin_->Send("GET", "/v1/exports/" + id + "/download");
   ASSERT_EQ(file.status, 200) << file.body;
-  EXPECT_NE(file.body.find("\"name\":\"张三\",\"phone\":\"13800138000\""), std::string::npos) << file.body;
+  EXPECT_NE(file.body.find("\"name\":\"张三\",\"phone\":\"13800138000\",\"email\":\"zhangsan@example.com\""),
+            std::string::npos)
+      << file.body;
 }
 
 TEST_F(ExportsTest, BadRequestsAndOtherTenants) {

@@ -45,7 +45,7 @@ class HttpApiTest : public ::testing::Test {
     // request asked for it unmasked.
     HttpClient::observer = [](const std::map<std::string, std::string>& request_headers, const HttpResponse& r) {
       if (request_headers.count("X-Unmask-Reason")) return;
-      for (const char* raw : {"张三", "13800138000", "世纪大道"}) {
+      for (const char* raw : {"张三", "13800138000", "世纪大道", "zhangsan@"}) {
         EXPECT_EQ(r.body.find(raw), std::string::npos) << "raw personal data '" << raw << "' in " << r.body;
       }
     };
@@ -77,7 +77,8 @@ class HttpApiTest : public ::testing::Test {
                                const std::string& extra = "") {
     return R"({"channel":"tmall","channel_order_id":")" + channel_order_id +
            R"(","customer_id":"C1","currency":"CNY","paid":true,"lines":)" + lines +
-           R"(,"ship_to":{"region_code":"310115","address":"浦东新区世纪大道1号","name":"张三","phone":"13800138000"})" +
+           R"(,"ship_to":{"region_code":"310115","address":"浦东新区世纪大道1号","name":"张三","phone":"13800138000",)"
+           R"("email":"zhangsan@example.com"})" +
            extra + "}";
   }
 

@@ -22,13 +22,17 @@ namespace {
 using orderhub::testing::HttpClient;
 using orderhub::testing::HttpResponse;
 
-const char* const kPlanted[] = {"张三丰", "13912345678", "世纪大道88号", "李四光", "13698765432", "南京东路1号"};
+const char* const kPlanted[] = {"张三丰", "13912345678", "世纪大道88号", "李四光", "13698765432", "南京东路1号",
+                                "zhang.sanfeng@wudang.example", "li.siguang@geology.example"};
+
+// Each recipient's e-mail goes with their phone.
+const char* EmailOf(const char* phone) { return std::string(phone) == kPlanted[1] ? kPlanted[6] : kPlanted[7]; }
 
 std::string Order(const std::string& id, const char* name, const char* phone, const char* street) {
   return R"({"channel":"tmall","channel_order_id":")" + id +
          R"(","customer_id":"C1","currency":"CNY","paid":true,"lines":[{"sku":"A","quantity":1,"unit_price":100}],)"
          R"("ship_to":{"region_code":"310115","address":"浦东新区)" + std::string(street) + R"(","name":")" + name +
-         R"(","phone":")" + phone + R"("}})";
+         R"(","phone":")" + phone + R"(","email":")" + EmailOf(phone) + R"("}})";
 }
 
 std::string FileBytes(const std::filesystem::path& p) {
@@ -114,6 +118,26 @@ TEST_F(PersonalDataTest, OrdersAreFoundByPhoneWithoutStoringIt) {
   EXPECT_NE(r.body.find(a), std::string::npos) << r.body;
   EXPECT_EQ(r.body.find("P2"), std::string::npos) << r.body;
   EXPECT_EQ(Client().Send("GET", "/v1/orders?phone=13000000000").body, "{\"items\":[],\"next_cursor\":null}");
+}
+
+TEST_F(PersonalDataTest, OrdersAreFoundByEmailInAnyCaseAndAnsweredMasked) {
+  const std::string a = Create("P1", kPlanted[0], kPlanted[1], kPlanted[2]);
+  Create("P2", kPlanted[3], kPlanted[4], kPlanted[5]);
+  HttpResponse r = Client().Send("GET", "/v1/orders?email=Zhang.SanFeng@Wudang.example");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(a), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("P2"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"email\":\"z***@wudang.example\""), std::string::npos) << r.body;
+  // Both filters at once must both match.
+  EXPECT_EQ(Client().Send("GET", std::string("/v1/orders?email=") + kPlanted[6] + "&phone=" + kPlanted[4]).body,
+            "{\"items\":[],\"next_cursor\":null}");
+  HttpResponse raw = Unmasked(a);
+  EXPECT_NE(raw.body.find(std::string("\"email\":\"") + kPlanted[6] + "\""), std::string::npos) << raw.body;
+  HttpResponse bad = Client().Send("POST", "/v1/orders", R"({"channel":"tmall","channel_order_id":"P9","customer_id":"C1",)"
+                                   R"("currency":"CNY","lines":[{"sku":"A","quantity":1,"unit_price":100}],)"
+                                   R"("ship_to":{"region_code":"310115","email":"not an address"}})");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_NE(bad.body.find("\"pointer\":\"/ship_to/email\""), std::string::npos) << bad.body;
 }
 
 TEST_F(PersonalDataTest, RotationKeepsEveryOrderReadableAcrossARestart) {
