@@ -38,6 +38,7 @@ bench: bootstrap
 	$(BUILD)/orderhub bench http_create
 	$(BUILD)/orderhub bench restart
 	$(BUILD)/orderhub bench routing_decision
+	$(BUILD)/orderhub bench routing_quality
 
 fmt:
 	find src bench tests testing -name '*.h' -o -name '*.cc' | xargs clang-format -i

@@ -11,4 +11,5 @@ int EngineCreate(int argc, char** argv);
 int HttpCreate(int argc, char** argv);
 int Restart(int argc, char** argv);
 int RoutingDecision(int argc, char** argv);
+int RoutingQuality(int argc, char** argv);
 }  // namespace orderhub::bench

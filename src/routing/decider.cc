@@ -183,6 +183,10 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     if (order.pinned_node != kNoNode && n != order.pinned_node) return true;
     return std::find(order.forbidden_nodes.begin(), order.forbidden_nodes.end(), n) != order.forbidden_nodes.end();
   };
+  // A line pinned to a node (a manual override) is served from it or not at all.
+  auto pinned_elsewhere = [&](uint32_t n, size_t line) {
+    return line < order.line_nodes.size() && order.line_nodes[line] != kNoNode && order.line_nodes[line] != n;
+  };
   auto eligible = [&](uint32_t n) {
     const Node& x = nodes[n];
     return x.status != NodeStatus::kDown && (x.capabilities & order.needs) == order.needs && !forbidden(n) &&
@@ -335,6 +339,7 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
   // What each sku needs in all (two lines may share a sku).
   auto fits_all = [&](uint32_t n) {
     for (size_t i = 0; i < n_lines; ++i) {
+      if (pinned_elsewhere(n, i)) return false;
       int64_t want = 0;
       for (size_t j = 0; j < n_lines; ++j) {
         if (order.lines[j].sku == order.lines[i].sku) want += order.lines[j].quantity;
@@ -360,7 +365,9 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     std::vector<uint32_t>& h = holding[i];
     h.clear();
     for (uint32_t n : stock.Holders(order.lines[i].sku)) {
-      if (eligible(n) && stock.Available(order.lines[i].sku, n) >= order.lines[i].quantity) h.push_back(n);
+      if (eligible(n) && !pinned_elsewhere(n, i) && stock.Available(order.lines[i].sku, n) >= order.lines[i].quantity) {
+        h.push_back(n);
+      }
     }
     if (h.size() < holding[rarest].size()) rarest = i;
   }
@@ -471,7 +478,7 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
         int s = 1;
         if (nodes[n].status != NodeStatus::kDown) ++s;
         if (s == 2 && (nodes[n].capabilities & order.needs) == order.needs) ++s;
-        if (s == 3 && !forbidden(n)) ++s;
+        if (s == 3 && !forbidden(n) && !pinned_elsewhere(n, i)) ++s;
         if (s == 4 && eligible(n)) ++s;
         if (s == 5 && memo[evaluate(n, line_bit(i) == 0 ? all_lines : line_bit(i))].feasible) ++s;
         stage = std::max(stage, s);

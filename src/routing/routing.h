@@ -162,6 +162,9 @@ struct OrderRequest {
   std::span<const LineRequest> lines;
   uint32_t pinned_node = kNoNode;          // a manual override: only this node
   std::span<const uint32_t> forbidden_nodes;
+  // Per line, a node it must ship from (kNoNode: free); empty: none pinned.
+  // Manual overrides, and how a given assignment is priced (bench baselines).
+  std::span<const uint32_t> line_nodes;
 };
 
 // One parcel of a plan.

@@ -325,3 +325,44 @@ TEST_F(DecisionTest, AnUnknownDestinationIsRefused) {
 
 }  // namespace
 }  // namespace orderhub::routing
+
+namespace orderhub::routing {
+namespace {
+
+TEST_F(DecisionTest, PinnedLinesShipFromTheirNodeAndTheRestIsPlannedAroundThem) {
+  for (uint32_t n : {kSH, kHZ, kGZ}) {
+    stock_.Set(kSkuA, n, 5);
+    stock_.Set(kSkuB, n, 5);
+  }
+  std::vector<uint32_t> pins = {kGZ, kNoNode};  // line 0 must ship from Guangzhou
+  lines_ = {{kSkuA, 1}, {kSkuB, 1}};
+  OrderRequest o;
+  o.now = At("2026-11-24T02:00:00Z");
+  o.region_code = "310104";
+  o.lines = lines_;
+  o.line_nodes = pins;
+  Decider decider(&network_, &policy_);
+  Decision d = decider.Decide(o, stock_);
+  ASSERT_TRUE(d.routable());
+  for (const Plan& p : d.plans) {
+    bool line0_from_gz = false;
+    for (const Shipment& s : p.shipments) {
+      for (uint32_t l : s.lines) line0_from_gz |= l == 0 && s.node == kGZ;
+    }
+    EXPECT_TRUE(line0_from_gz);
+  }
+  // The free line rides along from Guangzhou or ships from near Shanghai, whichever scores better.
+  EXPECT_LE(d.plans[0].shipments.size(), 2u);
+  pins = {kGZ, kSH};  // every line pinned: the plan is exactly that assignment
+  d = decider.Decide(o, stock_);
+  ASSERT_TRUE(d.routable());
+  ASSERT_EQ(d.plans[0].shipments.size(), 2u);
+  EXPECT_EQ(NodesOf(d.plans[0]), (std::vector<uint32_t>{kGZ, kSH}));
+  pins = {kBJ, kNoNode};  // pinned where there is no stock
+  d = decider.Decide(o, stock_);
+  ASSERT_FALSE(d.routable());
+  EXPECT_EQ(d.problems[0].reason, "overridden");
+}
+
+}  // namespace
+}  // namespace orderhub::routing
