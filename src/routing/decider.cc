@@ -129,7 +129,17 @@ struct Decider::NodeView {
   uint8_t n_parcels = 0;
 };
 
-Decider::Decider(const Network* network, const Policy* policy) : network_(network), policy_(policy) {
+struct Decider::Scratch {
+  std::vector<NodeView> views;             // the nodes the current decision looked at
+  std::vector<int32_t> view_of;            // node -> index into views, -1 between decisions
+  std::vector<std::vector<uint32_t>> holding;   // per line, the nodes that can serve it
+  std::vector<std::vector<uint32_t>> per_line;  // per line, its split candidates
+  std::vector<Evaluated> memo;                  // parcels priced
+  std::vector<Candidate> ranked;                // plans scored
+};
+
+Decider::Decider(const Network* network, const Policy* policy)
+    : network_(network), policy_(policy), scratch_(std::make_unique<Scratch>()) {
   for (const Node& n : network->nodes()) node_units_.push_back(geo::ToUnitVector(n.at));
 }
 Decider::~Decider() = default;
@@ -195,16 +205,18 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
 
   // Per node once (NodeView), then parcels (node, lines) priced by weight,
   // memoised: split plans reuse them.
-  std::vector<NodeView>& views = views_;
+  Scratch& scratch = *scratch_;
+  std::vector<NodeView>& views = scratch.views;
+  std::vector<int32_t>& view_of = scratch.view_of;
   views.clear();
-  if (view_of_.size() != nodes.size()) view_of_.assign(nodes.size(), -1);
-  std::vector<Evaluated>& memo = memo_;
+  if (view_of.size() != nodes.size()) view_of.assign(nodes.size(), -1);
+  std::vector<Evaluated>& memo = scratch.memo;
   memo.clear();
   auto line_bit = [](size_t i) { return i < 32 ? uint32_t{1} << i : 0u; };
   const uint32_t all_lines = n_lines >= 32 ? UINT32_MAX : (uint32_t{1} << n_lines) - 1;
   auto view = [&](uint32_t n) -> NodeView& {
-    if (view_of_[n] >= 0) return views[static_cast<size_t>(view_of_[n])];
-    view_of_[n] = static_cast<int32_t>(views.size());
+    if (view_of[n] >= 0) return views[static_cast<size_t>(view_of[n])];
+    view_of[n] = static_cast<int32_t>(views.size());
     NodeView& v = views.emplace_back();
     v.node = n;
     v.lanes = 0;
@@ -304,17 +316,17 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     if (v.n_parcels < v.parcels.size()) v.parcels[v.n_parcels++] = {mask, idx};
     return idx;
   };
-  // Leaves view_of_ all -1 for the next decision, whichever way this one ends.
+  // Leaves view_of all -1 for the next decision, whichever way this one ends.
   struct ResetViews {
     std::vector<NodeView>& views;
     std::vector<int32_t>& view_of;
     ~ResetViews() {
       for (const NodeView& v : views) view_of[v.node] = -1;
     }
-  } reset{views, view_of_};
+  } reset{views, view_of};
 
   // A plan's score from its parcels.
-  std::vector<Candidate>& ranked = ranked_;
+  std::vector<Candidate>& ranked = scratch.ranked;
   ranked.clear();
   auto add_plan = [&](const uint16_t* parcels, int count) {
     Candidate c;
@@ -358,7 +370,7 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     std::partial_sort(v.begin(), v.begin() + static_cast<ptrdiff_t>(k), v.end(), by_rank);
     return k;
   };
-  std::vector<std::vector<uint32_t>>& holding = holding_;
+  std::vector<std::vector<uint32_t>>& holding = scratch.holding;
   holding.resize(std::max(holding.size(), n_lines + 1));
   size_t rarest = 0;
   for (size_t i = 0; i < n_lines; ++i) {
@@ -387,7 +399,7 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
   // Split plans: each line from one of the nodes that serve it best on its
   // own, among its nearest eligible ones.
   const int max_parcels = std::min<int>({policy.max_shipments, 8, static_cast<int>(n_lines)});
-  std::vector<std::vector<uint32_t>>& per_line = per_line_;
+  std::vector<std::vector<uint32_t>>& per_line = scratch.per_line;
   per_line.resize(std::max(per_line.size(), n_lines));
   for (size_t i = 0; i < n_lines; ++i) per_line[i].clear();
   if (max_parcels >= 2 && n_lines <= kMaxSplitLines) {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -237,6 +238,7 @@ class Decider {
   struct Candidate;  // decider.cc
   struct Evaluated;
   struct NodeView;
+  struct Scratch;  // kept between decisions for its capacity (decider.cc)
   // Each node's rank by distance from a prefecture's centre (0: nearest).
   // Cached for the decider's life: a network's nodes and their places do
   // not change.
@@ -246,13 +248,7 @@ class Decider {
   const Policy* policy_;
   std::unordered_map<std::string_view, std::vector<uint32_t>> rank_;
   std::vector<geo::UnitVector> node_units_;  // the nodes' places, for distances
-  std::vector<NodeView> views_;   // scratch: the nodes the current decision looked at
-  std::vector<int32_t> view_of_;  // node -> index into views_, -1 between decisions
-  // Scratch, kept between decisions for its capacity.
-  std::vector<std::vector<uint32_t>> holding_;   // per line, the nodes that can serve it
-  std::vector<std::vector<uint32_t>> per_line_;  // per line, its split candidates
-  std::vector<Evaluated> memo_;                  // parcels priced
-  std::vector<Candidate> ranked_;                // plans scored
+  std::unique_ptr<Scratch> scratch_;
 };
 
 }  // namespace orderhub::routing
