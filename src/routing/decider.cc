@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 
 #include "routing/routing.h"
 
@@ -125,7 +126,7 @@ struct Decider::NodeView {
   std::array<LaneView, 4> lane;
   // The first parcels priced from it, (lines, memo index); more are found
   // by scanning the memo. Inline: a decision allocates nothing per node.
-  std::array<std::pair<uint32_t, uint16_t>, 8> parcels;
+  std::array<std::pair<uint32_t, uint32_t>, 8> parcels;
   uint8_t n_parcels = 0;
 };
 
@@ -146,17 +147,19 @@ Decider::~Decider() = default;
 
 // A plan being ranked: its parcels as indices into the evaluation memo.
 struct Decider::Candidate {
-  std::array<uint16_t, 8> parcels{};
+  std::array<uint32_t, 8> parcels{};
   uint8_t count = 0;
   ScoreParts parts;
   double p_on_time = 0;
-  Micros eta_p50 = 0;
+  Micros eta_p50 = std::numeric_limits<Micros>::min();  // the latest parcel's
 };
 
 const std::vector<uint32_t>& Decider::RankFrom(const geo::Region& destination) {
-  auto [it, fresh] = rank_.try_emplace(destination.city_code);
+  // Counties directly under a province (city codes such as 469000 that
+  // name no prefecture) are ranked from their own place, keyed by their own code.
+  const geo::Region* city = geo::Regions::China().Find(destination.city_code);
+  auto [it, fresh] = rank_.try_emplace(city != nullptr ? destination.city_code : destination.code);
   if (fresh) {
-    const geo::Region* city = geo::Regions::China().Find(destination.city_code);
     const geo::Point centre = city != nullptr ? city->at : destination.at;
     std::vector<std::pair<double, uint32_t>> by_km;
     const auto nodes = network_->nodes();
@@ -179,8 +182,12 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
   const auto nodes = network_->nodes();
   const size_t n_lines = order.lines.size();
   const geo::Region* dest = geo::Regions::China().Find(order.region_code);
-  if (dest == nullptr || n_lines == 0) {
-    for (uint32_t i = 0; i < std::max<size_t>(n_lines, 1); ++i) {
+  if (n_lines == 0) {
+    d.problems.push_back(LineProblem{0, "no_lines", "an order needs at least one line"});
+    return d;
+  }
+  if (dest == nullptr) {
+    for (uint32_t i = 0; i < n_lines; ++i) {
       d.problems.push_back(LineProblem{i, "unknown_destination",
                                        "no region '" + std::string(order.region_code) + "' to deliver to"});
     }
@@ -200,7 +207,8 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
   auto eligible = [&](uint32_t n) {
     const Node& x = nodes[n];
     return x.status != NodeStatus::kDown && (x.capabilities & order.needs) == order.needs && !forbidden(n) &&
-           (x.capacity_orders == 0 || x.load_orders < x.capacity_orders);
+           (x.capacity_orders == 0 || x.load_orders < x.capacity_orders) &&
+           (x.capacity_lines == 0 || x.load_lines < x.capacity_lines);
   };
 
   // Per node once (NodeView), then parcels (node, lines) priced by weight,
@@ -266,14 +274,14 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     }
     return v;
   };
-  auto evaluate = [&](uint32_t n, uint32_t mask) -> uint16_t {
+  auto evaluate = [&](uint32_t n, uint32_t mask) -> uint32_t {
     NodeView& v = view(n);
     for (uint8_t k = 0; k < v.n_parcels; ++k) {
       if (v.parcels[k].first == mask) return v.parcels[k].second;
     }
     if (v.n_parcels == v.parcels.size()) {
       for (size_t i = 0; i < memo.size(); ++i) {
-        if (memo[i].node == n && memo[i].mask == mask) return static_cast<uint16_t>(i);
+        if (memo[i].node == n && memo[i].mask == mask) return static_cast<uint32_t>(i);
       }
     }
     Evaluated e;
@@ -312,7 +320,7 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     }
     if (e.feasible) e.score = best + static_cast<double>(e.handling) + e.load_part;
     memo.push_back(e);
-    const uint16_t idx = static_cast<uint16_t>(memo.size() - 1);
+    const uint32_t idx = static_cast<uint32_t>(memo.size() - 1);
     if (v.n_parcels < v.parcels.size()) v.parcels[v.n_parcels++] = {mask, idx};
     return idx;
   };
@@ -328,7 +336,7 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
   // A plan's score from its parcels.
   std::vector<Candidate>& ranked = scratch.ranked;
   ranked.clear();
-  auto add_plan = [&](const uint16_t* parcels, int count) {
+  auto add_plan = [&](const uint32_t* parcels, int count) {
     Candidate c;
     c.count = static_cast<uint8_t>(count);
     c.p_on_time = 1;
@@ -392,7 +400,7 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
   }
   const size_t singles = nearest_first(whole, static_cast<size_t>(std::max(policy.candidates, 0)));
   for (size_t k = 0; k < singles; ++k) {
-    const uint16_t p = evaluate(whole[k], all_lines);
+    const uint32_t p = evaluate(whole[k], all_lines);
     add_plan(&p, 1);
   }
 
@@ -443,7 +451,7 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
         }
         if (want > order.lines[i].quantity && stock.Available(order.lines[i].sku, assign[i]) < want) return;
       }
-      std::array<uint16_t, 8> parcels{};
+      std::array<uint32_t, 8> parcels{};
       for (int k = 0; k < count; ++k) parcels[k] = evaluate(parcel_node[k], parcel_mask[k]);
       add_plan(parcels.data(), count);
     };
@@ -530,6 +538,7 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
 
   for (const Candidate& c : ranked) {
     Plan plan;
+    plan.eta_p90 = std::numeric_limits<Micros>::min();  // the latest parcel's, below
     plan.parts = c.parts;
     plan.score = c.parts.Total();
     plan.p_on_time = c.p_on_time;

@@ -24,12 +24,17 @@ std::string_view NodeStatusName(NodeStatus s) {
 }
 
 int64_t RateCard::PriceOf(int64_t weight_g) const {
-  int64_t price = per_parcel + first_weight_price;
-  if (weight_g > first_weight_g) price += (weight_g - first_weight_g + 999) / 1000 * additional_per_kg;
-  return price;
+  const double extra_kg = weight_g > first_weight_g ? static_cast<double>((weight_g - first_weight_g + 999) / 1000) : 0;
+  // In double and capped: absurd weights price absurdly, never overflow.
+  const double price = static_cast<double>(per_parcel + first_weight_price) + extra_kg * static_cast<double>(additional_per_kg);
+  return static_cast<int64_t>(std::min(price, 1e15));
 }
 
 namespace {
+
+// Capacities, costs and rates above this are typos, and products of them
+// with weights and line counts must not overflow.
+constexpr int64_t kMaxAmount = 1'000'000'000;
 
 Status Bad(const std::string& pointer, const std::string& what) {
   return Status::InvalidArgument("invalid_network", pointer + ": " + what, pointer);
@@ -39,7 +44,14 @@ Status Bad(const std::string& pointer, const std::string& what) {
 bool KnownRegionPrefix(std::string_view p) {
   const geo::Regions& r = geo::Regions::China();
   if (p.size() == 2) return r.Find(std::string(p) + "0000") != nullptr;
-  if (p.size() == 4) return r.Find(std::string(p) + "00") != nullptr;
+  if (p.size() == 4) {
+    // A prefecture, or counties directly under a province (e.g. 4690, Hainan's).
+    if (r.Find(std::string(p) + "00") != nullptr) return true;
+    for (const geo::Region& c : r.counties()) {
+      if (c.code.substr(0, 4) == p) return true;
+    }
+    return false;
+  }
   if (p.size() == 6) return r.Find(p) != nullptr;
   return false;
 }
@@ -65,6 +77,7 @@ Result<Network> Network::Build(std::vector<Node> nodes, std::vector<Lane> lanes)
                            {x.load_orders, "load_orders"}, {x.load_lines, "load_lines"},
                            {x.cost_per_order, "cost_per_order"}, {x.cost_per_line, "cost_per_line"}}) {
       if (v < 0) return Bad(at + "/" + name, "must not be negative");
+      if (v > kMaxAmount) return Bad(at + "/" + name, "must be at most 1000000000");
     }
     if (x.cutoff_minute < 0 || x.cutoff_minute >= 24 * 60) return Bad(at + "/cutoff", "must be 00:00..23:59");
     if (x.utc_offset_minutes < -14 * 60 || x.utc_offset_minutes > 14 * 60) {
@@ -84,6 +97,7 @@ Result<Network> Network::Build(std::vector<Node> nodes, std::vector<Lane> lanes)
     for (auto [v, name] : {std::pair{l.rate.per_parcel, "rate/per_parcel"}, {l.rate.first_weight_g, "rate/first_weight_g"},
                            {l.rate.first_weight_price, "rate/first_weight"}, {l.rate.additional_per_kg, "rate/additional_per_kg"}}) {
       if (v < 0) return Bad(at + "/" + name, "must not be negative");
+      if (v > kMaxAmount) return Bad(at + "/" + name, "must be at most 1000000000");
     }
     if (!(l.transit.mean_hours > 0 && l.transit.mean_hours < 24 * 60)) {
       return Bad(at + "/transit/mean_hours", "must be more than 0 and less than 60 days");
@@ -142,7 +156,8 @@ void Network::AddLoad(uint32_t node, int64_t orders, int64_t lines) {
 
 bool Network::LaneOpen(const Lane& lane, const Node& origin, std::string_view destination) const {
   for (const std::string& c : closed_) {
-    const bool region = !c.empty() && c.size() <= 6 && std::all_of(c.begin(), c.end(), ::isdigit);
+    const bool region = !c.empty() && c.size() <= 6 &&
+                        std::all_of(c.begin(), c.end(), [](unsigned char ch) { return ch >= '0' && ch <= '9'; });
     if (region && (origin.region_code.rfind(c, 0) == 0 || destination.rfind(c, 0) == 0)) return false;
     for (const std::string& v : lane.via) {
       if (v == c || (region && v.rfind(c, 0) == 0)) return false;

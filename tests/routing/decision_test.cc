@@ -366,3 +366,56 @@ TEST_F(DecisionTest, PinnedLinesShipFromTheirNodeAndTheRestIsPlannedAroundThem) 
 
 }  // namespace
 }  // namespace orderhub::routing
+
+namespace orderhub::routing {
+namespace {
+
+TEST_F(DecisionTest, ANodeFullOnLinesIsCapacityFullAndEmptyOrdersAreRefused) {
+  std::vector<Node> nodes = DefaultNodes();
+  nodes[kSH].capacity_lines = 10;
+  nodes[kSH].load_lines = 10;
+  Rebuild({}, nodes);
+  stock_.Set(kSkuA, kSH, 5);
+  Decision d = Decide("310104", {{kSkuA, 1}});
+  ASSERT_FALSE(d.routable());
+  EXPECT_EQ(d.problems[0].reason, "capacity_full");
+  d = Decide("310104", {});
+  ASSERT_FALSE(d.routable());
+  EXPECT_EQ(d.problems[0].reason, "no_lines");
+}
+
+TEST_F(DecisionTest, CountiesUnderAProvinceAreRankedFromTheirOwnPlace) {
+  // 469002 (Qionghai) and 469007 (Dongfang) have no prefecture of their own:
+  // a decider that saw one first must decide the other as a fresh one does.
+  std::vector<Node> nodes = DefaultNodes();
+  nodes.push_back(MakeNode("EAST", "469002", 19.30, 110.60));  // 5: by Qionghai
+  nodes.push_back(MakeNode("WEST", "469007", 19.10, 108.55));  // 6: by Dongfang
+  Rebuild({}, nodes);
+  Policy one;
+  one.candidates = 1;  // only the nearest holder is scored
+  stock_.Set(kSkuA, 5, 5);
+  stock_.Set(kSkuA, 6, 5);
+  lines_ = {{kSkuA, 1}};
+  OrderRequest o;
+  o.now = At("2026-11-24T02:00:00Z");
+  o.lines = lines_;
+  Decider used(&network_, &one), fresh(&network_, &one);
+  o.region_code = "469002";
+  used.Decide(o, stock_);
+  o.region_code = "469007";
+  EXPECT_EQ(NodesOf(fresh.Decide(o, stock_).plans[0]), std::vector<uint32_t>{6});
+  EXPECT_EQ(NodesOf(used.Decide(o, stock_).plans[0]), std::vector<uint32_t>{6});
+}
+
+TEST(RateCard, AbsurdWeightsPriceHighWithoutOverflowing) {
+  RateCard r;
+  r.additional_per_kg = 1'000'000'000;
+  EXPECT_EQ(r.PriceOf(10'000'000'000'000), 1'000'000'000'000'000);
+  r.first_weight_price = 500;
+  EXPECT_EQ(RateCard{}.PriceOf(0), 0);
+  EXPECT_EQ(r.PriceOf(1000), 500);
+  EXPECT_EQ(r.PriceOf(1001), 500 + 1'000'000'000);
+}
+
+}  // namespace
+}  // namespace orderhub::routing

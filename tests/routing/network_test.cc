@@ -71,6 +71,12 @@ TEST(NetworkFile, AGoodFileLoadsEveryField) {
   EXPECT_EQ(n->FindNode("nowhere"), kNoNode);
 }
 
+TEST(NetworkFile, ALaneMayServeCountiesDirectlyUnderAProvince) {
+  // 4690: Hainan's counties that belong to no prefecture.
+  auto n = Network::Parse(Replace(kGood, "destination: \"31\"", "destination: \"4690\""), "net.yaml");
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+}
+
 TEST(NetworkFile, JsonIsReadToo) {
   auto n = Network::Parse(
       R"({"nodes":[{"code":"A","region_code":"110105","lat":39.9,"lng":116.4}],"lanes":[]})", "net.json");
@@ -105,6 +111,8 @@ TEST(NetworkFile, BadFilesAreRefusedWithFileLineAndField) {
   EXPECT_EQ(Error("nodes: {a: 1}"), "net.yaml:1: /nodes: must be a list");
   EXPECT_EQ(Error("nodez: []"), "net.yaml:1: /nodez: unknown field (expected version, nodes, lanes)");
   EXPECT_NE(Error("nodes: [").find("net.yaml:1"), std::string::npos);
+  EXPECT_EQ(Error(Replace(kGood, "first_weight: 900", "first_weight: 90000000000")),
+            "net.yaml:20: /lanes/0/rate/first_weight: must be at most 1000000000");
 }
 
 TEST(NetworkFile, AMissingFileIsAnIoError) {
