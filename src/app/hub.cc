@@ -1,9 +1,11 @@
 #include "app/hub.h"
 
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -176,8 +178,17 @@ void Hub::SnapshotInBackground(const engine::Engine& e, store::JournalPosition a
   // writer goes on at once while the child writes the file. The child is
   // single-threaded and touches nothing but the engine and the file, then
   // leaves with _exit (no destructors, no atexit handlers of the parent).
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid == 0) {
+    // Dies with the thread that forked it: an orphan (the hub killed -9)
+    // must not live on holding the hub's descriptors. Under ASan a child
+    // forked from many threads can block forever in the allocator, and
+    // did, keeping the test runner's output pipe open. The alarm bounds
+    // any such hang while the hub lives.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);
+    alarm(1800);
     const Status st = WriteSnapshotFile(SnapshotPath(), e, at);
     if (!st.ok()) std::fprintf(stderr, "orderhub: background snapshot failed: %s\n", st.ToString().c_str());
     _exit(st.ok() ? 0 : 1);
