@@ -13,6 +13,7 @@
 #include <fstream>
 #include <future>
 #include <random>
+#include <thread>
 
 #include "app/snapshot_file.h"
 #include "codec/command_codec.h"
@@ -205,7 +206,18 @@ void Hub::ReapSnapshotChild(bool wait) {
   std::lock_guard<std::mutex> lock(snapshot_mu_);
   if (snapshot_child_ == 0) return;
   int status = 0;
-  const pid_t r = waitpid(snapshot_child_, &status, wait ? 0 : WNOHANG);
+  pid_t r = waitpid(snapshot_child_, &status, WNOHANG);
+  // Stopping waits for a child at most 30 s: one that has not finished by
+  // then is stuck (the stop writes a snapshot of its own right after).
+  for (int i = 0; wait && r == 0 && i < 3000; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    r = waitpid(snapshot_child_, &status, WNOHANG);
+  }
+  if (r == 0 && wait) {
+    std::fprintf(stderr, "orderhub: the background snapshot did not finish in 30 s; stopping it\n");
+    kill(snapshot_child_, SIGKILL);
+    r = waitpid(snapshot_child_, &status, 0);
+  }
   if (r == 0) return;  // still writing
   if (r == snapshot_child_ && WIFEXITED(status) && WEXITSTATUS(status) == 0) snapshot_ = child_position_;
   snapshot_child_ = 0;
