@@ -68,15 +68,21 @@ class DecisionTest : public ::testing::Test {
   Decision Decide(const char* region, std::vector<LineRequest> lines, Micros now = At("2026-11-24T02:00:00Z"),
                   uint32_t needs = 0) {
     lines_ = std::move(lines);
-    OrderRequest o;
-    o.now = now;
-    o.region_code = region;
+    OrderRequest o = Request(region, now);
     o.needs = needs;
-    o.lines = lines_;
     o.pinned_node = pinned_;
     o.forbidden_nodes = forbidden_;
     Decider decider(&network_, &policy_);
     return decider.Decide(o, stock_);
+  }
+  // An order of lines_ to `region`, placed at `now`.
+  OrderRequest Request(const char* region, Micros now = At("2026-11-24T02:00:00Z"), Micros promise_at = 0) {
+    OrderRequest o;
+    o.now = now;
+    o.promise_at = promise_at;
+    o.region_code = region;
+    o.lines = lines_;
+    return o;
   }
   static std::vector<uint32_t> NodesOf(const Plan& p) {
     std::vector<uint32_t> out;
@@ -182,12 +188,8 @@ TEST_F(DecisionTest, AnOrderAfterTheCutOffIsPickedUpTomorrow) {
   EXPECT_GT(morning.plans[0].eta_p90, morning.plans[0].eta_p50);
   // Against a tight promise the late pickup makes the order less likely on time.
   lines_ = {{kSkuA, 1}};
-  OrderRequest o;
-  o.region_code = "110101";
-  o.lines = lines_;
-  o.promise_at = At("2026-11-25T12:00:00Z");
+  OrderRequest o = Request("110101", At("2026-11-24T02:00:00Z"), At("2026-11-25T12:00:00Z"));
   Decider decider(&network_, &policy_);
-  o.now = At("2026-11-24T02:00:00Z");
   const double early = decider.Decide(o, stock_).plans[0].p_on_time;
   o.now = At("2026-11-24T09:00:00Z");
   const double late = decider.Decide(o, stock_).plans[0].p_on_time;
@@ -303,12 +305,8 @@ TEST_F(DecisionTest, ADegradedNodeIsLessLikelyOnTimeAndTheSameInputGivesTheSameP
   EXPECT_EQ(a.plans[0].score, b.plans[0].score);
   EXPECT_EQ(a.plans[0].reasons, b.plans[0].reasons);
   ASSERT_TRUE(network_.SetStatus("SH", NodeStatus::kDegraded).ok());
-  OrderRequest o;
   lines_ = {{kSkuA, 1}};
-  o.lines = lines_;
-  o.region_code = "310104";
-  o.now = At("2026-11-24T02:00:00Z");
-  o.promise_at = At("2026-11-25T12:00:00Z");
+  const OrderRequest o = Request("310104", At("2026-11-24T02:00:00Z"), At("2026-11-25T12:00:00Z"));
   Decider decider(&network_, &policy_);
   const double degraded = decider.Decide(o, stock_).plans[0].p_on_time;
   ASSERT_TRUE(network_.SetStatus("SH", NodeStatus::kUp).ok());
@@ -336,10 +334,7 @@ TEST_F(DecisionTest, PinnedLinesShipFromTheirNodeAndTheRestIsPlannedAroundThem) 
   }
   std::vector<uint32_t> pins = {kGZ, kNoNode};  // line 0 must ship from Guangzhou
   lines_ = {{kSkuA, 1}, {kSkuB, 1}};
-  OrderRequest o;
-  o.now = At("2026-11-24T02:00:00Z");
-  o.region_code = "310104";
-  o.lines = lines_;
+  OrderRequest o = Request("310104");
   o.line_nodes = pins;
   Decider decider(&network_, &policy_);
   Decision d = decider.Decide(o, stock_);
@@ -396,13 +391,9 @@ TEST_F(DecisionTest, CountiesUnderAProvinceAreRankedFromTheirOwnPlace) {
   stock_.Set(kSkuA, 5, 5);
   stock_.Set(kSkuA, 6, 5);
   lines_ = {{kSkuA, 1}};
-  OrderRequest o;
-  o.now = At("2026-11-24T02:00:00Z");
-  o.lines = lines_;
   Decider used(&network_, &one), fresh(&network_, &one);
-  o.region_code = "469002";
-  used.Decide(o, stock_);
-  o.region_code = "469007";
+  used.Decide(Request("469002"), stock_);
+  const OrderRequest o = Request("469007");
   EXPECT_EQ(NodesOf(fresh.Decide(o, stock_).plans[0]), std::vector<uint32_t>{6});
   EXPECT_EQ(NodesOf(used.Decide(o, stock_).plans[0]), std::vector<uint32_t>{6});
 }
