@@ -321,11 +321,6 @@ TEST_F(DecisionTest, AnUnknownDestinationIsRefused) {
   EXPECT_EQ(d.problems[0].reason, "unknown_destination");
 }
 
-}  // namespace
-}  // namespace orderhub::routing
-
-namespace orderhub::routing {
-namespace {
 
 TEST_F(DecisionTest, PinnedLinesShipFromTheirNodeAndTheRestIsPlannedAroundThem) {
   for (uint32_t n : {kSH, kHZ, kGZ}) {
@@ -359,11 +354,6 @@ TEST_F(DecisionTest, PinnedLinesShipFromTheirNodeAndTheRestIsPlannedAroundThem) 
   EXPECT_EQ(d.problems[0].reason, "overridden");
 }
 
-}  // namespace
-}  // namespace orderhub::routing
-
-namespace orderhub::routing {
-namespace {
 
 TEST_F(DecisionTest, ANodeFullOnLinesIsCapacityFullAndEmptyOrdersAreRefused) {
   std::vector<Node> nodes = DefaultNodes();

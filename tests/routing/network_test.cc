@@ -1,4 +1,4 @@
-// The network file: a good one loads; each kind of bad one is refused with
+// The network and policy files: a good one loads; each kind of bad one is refused with
 // the file, the line and the field.
 #include <gtest/gtest.h>
 
@@ -121,11 +121,6 @@ TEST(NetworkFile, AMissingFileIsAnIoError) {
   EXPECT_EQ(n.status().code(), Code::kIOError);
 }
 
-}  // namespace
-}  // namespace orderhub::routing
-
-namespace orderhub::routing {
-namespace {
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
