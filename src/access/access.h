@@ -33,6 +33,7 @@ enum class Permission : uint8_t {
   kAuditRead,
   kExportRequest,   // ask for a bulk export (and download it once approved)
   kExportApprove,   // approve someone else's export
+  kRoutingPlan,     // route orders again, disruptions, lanes and routing policy
   kCount,
 };
 

@@ -25,7 +25,7 @@ constexpr std::array<RoleSpec, static_cast<size_t>(Role::kCount)> kRoles = {{
     {"admin", (1u << static_cast<unsigned>(P::kCount)) - 1},
     {"operations", Bits({P::kOrdersRead, P::kOrdersCreate, P::kOrdersUpdate, P::kTrackingWrite, P::kCatalogRead,
                          P::kCatalogWrite, P::kInventoryRead, P::kInventoryWrite, P::kMetricsRead,
-                         P::kExportRequest})},
+                         P::kExportRequest, P::kRoutingPlan})},
     // Customer service calls customers back: it may unmask, with a reason.
     {"customer_service", Bits({P::kOrdersRead, P::kOrdersUpdate, P::kCatalogRead, P::kInventoryRead, P::kPiiUnmask})},
     {"analyst", Bits({P::kOrdersRead, P::kCatalogRead, P::kInventoryRead, P::kMetricsRead, P::kExportRequest})},
@@ -40,7 +40,7 @@ constexpr std::array<RoleSpec, static_cast<size_t>(Role::kCount)> kRoles = {{
 constexpr std::array<std::string_view, static_cast<size_t>(P::kCount)> kPermissionNames = {
     "orders.read",    "orders.create",   "orders.update", "tracking.write", "catalog.read",
     "catalog.write",  "inventory.read", "inventory.write", "metrics.read",  "pii.unmask",
-    "audit.read",     "export.request", "export.approve",
+    "audit.read",     "export.request", "export.approve", "routing.plan",
 };
 
 constexpr std::array<Role, static_cast<size_t>(Role::kCount)> kAllRoles = {

@@ -50,13 +50,20 @@ constexpr RouteSpec kRoutes[] = {
     {"POST", "/v1/inventory/{sku}/{node}/adjustments", false, Permission::kInventoryWrite},  // 19
     {"GET", "/v1/inventory/{sku}", false, Permission::kInventoryRead},                    // 20
     {"POST", "/v1/sessions", true, Permission::kCount},                                   // 21: sign in
-    {"POST", "/v1/exports", false, Permission::kExportRequest},                           // 22
-    {"GET", "/v1/exports", false, Permission::kExportRequest},                            // 23
-    {"GET", "/v1/exports/{id}", false, Permission::kExportRequest},                       // 24
-    {"POST", "/v1/exports/{id}/approve", false, Permission::kExportApprove},              // 25
-    {"GET", "/v1/exports/{id}/download", false, Permission::kExportRequest},              // 26
+    {"POST", "/v1/quote", false, Permission::kInventoryRead},                             // 22
+    {"GET", "/v1/orders/{id}/plan", false, Permission::kOrdersRead},                      // 23
+    {"POST", "/v1/orders/{id}/reroute", false, Permission::kRoutingPlan},                 // 24
+    {"GET", "/v1/routing/network", false, Permission::kCatalogRead},                      // 25
+    {"PUT", "/v1/routing/lanes", false, Permission::kRoutingPlan},                        // 26
+    {"PUT", "/v1/routing/policy", false, Permission::kRoutingPlan},                       // 27
+    {"POST", "/v1/routing/disruptions", false, Permission::kRoutingPlan},                 // 28
+    {"POST", "/v1/exports", false, Permission::kExportRequest},                           // 29
+    {"GET", "/v1/exports", false, Permission::kExportRequest},                            // 30
+    {"GET", "/v1/exports/{id}", false, Permission::kExportRequest},                       // 31
+    {"POST", "/v1/exports/{id}/approve", false, Permission::kExportApprove},              // 32
+    {"GET", "/v1/exports/{id}/download", false, Permission::kExportRequest},              // 33
 };
-constexpr size_t kFirstExportRoute = 22;
+constexpr size_t kFirstExportRoute = 29;
 constexpr size_t kSignInRoute = 21;
 // How long a console session lasts.
 constexpr Micros kSessionTtl = 8 * 3600 * kMicrosPerSecond;
@@ -844,6 +851,69 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
             return Json(200, std::move(body));
           },
           std::move(done));
+    case 22: {  // POST /v1/quote: what routing would decide now; reserves nothing
+      auto q = codec::ParseQuote(req.body);
+      if (!q.ok()) return done(Problem(q.status()));
+      q->tenant = tenant;
+      q->now = clock_->Now();
+      return Query(
+          [q = std::move(*q)](const engine::Engine& e, const engine::Outcome&) {
+            auto decision = e.Quote(q);
+            if (!decision.ok()) return Problem(decision.status());
+            return Json(200, std::move(*decision));
+          },
+          std::move(done));
+    }
+    case 23: {  // GET /v1/orders/{id}/plan: the last routing decision, from the history
+      auto plan = [store = store_, tenant, id = p[0], not_found]() {
+        auto events = store->OrderEvents(tenant, id);
+        if (!events.ok()) return Problem(events.status());
+        if (events->empty()) return not_found(id);
+        for (auto it = events->rbegin(); it != events->rend(); ++it) {
+          // The engine writes "routing" as the last member of the event's data.
+          const size_t at = it->data.find("\"routing\":");
+          if (at == std::string::npos) continue;
+          std::string body;
+          JsonWriter w(&body);
+          w.BeginObject().Field("order_id", id).Field("decided_at", FormatRfc3339(it->at));
+          w.Field("event", it->kind).Field("seq", static_cast<int64_t>(it->seq));
+          w.Key("decision").Raw(std::string_view(it->data).substr(at + 10, it->data.size() - at - 11));
+          w.EndObject();
+          return Json(200, std::move(body));
+        }
+        return Problem(Status::NotFound("no_plan", "order '" + id + "' was not routed by the network (no stock "
+                                                   "line, or sourced by stock alone: no node or destination in a "
+                                                   "known region)"));
+      };
+      if (who.node.empty()) return done(plan());
+      return Query(
+          [tenant, id = p[0], visible, not_found, plan](const engine::Engine& e, const engine::Outcome&) {
+            const std::optional<engine::OrderView> o = e.FindOrder(tenant, id);
+            return o && visible(*o) ? plan() : not_found(id);
+          },
+          std::move(done));
+    }
+    case 24:  // POST /v1/orders/{id}/reroute
+      return SubmitCommand(record(codec::kReroute, p[0], req.body), order_reply(200), std::move(done), entry(),
+                           order_doc(p[0]), scope(p[0]));
+    case 25:    // GET /v1/routing/network
+    case 26:    // PUT /v1/routing/lanes
+    case 27:    // PUT /v1/routing/policy
+    case 28: {  // POST /v1/routing/disruptions
+      auto network = [tenant](const engine::Engine& e, const engine::Outcome& out) {
+        if (!out.status.ok()) return Problem(out.status);
+        auto json = e.NetworkJson(tenant);
+        if (!json.ok()) return Problem(json.status());
+        return Json(200, std::move(*json));
+      };
+      if (route == 25) return Query(network, std::move(done));
+      writer::Describe describe = [tenant](const engine::Engine& e) {
+        auto json = e.NetworkJson(tenant);
+        return json.ok() ? std::move(*json) : std::string();
+      };
+      const char* kind = route == 26 ? codec::kPutLanes : route == 27 ? codec::kPutPolicy : codec::kDisruption;
+      return SubmitCommand(record(kind, "", req.body), network, std::move(done), entry(), std::move(describe));
+    }
     default:
       return done(Problem(Status::Internal("route not wired")));
   }

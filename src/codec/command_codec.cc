@@ -113,6 +113,30 @@ Result<engine::CommandBody> DecodeCommand(const store::JournalRecord& r, const c
     return engine::CommandBody(std::move(*c));
   }
   if (kind == kExpire) return engine::CommandBody(engine::ExpireReservations{});
+  if (kind == kPutLanes) {
+    auto lanes = routing::Network::ParseLanes(r.body, "lanes");
+    if (!lanes.ok()) return lanes.status();
+    return engine::CommandBody(engine::SetLanes{r.tenant, r.body, std::move(*lanes)});
+  }
+  if (kind == kPutPolicy) {
+    auto policy = routing::Policy::Parse(r.body, "policy");
+    if (!policy.ok()) return policy.status();
+    return engine::CommandBody(engine::SetPolicy{r.tenant, r.body, std::move(*policy)});
+  }
+  if (kind == kDisruption) {
+    auto c = ParseDisruption(r.body);
+    if (!c.ok()) return c.status();
+    c->tenant = r.tenant;
+    return engine::CommandBody(std::move(*c));
+  }
+  if (kind == kReroute) {
+    auto c = ParseReroute(r.body);
+    if (!c.ok()) return c.status();
+    c->tenant = r.tenant;
+    c->order_id = r.target;
+    c->actor = r.actor;
+    return engine::CommandBody(std::move(*c));
+  }
   return Status::InvalidArgument("unknown_kind", "unknown journal record kind '" + r.kind + "'", "");
 }
 

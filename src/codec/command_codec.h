@@ -22,6 +22,10 @@ inline constexpr char kPutSku[] = "put_sku";
 inline constexpr char kSetStock[] = "set_stock";
 inline constexpr char kAdjustStock[] = "adjust_stock";
 inline constexpr char kExpire[] = "expire";
+inline constexpr char kPutLanes[] = "put_lanes";    // body: the lanes document (YAML or JSON)
+inline constexpr char kPutPolicy[] = "put_policy";  // body: the policy document (YAML or JSON)
+inline constexpr char kDisruption[] = "disruption";
+inline constexpr char kReroute[] = "reroute";       // target: the order id
 
 // Decodes `r` into a command (without `now`, which the writer stamps).
 // For create_order, r.target is the order id and its body may be sealed

@@ -1,5 +1,7 @@
 #include "codec/resource_codec.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <functional>
 
 #include "codec/json_reader.h"
@@ -51,6 +53,13 @@ auto Text(std::string* out, size_t max = kMaxTextLength) {
 auto Id(std::string* out) {
   return [out](value v, const std::string& p) { return ReadId(v, p, out); };
 }
+
+auto Int(int64_t* out, int64_t min, int64_t max) {
+  return [out, min, max](value v, const std::string& p) { return ReadInt(v, p, min, max, out); };
+}
+// Routing figures (routing/network.cc refuses the same beyond these).
+constexpr int64_t kMaxCapacity = 1'000'000'000;
+constexpr int64_t kMaxCost = 1'000'000'000;
 
 bool OneOf(std::string_view v, std::initializer_list<std::string_view> options) {
   for (std::string_view o : options) {
@@ -125,6 +134,25 @@ Result<model::Node> ParseNode(std::string_view body) {
           {"lng", true,
            [&](value v, const std::string& p) { have_lng = true; return ReadDouble(v, p, -180, 180, &n.lng); }},
           {"status", false, Id(&n.status)},
+          {"capacity_orders", false, Int(&n.capacity_orders, 0, kMaxCapacity)},
+          {"capacity_lines", false, Int(&n.capacity_lines, 0, kMaxCapacity)},
+          {"cost_per_order", false, Int(&n.cost_per_order, 0, kMaxCost)},
+          {"cost_per_line", false, Int(&n.cost_per_line, 0, kMaxCost)},
+          {"cutoff", false,
+           [&](value v, const std::string& p) -> Status {
+             std::string_view t;
+             if (auto e = v.get_string().get(t); e) return JsonError(e, p, "a time of day \"HH:MM\"");
+             const auto digit = [&](size_t i) { return t[i] >= '0' && t[i] <= '9'; };
+             if (t.size() != 5 || t[2] != ':' || !digit(0) || !digit(1) || !digit(3) || !digit(4)) {
+               return Status::InvalidArgument("invalid_time", "must be a time of day \"HH:MM\"", p);
+             }
+             const int h = (t[0] - '0') * 10 + (t[1] - '0'), m = (t[3] - '0') * 10 + (t[4] - '0');
+             if (h > 23 || m > 59) return Status::InvalidArgument("invalid_time", "must be 00:00 to 23:59", p);
+             n.cutoff_minute = h * 60 + m;
+             return Status::OK();
+           }},
+          {"on_time_rate", false,
+           [&](value v, const std::string& p) { return ReadDouble(v, p, 0, 1, &n.on_time_rate); }},
           {"capabilities",
            false,
            [&](value v, const std::string& p) -> Status {
@@ -164,6 +192,7 @@ Result<model::Sku> ParseSku(std::string_view body) {
   OH_RETURN_IF_ERROR(ReadFields(
       body, {
                 {"name", true, Text(&s.name, 256)},
+                {"weight_g", false, Int(&s.weight_g, 0, 1'000'000)},
                 {"channel_pause_below",
                  false,
                  [&](value v, const std::string& p) -> Status {
@@ -229,16 +258,164 @@ Result<engine::AdjustStock> ParseAdjustStock(std::string_view body) {
   return c;
 }
 
+Result<engine::Disrupt> ParseDisruption(std::string_view body) {
+  engine::Disrupt c;
+  bool close = false, reopen = false;
+  auto target = [&](bool* which) {
+    return [&c, which](value v, const std::string& p) -> Status {
+      *which = true;
+      OH_RETURN_IF_ERROR(ReadId(v, p, &c.target));
+      if (c.target.size() > 32) return Status::InvalidArgument("too_long", "at most 32 characters", p);
+      return Status::OK();
+    };
+  };
+  OH_RETURN_IF_ERROR(ReadFields(body, {
+                                          {"close", false, target(&close)},
+                                          {"reopen", false, target(&reopen)},
+                                          {"reason", false, Text(&c.reason)},
+                                      }));
+  if (close == reopen) {
+    return Status::InvalidArgument("invalid_disruption",
+                                   "give exactly one of close or reopen: a region code prefix (\"44\", \"4401\") or a "
+                                   "road name (\"G4\")",
+                                   close ? "/reopen" : "/close");
+  }
+  c.close = close;
+  const bool digits = std::all_of(c.target.begin(), c.target.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+  if (digits && c.target.size() != 2 && c.target.size() != 4 && c.target.size() != 6) {
+    return Status::InvalidArgument("invalid_region_code", "a region is a 2, 4 or 6 digit GB/T 2260 code prefix",
+                                   close ? "/close" : "/reopen");
+  }
+  return c;
+}
+
+namespace {
+
+// A JSON array of node codes.
+Status ReadCodes(value v, const std::string& p, std::vector<std::string>* out) {
+  simdjson::ondemand::array arr;
+  if (auto e = v.get_array().get(arr); e) return JsonError(e, p, "an array of node codes");
+  size_t i = 0;
+  for (auto item : arr) {
+    const std::string ip = p + "/" + std::to_string(i++);
+    value iv;
+    if (auto e = item.get(iv); e) return JsonError(e, ip);
+    std::string code;
+    OH_RETURN_IF_ERROR(ReadId(iv, ip, &code));
+    if (out->size() >= 64) return Status::InvalidArgument("too_many", "at most 64 nodes", ip);
+    out->push_back(std::move(code));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<engine::Reroute> ParseReroute(std::string_view body) {
+  engine::Reroute c;
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return c;
+  OH_RETURN_IF_ERROR(ReadFields(
+      body, {
+                {"pin_node", false, Id(&c.pin_node)},
+                {"forbid_nodes", false,
+                 [&](value v, const std::string& p) { return ReadCodes(v, p, &c.forbid_nodes); }},
+                {"clear_overrides", false,
+                 [&](value v, const std::string& p) { return ReadBool(v, p, &c.clear_overrides); }},
+                {"reason", false, Text(&c.reason)},
+            }));
+  for (size_t i = 0; i < c.forbid_nodes.size(); ++i) {
+    if (c.forbid_nodes[i] == c.pin_node) {
+      return Status::InvalidArgument("conflicting_overrides", "the pinned node cannot be forbidden too",
+                                     "/forbid_nodes/" + std::to_string(i));
+    }
+  }
+  return c;
+}
+
+Result<engine::Engine::QuoteRequest> ParseQuote(std::string_view body) {
+  engine::Engine::QuoteRequest q;
+  OH_RETURN_IF_ERROR(ReadFields(
+      body,
+      {
+          {"region_code", true,
+           [&](value v, const std::string& p) -> Status {
+             OH_RETURN_IF_ERROR(ReadId(v, p, &q.region_code));
+             if (q.region_code.size() != 6 ||
+                 !std::all_of(q.region_code.begin(), q.region_code.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+               return Status::InvalidArgument("invalid_region_code", "must be a six-digit GB/T 2260 code", p);
+             }
+             return Status::OK();
+           }},
+          {"promise_at", false, [&](value v, const std::string& p) { return ReadTime(v, p, &q.promise_at); }},
+          {"flags", false,
+           [&](value v, const std::string& p) -> Status {
+             simdjson::ondemand::array arr;
+             if (auto e = v.get_array().get(arr); e) return JsonError(e, p, "an array of strings");
+             size_t i = 0;
+             for (auto item : arr) {
+               const std::string ip = p + "/" + std::to_string(i++);
+               value iv;
+               if (auto e = item.get(iv); e) return JsonError(e, ip);
+               std::string name;
+               OH_RETURN_IF_ERROR(ReadString(iv, ip, 32, &name));
+               uint32_t bit;
+               if (!ParseFlag(name, &bit)) return Status::InvalidArgument("unknown_flag", "'" + name + "' is not a flag", ip);
+               q.flags |= bit;
+             }
+             return Status::OK();
+           }},
+          {"lines", true,
+           [&](value v, const std::string& p) -> Status {
+             simdjson::ondemand::array arr;
+             if (auto e = v.get_array().get(arr); e) return JsonError(e, p, "an array of lines");
+             size_t i = 0;
+             for (auto item : arr) {
+               const std::string ip = p + "/" + std::to_string(i++);
+               if (q.lines.size() >= 100) return Status::InvalidArgument("too_many_lines", "a quote has at most 100 lines", ip);
+               object o;
+               if (auto e = item.get_object().get(o); e) return JsonError(e, ip, "an object");
+               engine::Engine::QuoteLine line;
+               SeenFields seen;
+               for (auto f : o) {
+                 std::string_view k;
+                 if (auto e = f.unescaped_key().get(k); e) return JsonError(e, ip);
+                 const std::string fp = ip + "/" + std::string(k);
+                 const int bit = k == "sku" ? 0 : k == "quantity" ? 1 : -1;
+                 if (bit < 0) return UnknownField(fp);
+                 if (!seen.Mark(bit)) return DuplicateField(fp);
+                 if (bit == 0) {
+                   OH_RETURN_IF_ERROR(ReadId(f.value(), fp, &line.sku));
+                 } else {
+                   OH_RETURN_IF_ERROR(ReadInt(f.value(), fp, 1, 1'000'000, &line.quantity));
+                 }
+               }
+               if (!seen.Has(0)) return MissingField(ip + "/sku");
+               if (!seen.Has(1)) return MissingField(ip + "/quantity");
+               q.lines.push_back(std::move(line));
+             }
+             if (q.lines.empty()) return Status::InvalidArgument("no_lines", "a quote needs at least one line", p);
+             return Status::OK();
+           }},
+      }));
+  return q;
+}
+
 void WriteNode(const model::Node& n, JsonWriter& w) {
   w.BeginObject().Field("code", n.code).Field("name", n.name).Field("type", n.type);
   w.Field("region_code", n.region_code).Key("lat").Double(n.lat).Key("lng").Double(n.lng);
   w.Field("status", n.status).Key("capabilities").BeginArray();
   for (std::string_view f : FlagNames(n.capabilities)) w.String(f);
-  w.EndArray().EndObject();
+  w.EndArray();
+  w.Field("capacity_orders", n.capacity_orders).Field("capacity_lines", n.capacity_lines);
+  w.Field("cost_per_order", n.cost_per_order).Field("cost_per_line", n.cost_per_line);
+  char cutoff[8];
+  std::snprintf(cutoff, sizeof cutoff, "%02d:%02d", n.cutoff_minute / 60, n.cutoff_minute % 60);
+  w.Field("cutoff", std::string_view(cutoff)).Key("on_time_rate").Double(n.on_time_rate);
+  w.EndObject();
 }
 
 void WriteSku(const model::Sku& s, JsonWriter& w) {
-  w.BeginObject().Field("code", s.code).Field("name", s.name).Key("channel_pause_below").BeginObject();
+  w.BeginObject().Field("code", s.code).Field("name", s.name).Field("weight_g", s.weight_g);
+  w.Key("channel_pause_below").BeginObject();
   for (const auto& [c, t] : s.channel_pause_below) w.Field(c, t);
   w.EndObject().EndObject();
 }

@@ -9,6 +9,7 @@
 #include "base/json_writer.h"
 #include "base/status.h"
 #include "engine/command.h"
+#include "engine/engine.h"
 #include "model/order.h"
 
 namespace orderhub::codec {
@@ -27,6 +28,14 @@ Result<model::Sku> ParseSku(std::string_view body);
 Result<engine::SetStock> ParseSetStock(std::string_view body);
 // POST /v1/inventory/{sku}/{node}/adjustments {"delta":-2,"reason":"damaged"}
 Result<engine::AdjustStock> ParseAdjustStock(std::string_view body);
+
+// POST /v1/routing/disruptions  {"close":"44","reason":"rainstorm"} or {"reopen":"G4"}
+Result<engine::Disrupt> ParseDisruption(std::string_view body);
+// POST /v1/orders/{id}/reroute  {"pin_node":"SH-DC","forbid_nodes":["GZ-3PL"],"clear_overrides":false,"reason":"…"}
+// (body optional: route again as things are now)
+Result<engine::Reroute> ParseReroute(std::string_view body);
+// POST /v1/quote  {"region_code":"310115","lines":[{"sku":"A","quantity":2}],"promise_at":"…","flags":["cold_chain"]}
+Result<engine::Engine::QuoteRequest> ParseQuote(std::string_view body);
 
 // POST /v1/exports: why, and whether personal fields come unmasked.
 struct ExportRequest {

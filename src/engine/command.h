@@ -15,6 +15,7 @@
 #include "base/status.h"
 #include "base/time.h"
 #include "model/order.h"
+#include "routing/routing.h"
 
 namespace orderhub::engine {
 
@@ -82,8 +83,45 @@ struct AdjustStock {
 // issues it on a timer; it is journaled like any command so replay agrees.
 struct ExpireReservations {};
 
+// A tenant's routing (engine/sourcing.h): its explicit lanes and its
+// policy, each replacing the previous whole; `text` is the document as given.
+struct SetLanes {
+  std::string tenant;
+  std::string text;
+  std::vector<routing::Lane> lanes;
+};
+
+struct SetPolicy {
+  std::string tenant;
+  std::string text;
+  routing::Policy policy;
+};
+
+// A region (code prefix) or a road closed, or open again: every lane
+// through it closes. Nodes going down or losing capacity are node updates.
+struct Disrupt {
+  std::string tenant;
+  std::string target;  // "44", "4401", "440106", or a road name such as "G4"
+  bool close = true;
+  std::string reason;
+};
+
+// Routes an order's unshipped lines again, from scratch, with manual
+// overrides that stay with the order (re-plans respect them too). The old
+// reservations count as free for the new plan; it replaces them whole or
+// not at all.
+struct Reroute {
+  std::string tenant;
+  std::string order_id;
+  std::string pin_node;                 // only this node; empty: free
+  std::vector<std::string> forbid_nodes;
+  bool clear_overrides = false;         // drop earlier pins and forbids first
+  std::string actor;
+  std::string reason;
+};
+
 using CommandBody = std::variant<CreateOrder, FireEvent, AttachTracking, UpsertNode, UpsertSku, SetStock,
-                                 AdjustStock, ExpireReservations>;
+                                 AdjustStock, ExpireReservations, SetLanes, SetPolicy, Disrupt, Reroute>;
 
 struct Command {
   Micros now = 0;

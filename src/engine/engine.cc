@@ -26,6 +26,17 @@ bool Contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
+// A six-digit region code as a number, 0 when it is not one.
+uint32_t RegionNumber(std::string_view code) {
+  if (code.size() != 6) return 0;
+  uint32_t n = 0;
+  for (char c : code) {
+    if (c < '0' || c > '9') return 0;
+    n = n * 10 + static_cast<uint32_t>(c - '0');
+  }
+  return n;
+}
+
 // Flags a node must be capable of to serve the order.
 constexpr uint32_t kCapabilityFlags = model::kColdChain | model::kHazardous | model::kCrossBorder;
 
@@ -124,6 +135,10 @@ Outcome Engine::Apply(const Command& cmd, Changes* ch) {
         if constexpr (std::is_same_v<T, SetStock>) return ApplySetStock(c, ch);
         if constexpr (std::is_same_v<T, AdjustStock>) return ApplyAdjustStock(c, ch);
         if constexpr (std::is_same_v<T, ExpireReservations>) return ApplyExpire(cmd.now, ch);
+        if constexpr (std::is_same_v<T, SetLanes>) return ApplySetLanes(c);
+        if constexpr (std::is_same_v<T, SetPolicy>) return ApplySetPolicy(c);
+        if constexpr (std::is_same_v<T, Disrupt>) return ApplyDisrupt(c);
+        if constexpr (std::is_same_v<T, Reroute>) return ApplyReroute(c, cmd.now, ch);
       },
       cmd.body);
 }
@@ -220,7 +235,8 @@ Status Engine::ResolveSkuNode(std::string_view tenant, std::string_view sku, std
   return Status::OK();
 }
 
-Status Engine::PlanReservations(std::vector<LineRecord>& lines, uint32_t flags) const {
+Status Engine::PlanReservations(std::vector<LineRecord>& lines, uint32_t flags, const RouteContext* route,
+                                RouteResult* result) const {
   const uint32_t needed_caps = flags & kCapabilityFlags;
   auto node_can_serve = [&](model::NodeIndex n) {
     const NodeGate g = node_gates_[n];
@@ -231,6 +247,10 @@ Status Engine::PlanReservations(std::vector<LineRecord>& lines, uint32_t flags) 
   // flat list beats a hash map.
   std::vector<std::pair<uint64_t, int64_t>>& taken = scratch_taken_;
   taken.clear();
+  // An order routed again may use the units it holds itself.
+  if (route != nullptr) {
+    for (const auto& [k, units] : route->credits) taken.emplace_back(k, -units);
+  }
   auto key = [](model::SkuIndex s, model::NodeIndex n) { return static_cast<uint64_t>(s) << 32 | n; };
   auto taken_at = [&](model::SkuIndex s, model::NodeIndex n) -> int64_t& {
     for (auto& [k, q] : taken) {
@@ -272,6 +292,30 @@ Status Engine::PlanReservations(std::vector<LineRecord>& lines, uint32_t flags) 
   }
   if (first_open == lines.size()) return Status::OK();
   auto is_open = [&](const LineRecord& l) { return !l.is_service && l.reserved == 0 && l.node == model::kNone; };
+  if (route != nullptr && !route->region.empty()) {
+    std::vector<uint32_t> open;
+    for (size_t i = first_open; i < lines.size(); ++i) {
+      if (is_open(lines[i])) open.push_back(static_cast<uint32_t>(i));
+    }
+    if (std::optional<Status> routed = Route(lines, open, flags, *route, result)) {
+      if (!routed->ok()) return *routed;
+      // The decider counted each line alone; two lines of one sku at one
+      // node must both fit.
+      for (uint32_t i : open) {
+        const LineRecord& l = lines[i];
+        const int64_t avail = free_at(l.sku, l.node);
+        if (avail < l.quantity) {
+          return Status::Insufficient("insufficient_stock",
+                                      "sku '" + skus_[l.sku].code + "' at node '" + nodes_[l.node].code +
+                                          "': requested " + std::to_string(l.quantity) + ", available " +
+                                          std::to_string(avail) + " after the order's other lines",
+                                      LinePointer(i, "quantity"));
+        }
+        taken_at(l.sku, l.node) += l.quantity;
+      }
+      return Status::OK();
+    }
+  }
 
   // Prefer one node for every open line (one parcel); among those, the one
   // with the most stock of the first line's sku. Routing (issue 5) replaces
@@ -415,7 +459,17 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
       }
     }
   }
-  if (Status st = PlanReservations(lines, in.flags); !st.ok()) {
+  // Routed in China by the tenant's network; abroad by stock alone.
+  RouteContext route;
+  route.tenant = tenant;
+  route.now = now;
+  route.promise_at = in.promise_at;
+  if (tenant != Names::kNone && in.ship_to.country == "CN") {
+    route.region = in.ship_to.region_code;
+    RollLoadDay(now);
+  }
+  RouteResult routed;
+  if (Status st = PlanReservations(lines, in.flags, &route, &routed); !st.ok()) {
     out.status = st;
     return out;
   }
@@ -435,6 +489,8 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
   o.created_at = o.updated_at = now;
   o.placed_at = in.placed_at == 0 ? now : in.placed_at;
   o.state = o.held_from = types_[o.type]->initial();
+  o.promise_at = in.promise_at;
+  o.region = RegionNumber(route.region);
   for (LineRecord& l : lines) {
     if (l.node != model::kNone && !l.is_service) {
       pool_.Reserve(l.sku, l.node, l.quantity);
@@ -458,7 +514,9 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
   }
   ++state_counts_[o.type][o.state];
   Index(idx);
-  Record(idx, now, "created", "create", o.state, o.state, "channel:" + in.channel, "", "", ch);
+  if (!routed.json.empty()) AddLoad(o.tenant, lines, +1);
+  Record(idx, now, "created", "create", o.state, o.state, "channel:" + in.channel, "",
+         routed.json.empty() ? std::string() : "{\"routing\":" + routed.json + "}", ch);
   out.order_id = o.id.view();
   out.mutated = true;
   return out;
@@ -682,6 +740,8 @@ Outcome Engine::ApplyUpsertNode(const UpsertNode& c, Changes* ch) {
     nodes_[it->second] = c.node;
   }
   node_gates_[it->second] = NodeGate{c.node.status == "down", c.node.capabilities};
+  node_load_.resize(nodes_.size());
+  RoutingFor(tenant).Invalidate();
   if (ch != nullptr) ch->nodes.push_back(it->second);
   out.mutated = true;
   return out;

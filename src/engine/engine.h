@@ -46,6 +46,7 @@
 #include "engine/command.h"
 #include "engine/inventory_pool.h"
 #include "engine/order_record.h"
+#include "engine/sourcing.h"
 #include "lifecycle/lifecycle.h"
 #include "model/order.h"
 
@@ -156,6 +157,25 @@ class Engine {
   size_t order_count() const { return orders_.size(); }
   // Orders per (order type, state), for /metrics.
   std::map<std::pair<std::string, std::string>, int64_t> StateCounts() const;
+  // Routing (engine/engine_routing.cc). A quote answers, for a basket and
+  // an address, what routing an order would decide now, and reserves
+  // nothing: the decision as JSON (routing::DecisionJson).
+  struct QuoteLine {
+    std::string sku;
+    int64_t quantity = 0;
+  };
+  struct QuoteRequest {
+    std::string tenant;
+    std::string region_code;
+    Micros now = 0;
+    Micros promise_at = 0;  // 0: the policy's
+    uint32_t flags = 0;     // model::OrderFlag
+    std::vector<QuoteLine> lines;
+  };
+  Result<std::string> Quote(const QuoteRequest& q) const;
+  // The network the tenant's orders are routed on now (nodes with their
+  // load, lanes, closures, policy) as JSON; NotFound when it has none.
+  Result<std::string> NetworkJson(std::string_view tenant) const;
   template <typename F>
   void ForEachNode(std::string_view tenant, F&& f) const {
     for (const model::Node& n : nodes_) if (n.tenant == tenant) f(n);
@@ -253,10 +273,42 @@ class Engine {
   Outcome ApplySetStock(const SetStock& c, Changes* ch);
   Outcome ApplyAdjustStock(const AdjustStock& c, Changes* ch);
   Outcome ApplyExpire(Micros now, Changes* ch);
+  Outcome ApplySetLanes(const SetLanes& c);
+  Outcome ApplySetPolicy(const SetPolicy& c);
+  Outcome ApplyDisrupt(const Disrupt& c);
+  Outcome ApplyReroute(const Reroute& c, Micros now, Changes* ch);
+
+  // What routing an order's lines needs besides the lines.
+  struct RouteContext {
+    NameId tenant = 0;
+    std::string_view region;      // six digits; empty: not routed (abroad, none)
+    Micros now = 0, promise_at = 0;
+    const RoutingOverride* overrides = nullptr;
+    // Units reserved by the order itself that count as free: (sku << 32 | node, units).
+    std::span<const std::pair<uint64_t, int64_t>> credits;
+  };
+  struct RouteResult {
+    std::string json;  // the decision (routing::DecisionJson), lines numbered as in the order
+    int64_t cost = 0;  // the chosen plan's
+    double p_on_time = 0;
+  };
+  // Routes the open lines with the tenant's network and fills their nodes;
+  // lines already placed are priced where they are. nullopt: the order is
+  // outside routing (no network, an unknown region, a line placed at a node
+  // outside the network): source by stock alone.
+  std::optional<Status> Route(std::vector<LineRecord>& lines, std::span<const uint32_t> open, uint32_t flags,
+                              const RouteContext& rc, RouteResult* result) const;
+  TenantRouting& RoutingFor(NameId tenant);
+  // Node loads count what was assigned on the current day (China time):
+  // a command on a new day starts them from zero.
+  void RollLoadDay(Micros now);
+  void AddLoad(NameId tenant, std::span<const LineRecord> lines, int sign);
 
   // Chooses a node for each stock line that has none and checks every line
   // can be reserved. Fills `node` of the lines; mutates nothing else.
-  Status PlanReservations(std::vector<LineRecord>& lines, uint32_t flags) const;
+  // With `route`, the tenant's routing network chooses (Route).
+  Status PlanReservations(std::vector<LineRecord>& lines, uint32_t flags, const RouteContext* route = nullptr,
+                          RouteResult* routed = nullptr) const;
   Status ResolveSkuNode(std::string_view tenant, std::string_view sku, std::string_view node,
                         model::SkuIndex* s, model::NodeIndex* n) const;
   uint32_t FindIndex(std::string_view tenant, std::string_view id) const;  // kNone when absent
@@ -317,6 +369,12 @@ class Engine {
   mutable std::vector<std::pair<uint64_t, int64_t>> scratch_taken_;  // reused by PlanReservations
   mutable std::vector<std::pair<model::SkuIndex, int64_t>> scratch_wants_;  // reused by PlanReservations
   std::vector<std::string_view> scratch_segments_;
+  // Routing: per tenant NameId (null: no node yet); the derived networks are
+  // rebuilt lazily by readers too, hence mutable.
+  mutable std::vector<std::unique_ptr<TenantRouting>> routing_;
+  std::vector<std::pair<int64_t, int64_t>> node_load_;  // by NodeIndex: (orders, lines) assigned today
+  int64_t load_day_ = 0;                                // the day node_load_ counts
+  absl::flat_hash_map<uint32_t, RoutingOverride> overrides_;  // by order index
 };
 
 // "a\x1fb": the composite key of the idempotency map.

@@ -112,6 +112,8 @@ struct OrderRecord {
   Micros created_at = 0;
   Micros updated_at = 0;
   Micros reserved_until = 0;     // unpaid orders release stock at this time; 0: never
+  Micros promise_at = 0;         // promised delivery, 0: none (routing takes the policy's)
+  uint32_t region = 0;           // destination GB/T 2260 code as a number; 0: none or abroad
   OrderBlock block;              // lines and immutable bytes
 };
 

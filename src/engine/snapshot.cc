@@ -11,6 +11,8 @@
 //     from the start so that a loader can borrow them in place)
 //   shipments, idempotency keys
 //   search postings by tenant, sku and customer, the greatest order id
+//   routing: the day's node loads, per tenant its lanes and policy (source
+//     text, parsed again on load) and closures, per-order overrides
 // Expiries, state counts and hash indexes are derived, not stored.
 #include <algorithm>
 #include <cstring>
@@ -122,6 +124,9 @@ void Engine::Save(const std::function<void(std::string_view)>& sink) const {
     out.Pod(n.lat);
     out.Pod(n.lng);
     out.Pod(n.capabilities);
+    for (int64_t v : {n.capacity_orders, n.capacity_lines, n.cost_per_order, n.cost_per_line}) out.Pod(v);
+    out.Pod(n.cutoff_minute);
+    out.Pod(n.on_time_rate);
   }
   out.Pod(static_cast<uint32_t>(skus_.size()));
   for (size_t i = 0; i < skus_.size(); ++i) {
@@ -129,6 +134,7 @@ void Engine::Save(const std::function<void(std::string_view)>& sink) const {
     out.Str(s.code);
     out.Str(s.tenant);
     out.Str(s.name);
+    out.Pod(s.weight_g);
     out.Pod(static_cast<uint32_t>(s.channel_pause_below.size()));
     for (const auto& [channel, threshold] : s.channel_pause_below) {
       out.Str(channel);
@@ -156,6 +162,8 @@ void Engine::Save(const std::function<void(std::string_view)>& sink) const {
     out.Pod(o.created_at);
     out.Pod(o.updated_at);
     out.Pod(o.reserved_until);
+    out.Pod(o.promise_at);
+    out.Pod(o.region);
     out.Aligned(o.block.bytes());
   }
   out.Pod(static_cast<uint64_t>(shipments_.size()));
@@ -200,6 +208,32 @@ void Engine::Save(const std::function<void(std::string_view)>& sink) const {
     }
   }
   out.Str(max_id_.view());
+  // Routing: node loads of the day, each tenant's sources, overrides.
+  out.Pod(load_day_);
+  for (const auto& [orders, lines] : node_load_) {
+    out.Pod(orders);
+    out.Pod(lines);
+  }
+  out.Pod(static_cast<uint32_t>(routing_.size()));
+  for (const auto& r : routing_) {
+    out.Pod(static_cast<uint8_t>(r != nullptr));
+    if (r == nullptr) continue;
+    out.Str(r->lanes_text());
+    out.Str(r->policy_text());
+    out.Pod(static_cast<uint32_t>(r->closed().size()));
+    for (const std::string& c : r->closed()) out.Str(c);
+  }
+  std::vector<uint32_t> overridden;
+  for (const auto& [idx, ov] : overrides_) overridden.push_back(idx);
+  std::sort(overridden.begin(), overridden.end());
+  out.Pod(static_cast<uint64_t>(overridden.size()));
+  for (uint32_t idx : overridden) {
+    const RoutingOverride& ov = overrides_.at(idx);
+    out.Pod(idx);
+    out.Pod(ov.pinned);
+    out.Pod(static_cast<uint32_t>(ov.forbidden.size()));
+    for (model::NodeIndex n : ov.forbidden) out.Pod(n);
+  }
 }
 
 Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing) {
@@ -234,7 +268,11 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
     for (std::string* s : {&node.code, &node.tenant, &node.name, &node.type, &node.region_code, &node.status}) {
       if (!in.Str(s)) return Bad("truncated node");
     }
-    if (!in.Pod(&node.lat) || !in.Pod(&node.lng) || !in.Pod(&node.capabilities)) return Bad("truncated node");
+    if (!in.Pod(&node.lat) || !in.Pod(&node.lng) || !in.Pod(&node.capabilities) ||
+        !in.Pod(&node.capacity_orders) || !in.Pod(&node.capacity_lines) || !in.Pod(&node.cost_per_order) ||
+        !in.Pod(&node.cost_per_line) || !in.Pod(&node.cutoff_minute) || !in.Pod(&node.on_time_rate)) {
+      return Bad("truncated node");
+    }
     if (!ApplyUpsertNode(UpsertNode{std::move(node)}, nullptr).status.ok() || nodes_.size() != i + 1) {
       return Bad("duplicate node");
     }
@@ -243,7 +281,8 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
   for (uint32_t i = 0; i < n; ++i) {
     model::Sku sku;
     uint32_t pauses;
-    if (!in.Str(&sku.code) || !in.Str(&sku.tenant) || !in.Str(&sku.name) || !in.Pod(&pauses)) {
+    if (!in.Str(&sku.code) || !in.Str(&sku.tenant) || !in.Str(&sku.name) || !in.Pod(&sku.weight_g) ||
+        !in.Pod(&pauses)) {
       return Bad("truncated sku");
     }
     for (uint32_t p = 0; p < pauses; ++p) {
@@ -274,7 +313,7 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
     if (!in.Str(&id) || !OrderId::Fits(id) || !in.Pod(&o.paid) || !in.Pod(&o.type) || !in.Pod(&o.state) ||
         !in.Pod(&o.held_from) || !in.Pod(&o.tenant) || !in.Pod(&o.channel) || !in.Pod(&o.flags) ||
         !in.Pod(&o.event_count) || !in.Pod(&o.placed_at) || !in.Pod(&o.created_at) || !in.Pod(&o.updated_at) ||
-        !in.Pod(&o.reserved_until) || !in.Aligned(&block) || !OrderBlock::FromBytes(block, borrow, &o.block)) {
+        !in.Pod(&o.reserved_until) || !in.Pod(&o.promise_at) || !in.Pod(&o.region) || !in.Aligned(&block) || !OrderBlock::FromBytes(block, borrow, &o.block)) {
       return Bad("truncated or malformed order");
     }
     o.id = OrderId::Of(id);
@@ -356,6 +395,55 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
   std::string_view max_id;
   if (!in.Str(&max_id) || !OrderId::Fits(max_id)) return Bad("bad max order id");
   max_id_ = OrderId::Of(max_id);
+  if (!in.Pod(&load_day_)) return Bad("truncated node loads");
+  node_load_.resize(nodes_.size());
+  for (auto& [orders, lines] : node_load_) {
+    if (!in.Pod(&orders) || !in.Pod(&lines)) return Bad("truncated node loads");
+  }
+  if (!in.Pod(&n) || n > tenants_.size()) return Bad("bad routing");
+  for (NameId t = 0; t < n; ++t) {
+    uint8_t present;
+    if (!in.Pod(&present)) return Bad("truncated routing");
+    if (present == 0) continue;
+    std::string lanes_text, policy_text;
+    uint32_t closures;
+    if (!in.Str(&lanes_text) || !in.Str(&policy_text) || !in.Pod(&closures) || closures > bytes.size()) {
+      return Bad("truncated routing");
+    }
+    std::vector<std::string> closed(closures);
+    for (std::string& c : closed) {
+      if (!in.Str(&c)) return Bad("truncated routing");
+    }
+    std::vector<routing::Lane> lanes;
+    if (!lanes_text.empty()) {
+      auto l = routing::Network::ParseLanes(lanes_text, "snapshot lanes");
+      if (!l.ok()) return Bad("bad routing lanes");
+      lanes = std::move(*l);
+    }
+    routing::Policy policy;
+    if (!policy_text.empty()) {
+      auto p = routing::Policy::Parse(policy_text, "snapshot policy");
+      if (!p.ok()) return Bad("bad routing policy");
+      policy = std::move(*p);
+    }
+    RoutingFor(t).Restore(std::move(lanes_text), std::move(lanes), std::move(policy_text), std::move(policy),
+                          std::move(closed));
+  }
+  if (!in.Pod(&count) || count > orders_.size()) return Bad("bad routing overrides");
+  for (uint64_t i = 0; i < count; ++i) {
+    uint32_t idx, forbidden;
+    RoutingOverride ov;
+    if (!in.Pod(&idx) || idx >= orders_.size() || !in.Pod(&ov.pinned) || !in.Pod(&forbidden) ||
+        forbidden > nodes_.size()) {
+      return Bad("bad routing overrides");
+    }
+    if (ov.pinned != model::kNone && ov.pinned >= nodes_.size()) return Bad("bad routing overrides");
+    ov.forbidden.resize(forbidden);
+    for (model::NodeIndex& x : ov.forbidden) {
+      if (!in.Pod(&x) || x >= nodes_.size()) return Bad("bad routing overrides");
+    }
+    overrides_[idx] = std::move(ov);
+  }
   if (!in.done()) return Bad("trailing bytes");
   return Status::OK();
 }

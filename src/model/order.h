@@ -160,12 +160,20 @@ struct Node {
   double lat = 0, lng = 0;
   std::string status = "up";       // up, degraded, down
   uint32_t capabilities = 0;       // OrderFlag bits it can handle
+  // What routing weighs (routing/routing.h has the meaning of each).
+  int64_t capacity_orders = 0;     // a day; 0: unlimited
+  int64_t capacity_lines = 0;
+  int64_t cost_per_order = 0;      // handling, minor units
+  int64_t cost_per_line = 0;
+  int32_t cutoff_minute = 16 * 60; // local time (China) of the day's last pickup
+  double on_time_rate = 0.97;      // share of its parcels handed over by the cut-off
 };
 
 struct Sku {
   std::string code;
   std::string tenant;
   std::string name;
+  int64_t weight_g = 0;            // a unit, packed; 0: unknown (routing assumes 500 g)
   // Pause a channel for this sku when the pool's available quantity falls
   // below the threshold; it resumes by itself when stock returns.
   std::vector<std::pair<std::string, int64_t>> channel_pause_below;

@@ -205,6 +205,33 @@ Result<Network> Network::Parse(std::string_view text, const std::string& name) {
   return built;
 }
 
+Result<std::vector<Lane>> Network::ParseLanes(std::string_view text, const std::string& name) {
+  auto fail = [&](const YAML::Mark& m, const std::string& pointer, const std::string& what) {
+    return Status::InvalidArgument("invalid_lanes", name + ":" + std::to_string(m.line + 1) + ": " + pointer + ": " + what,
+                                   pointer);
+  };
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return fail(e.mark, "", e.msg);
+  }
+  std::vector<Lane> lanes;
+  try {
+    RequireMap(root, "");
+    for (const auto& kv : root) {
+      const std::string key = Get<std::string>(kv.first, "", "a string key");
+      if (key != "lanes") throw FileError{kv.first.Mark(), "/" + key, "unknown field (expected lanes)"};
+      const YAML::Node& x = kv.second;
+      if (!x.IsSequence()) throw FileError{x.Mark(), "/lanes", "must be a list"};
+      for (size_t i = 0; i < x.size(); ++i) lanes.push_back(ParseLane(x[i], "/lanes/" + std::to_string(i)));
+    }
+  } catch (const FileError& e) {
+    return fail(e.mark, e.pointer, e.what);
+  }
+  return lanes;
+}
+
 Result<Policy> Policy::Parse(std::string_view text, const std::string& name) {
   YAML::Node root;
   try {

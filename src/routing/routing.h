@@ -109,6 +109,9 @@ class Network {
   // YAML or JSON (docs/ROUTING.md has the format); errors name file, line and field.
   static Result<Network> LoadFile(const std::string& path);
   static Result<Network> Parse(std::string_view text, const std::string& name);
+  // A document with only `lanes` (the engine's nodes come from its catalog);
+  // origins and ranges are checked by Build.
+  static Result<std::vector<Lane>> ParseLanes(std::string_view text, const std::string& name);
 
   std::span<const Node> nodes() const { return nodes_; }
   uint32_t FindNode(std::string_view code) const;  // kNoNode when absent

@@ -53,6 +53,13 @@ const std::map<std::string, std::string>& Expected() {
       {"GET /v1/inventory/{sku}/{node}", kStockReaders},
       {"POST /v1/inventory/{sku}/{node}/adjustments", "admin operations warehouse"},
       {"GET /v1/inventory/{sku}", kStockReaders},
+      {"POST /v1/quote", kStockReaders},
+      {"GET /v1/orders/{id}/plan", kReaders},
+      {"POST /v1/orders/{id}/reroute", "admin operations"},
+      {"GET /v1/routing/network", kCatalogReaders},
+      {"PUT /v1/routing/lanes", "admin operations"},
+      {"PUT /v1/routing/policy", "admin operations"},
+      {"POST /v1/routing/disruptions", "admin operations"},
       {"POST /v1/exports", kExporters},
       {"GET /v1/exports", kExporters},
       {"GET /v1/exports/{id}", kExporters},
@@ -123,6 +130,10 @@ class RouteMatrixTest : public ::testing::Test {
     if (route == "PUT /v1/inventory/{sku}/{node}") body = R"({"on_hand":1000,"reason":"count"})";
     if (route.find("/adjustments") != std::string::npos) body = R"({"delta":1,"reason":"found"})";
     if (route == "POST /v1/exports") body = R"({"reason":"matrix"})";
+    if (route == "POST /v1/quote") body = R"({"region_code":"310115","lines":[{"sku":"A","quantity":1}]})";
+    if (route == "PUT /v1/routing/lanes") body = R"({"lanes":[]})";
+    if (route == "PUT /v1/routing/policy") body = R"({"max_shipments":2})";
+    if (route == "POST /v1/routing/disruptions") body = R"({"close":"G4","reason":"matrix"})";
     return {target, body};
   }
 

@@ -1,0 +1,376 @@
+// The engine's routing: orders routed by each tenant's network (sourcing.h),
+// the commands that change a network (lanes, policy, closures), re-routing
+// one order, and quotes.
+#include <algorithm>
+#include <cstdio>
+
+#include "base/json_writer.h"
+#include "engine/engine.h"
+#include "geo/geo.h"
+
+namespace orderhub::engine {
+namespace {
+
+constexpr uint32_t kCapabilityFlags = model::kColdChain | model::kHazardous | model::kCrossBorder;
+constexpr Micros kDay = 24 * 3600 * kMicrosPerSecond;
+constexpr Micros kChinaOffset = 8 * 3600 * kMicrosPerSecond;
+constexpr int64_t kDefaultUnitWeight = 500;  // grams, for skus without a weight
+
+// States from which the warehouse has the order: its nodes are settled.
+bool PastRelease(std::string_view state) {
+  for (std::string_view s : {"released", "picked", "shipped", "delivered", "in_service", "completed"}) {
+    if (s == state) return true;
+  }
+  return false;
+}
+
+std::string RegionText(uint32_t region) {
+  if (region == 0) return "";
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%06u", region);
+  return buf;
+}
+
+// The decider's per-line problems as one status naming the first line.
+Status Unroutable(const routing::Decision& d, std::span<const uint32_t> line_of,
+                  const std::function<std::string(uint32_t)>& sku_of) {
+  std::string msg;
+  bool only_stock = true;
+  uint32_t first = UINT32_MAX;
+  for (const routing::LineProblem& p : d.problems) {
+    const uint32_t line = p.line < line_of.size() ? line_of[p.line] : 0;
+    first = std::min(first, line);
+    only_stock = only_stock && p.reason == "no_stock";
+    if (!msg.empty()) msg += "; ";
+    msg += "line " + std::to_string(line);
+    if (p.line < line_of.size()) msg += " (sku '" + sku_of(line) + "')";
+    msg += ": " + p.reason;
+    const size_t colon = p.detail.find(": ");
+    if (colon != std::string::npos) msg += " - " + p.detail.substr(colon + 2);
+  }
+  const std::string at = "/lines/" + std::to_string(first == UINT32_MAX ? 0 : first);
+  // No node holds enough of something: the stock answer clients already know.
+  if (only_stock) return Status::Insufficient("insufficient_stock", "not enough stock: " + msg, at + "/quantity");
+  return Status::Conflict("unroutable", "no node can serve the order: " + msg, at);
+}
+
+}  // namespace
+
+TenantRouting& Engine::RoutingFor(NameId tenant) {
+  if (routing_.size() <= tenant) routing_.resize(tenant + 1);
+  if (routing_[tenant] == nullptr) routing_[tenant] = std::make_unique<TenantRouting>();
+  return *routing_[tenant];
+}
+
+void Engine::RollLoadDay(Micros now) {
+  const int64_t day = (now + kChinaOffset) / kDay;
+  if (day == load_day_) return;
+  load_day_ = day;
+  std::fill(node_load_.begin(), node_load_.end(), std::pair<int64_t, int64_t>{0, 0});
+  for (auto& r : routing_) {
+    if (r != nullptr) r->Invalidate();
+  }
+}
+
+void Engine::AddLoad(NameId tenant, std::span<const LineRecord> lines, int sign) {
+  // One order per node it ships from, one line per line.
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const model::NodeIndex n = lines[i].node;
+    if (n == model::kNone || lines[i].is_service) continue;
+    bool first = true;
+    for (size_t j = 0; j < i; ++j) first = first && lines[j].node != n;
+    node_load_[n].first += first ? sign : 0;
+    node_load_[n].second += sign;
+    if (tenant < routing_.size() && routing_[tenant] != nullptr) routing_[tenant]->AddLoad(n, first ? sign : 0, sign);
+  }
+}
+
+std::optional<Status> Engine::Route(std::vector<LineRecord>& lines, std::span<const uint32_t> open, uint32_t flags,
+                                    const RouteContext& rc, RouteResult* result) const {
+  if (rc.tenant >= routing_.size() || routing_[rc.tenant] == nullptr) return std::nullopt;
+  TenantRouting& tr = *routing_[rc.tenant];
+  const routing::Network* net = tr.Network(nodes_, tenants_.Name(rc.tenant), node_load_);
+  if (net == nullptr || geo::Regions::China().Find(rc.region) == nullptr) return std::nullopt;
+
+  // The lines the decider sees: the open ones, and those the order placed
+  // itself (pinned), so that the plan prices every parcel.
+  std::vector<routing::LineRequest> requests;
+  std::vector<uint32_t> line_of, pins;
+  bool any_pin = false;
+  for (uint32_t i = 0; i < lines.size(); ++i) {
+    const LineRecord& l = lines[i];
+    if (l.is_service || l.reserved > 0) continue;
+    const bool is_open = std::find(open.begin(), open.end(), i) != open.end();
+    uint32_t pin = routing::kNoNode;
+    if (!is_open) {
+      pin = tr.NetworkNode(l.node);
+      if (pin == routing::kNoNode) return std::nullopt;
+      any_pin = true;
+    }
+    const int64_t weight = skus_[l.sku].weight_g > 0 ? skus_[l.sku].weight_g : kDefaultUnitWeight;
+    requests.push_back(routing::LineRequest{l.sku, l.quantity, weight});
+    line_of.push_back(i);
+    pins.push_back(pin);
+  }
+  if (requests.empty()) return std::nullopt;
+  PoolStock stock(&pool_, &tr);
+  for (const auto& [k, units] : rc.credits) {
+    stock.Credit(static_cast<model::SkuIndex>(k >> 32), static_cast<model::NodeIndex>(k & 0xffffffffu), units);
+  }
+  std::vector<uint32_t> forbidden;
+  routing::OrderRequest req;
+  req.now = rc.now;
+  req.promise_at = rc.promise_at;
+  req.region_code = rc.region;
+  req.needs = flags & kCapabilityFlags;
+  req.lines = requests;
+  if (any_pin) req.line_nodes = pins;
+  if (rc.overrides != nullptr) {
+    if (rc.overrides->pinned != model::kNone) {
+      req.pinned_node = tr.NetworkNode(rc.overrides->pinned);
+      // Pinned to a node routing cannot use: nothing can serve the order.
+      if (req.pinned_node == routing::kNoNode) {
+        return Status::Conflict("unroutable", "the order is pinned to node '" + nodes_[rc.overrides->pinned].code +
+                                                  "', which has no place in the routing network");
+      }
+    }
+    for (model::NodeIndex n : rc.overrides->forbidden) {
+      if (const uint32_t at = tr.NetworkNode(n); at != routing::kNoNode) forbidden.push_back(at);
+    }
+    req.forbidden_nodes = forbidden;
+  }
+  routing::Decision d = tr.decider()->Decide(req, stock);
+  if (!d.routable()) {
+    return Unroutable(d, line_of, [&](uint32_t line) { return skus_[lines[line].sku].code; });
+  }
+  // Number the lines as the order does, for the stored decision.
+  for (routing::Plan& p : d.plans) {
+    for (routing::Shipment& s : p.shipments) {
+      for (uint32_t& l : s.lines) l = line_of[l];
+    }
+  }
+  for (const routing::Shipment& s : d.plans[0].shipments) {
+    for (uint32_t l : s.lines) lines[l].node = tr.EngineNode(s.node);
+  }
+  if (result != nullptr) {
+    result->json = routing::DecisionJson(d, *net);
+    result->cost = d.plans[0].cost;
+    result->p_on_time = d.plans[0].p_on_time;
+  }
+  return Status::OK();
+}
+
+// ---- commands ---------------------------------------------------------------
+
+Outcome Engine::ApplySetLanes(const SetLanes& c) {
+  Outcome out;
+  const NameId tenant = tenants_.Intern(c.tenant);
+  out.status = RoutingFor(tenant).SetLanes(c.text, c.lanes, nodes_, c.tenant);
+  out.mutated = out.status.ok();
+  return out;
+}
+
+Outcome Engine::ApplySetPolicy(const SetPolicy& c) {
+  Outcome out;
+  RoutingFor(tenants_.Intern(c.tenant)).SetPolicy(c.text, c.policy);
+  out.mutated = true;
+  return out;
+}
+
+Outcome Engine::ApplyDisrupt(const Disrupt& c) {
+  Outcome out;
+  TenantRouting& tr = RoutingFor(tenants_.Intern(c.tenant));
+  const bool closed = std::find(tr.closed().begin(), tr.closed().end(), c.target) != tr.closed().end();
+  if (!c.close && !closed) {
+    out.status = Status::NotFound("not_closed", "'" + c.target + "' is not closed", "/target");
+    return out;
+  }
+  if (c.close) {
+    tr.Close(c.target);
+  } else {
+    tr.Reopen(c.target);
+  }
+  out.mutated = true;
+  return out;
+}
+
+Outcome Engine::ApplyReroute(const Reroute& c, Micros now, Changes* ch) {
+  Outcome out;
+  const uint32_t idx = FindIndex(c.tenant, c.order_id);
+  if (idx == model::kNone) {
+    out.status = Status::NotFound("order_not_found", "order '" + c.order_id + "' does not exist");
+    return out;
+  }
+  OrderRecord& o = orders_[idx];
+  out.order_id = o.id.view();
+  const lifecycle::Lifecycle& lc = LifecycleOf(o);
+  const std::span<const LineRecord> current = o.block.lines();
+  const bool shipped = std::any_of(current.begin(), current.end(), [](const LineRecord& l) { return l.shipped > 0; });
+  const bool holds = std::any_of(current.begin(), current.end(), [](const LineRecord& l) { return l.reserved > 0; });
+  if (lc.is_terminal(o.state) || PastRelease(lc.state_name(o.state)) || shipped || !holds) {
+    out.status = Status::Conflict("not_reroutable", "order '" + c.order_id + "' is " + lc.state_name(o.state) +
+                                                        (holds ? "" : " and holds no stock") +
+                                                        ": only orders holding stock, not yet released to a "
+                                                        "warehouse, are routed again");
+    return out;
+  }
+  if (o.region == 0) {
+    out.status = Status::Conflict("not_reroutable", "order '" + c.order_id +
+                                                        "' has no destination in China: routing does not serve it");
+    return out;
+  }
+  // The overrides it will have: the earlier ones unless cleared, plus these.
+  RoutingOverride ov;
+  if (auto it = overrides_.find(idx); it != overrides_.end() && !c.clear_overrides) ov = it->second;
+  if (!c.pin_node.empty()) {
+    ov.pinned = FindNodeIndex(o.tenant, c.pin_node);
+    if (ov.pinned == model::kNone) {
+      out.status = Status::NotFound("unknown_node", "node '" + c.pin_node + "' does not exist", "/pin_node");
+      return out;
+    }
+  }
+  for (size_t i = 0; i < c.forbid_nodes.size(); ++i) {
+    const model::NodeIndex n = FindNodeIndex(o.tenant, c.forbid_nodes[i]);
+    if (n == model::kNone) {
+      out.status = Status::NotFound("unknown_node", "node '" + c.forbid_nodes[i] + "' does not exist",
+                                    "/forbid_nodes/" + std::to_string(i));
+      return out;
+    }
+    if (std::find(ov.forbidden.begin(), ov.forbidden.end(), n) == ov.forbidden.end()) ov.forbidden.push_back(n);
+  }
+  RollLoadDay(now);
+  const std::string region = RegionText(o.region);
+  std::vector<std::pair<uint64_t, int64_t>> credits;
+  for (const LineRecord& l : current) {
+    if (l.reserved > 0) credits.emplace_back(static_cast<uint64_t>(l.sku) << 32 | l.node, l.reserved);
+  }
+  // What the current plan costs now, priced by the same model: every line
+  // placed where it is (nullopt when a node has left the network).
+  RouteResult before;
+  {
+    std::vector<LineRecord> same(current.begin(), current.end());
+    for (LineRecord& l : same) l.reserved = 0;
+    const RouteContext rc{o.tenant, region, now, o.promise_at, nullptr, credits};
+    if (std::optional<Status> st = Route(same, {}, o.flags, rc, &before); !st || !st->ok()) before.json.clear();
+  }
+  std::vector<LineRecord> lines(current.begin(), current.end());
+  for (LineRecord& l : lines) {
+    if (l.is_service) continue;
+    l.reserved = 0;
+    l.node = model::kNone;
+  }
+  RouteContext rc{o.tenant, region, now, o.promise_at, &ov, credits};
+  RouteResult after;
+  if (Status st = PlanReservations(lines, o.flags, &rc, &after); !st.ok()) {
+    out.status = st;
+    return out;
+  }
+  if (after.json.empty()) {
+    out.status = Status::Conflict("not_reroutable", "the tenant has no routing network to route order '" +
+                                                        c.order_id + "' on");
+    return out;
+  }
+  // Checked: release the old reservations, take the new ones.
+  std::string before_nodes, after_nodes;
+  AddLoad(o.tenant, current, -1);
+  std::span<LineRecord> mine = o.block.lines();
+  for (size_t i = 0; i < mine.size(); ++i) {
+    LineRecord& l = mine[i];
+    if (l.is_service) continue;
+    before_nodes += (before_nodes.empty() ? "" : ",") + nodes_[l.node].code;
+    if (l.reserved > 0) pool_.Release(l.sku, l.node, l.reserved);
+    l.node = lines[i].node;
+    pool_.Reserve(l.sku, l.node, l.quantity);
+    l.reserved = l.quantity;
+    after_nodes += (after_nodes.empty() ? "" : ",") + nodes_[l.node].code;
+  }
+  AddLoad(o.tenant, mine, +1);
+  if (ov.pinned == model::kNone && ov.forbidden.empty()) {
+    overrides_.erase(idx);
+  } else {
+    overrides_[idx] = std::move(ov);
+  }
+  o.updated_at = now;
+  std::string data;
+  JsonWriter w(&data);
+  w.BeginObject().Key("before").BeginObject().Field("nodes", before_nodes);
+  if (!before.json.empty()) {
+    w.Field("cost", before.cost).Key("p_on_time").Double(before.p_on_time);
+  }
+  w.EndObject().Key("after").BeginObject().Field("nodes", after_nodes).Field("cost", after.cost);
+  w.Key("p_on_time").Double(after.p_on_time).EndObject();
+  if (!before.json.empty()) w.Field("cost_change", after.cost - before.cost);
+  w.Key("routing").Raw(after.json).EndObject();
+  Record(idx, now, "rerouted", "reroute", o.state, o.state, c.actor, c.reason, std::move(data), ch);
+  out.mutated = true;
+  return out;
+}
+
+// ---- readers ----------------------------------------------------------------
+
+Result<std::string> Engine::Quote(const QuoteRequest& q) const {
+  const NameId tenant = tenants_.Find(q.tenant);
+  if (tenant == Names::kNone || tenant >= routing_.size() || routing_[tenant] == nullptr) {
+    return Status::NotFound("no_network", "the tenant has no nodes to route on");
+  }
+  if (geo::Regions::China().Find(q.region_code) == nullptr) {
+    return Status::InvalidArgument("unknown_region", "no region '" + q.region_code + "' in GB/T 2260",
+                                   "/ship_to/region_code");
+  }
+  std::vector<LineRecord> lines(q.lines.size());
+  std::vector<uint32_t> open;
+  for (size_t i = 0; i < q.lines.size(); ++i) {
+    lines[i].sku = FindSkuIndex(tenant, q.lines[i].sku);
+    if (lines[i].sku == model::kNone) {
+      return Status::NotFound("unknown_sku", "sku '" + q.lines[i].sku + "' does not exist",
+                              "/lines/" + std::to_string(i) + "/sku");
+    }
+    lines[i].quantity = static_cast<int32_t>(q.lines[i].quantity);
+    open.push_back(static_cast<uint32_t>(i));
+  }
+  RouteContext rc{tenant, q.region_code, q.now, q.promise_at, nullptr, {}};
+  RouteResult result;
+  std::optional<Status> routed = Route(lines, open, q.flags, rc, &result);
+  if (!routed) return Status::NotFound("no_network", "the tenant has no node in a known region to route from");
+  if (!routed->ok()) return *routed;
+  return std::move(result.json);
+}
+
+Result<std::string> Engine::NetworkJson(std::string_view tenant) const {
+  const NameId t = tenants_.Find(tenant);
+  if (t == Names::kNone || t >= routing_.size() || routing_[t] == nullptr) {
+    return Status::NotFound("no_network", "the tenant has no nodes to route on");
+  }
+  TenantRouting& tr = *routing_[t];
+  const routing::Network* net = tr.Network(nodes_, tenant, node_load_);
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("nodes").BeginArray();
+  if (net != nullptr) {
+    for (const routing::Node& n : net->nodes()) {
+      w.BeginObject().Field("code", n.code).Field("region_code", n.region_code);
+      w.Field("status", routing::NodeStatusName(n.status));
+      w.Field("capacity_orders", n.capacity_orders).Field("load_orders", n.load_orders);
+      w.Field("capacity_lines", n.capacity_lines).Field("load_lines", n.load_lines);
+      w.EndObject();
+    }
+  }
+  w.EndArray().Key("unrouted_nodes").BeginArray();
+  ForEachNode(tenant, [&](const model::Node& n) {
+    if (net == nullptr || net->FindNode(n.code) == routing::kNoNode) w.String(n.code);
+  });
+  w.EndArray().Key("lanes").BeginArray();
+  if (net != nullptr) {
+    for (const routing::Lane& l : net->lanes()) {
+      w.BeginObject().Field("origin", l.origin).Field("destination", l.destination).Field("carrier", l.carrier);
+      w.Field("level", routing::ServiceLevelName(l.level)).Field("open", net->LaneOpen(l, net->nodes()[net->FindNode(l.origin)], l.destination));
+      w.EndObject();
+    }
+  }
+  w.EndArray().Key("closed").BeginArray();
+  for (const std::string& c : tr.closed()) w.String(c);
+  w.EndArray().Field("policy", tr.policy().name).EndObject();
+  return out;
+}
+
+}  // namespace orderhub::engine

@@ -1,0 +1,147 @@
+#include "engine/sourcing.h"
+
+#include <algorithm>
+
+#include "geo/geo.h"
+
+namespace orderhub::engine {
+namespace {
+
+routing::NodeStatus StatusOf(const std::string& s) {
+  if (s == "down") return routing::NodeStatus::kDown;
+  if (s == "degraded") return routing::NodeStatus::kDegraded;
+  return routing::NodeStatus::kUp;
+}
+
+// The routing view of an engine node; false when it has no place routing
+// knows (a region code outside GB/T 2260's table).
+bool ToRoutingNode(const model::Node& n, routing::Node* out) {
+  const geo::Region* r = geo::Regions::China().Find(n.region_code);
+  if (r == nullptr) return false;
+  out->code = n.code;
+  out->type = n.type;
+  out->region_code = n.region_code;
+  // Nodes given without coordinates (0, 0) stand at their region's centre.
+  out->at = n.lat == 0 && n.lng == 0 ? r->at : geo::Point{n.lat, n.lng};
+  out->capacity_orders = n.capacity_orders;
+  out->capacity_lines = n.capacity_lines;
+  out->cost_per_order = n.cost_per_order;
+  out->cost_per_line = n.cost_per_line;
+  out->cutoff_minute = n.cutoff_minute;
+  out->capabilities = n.capabilities;
+  out->status = StatusOf(n.status);
+  out->on_time_rate = n.on_time_rate;
+  return true;
+}
+
+}  // namespace
+
+TenantRouting::TenantRouting() = default;
+
+Status TenantRouting::SetLanes(std::string text, std::vector<routing::Lane> lanes, std::span<const model::Node> nodes,
+                               std::string_view tenant) {
+  // Build a network of the tenant's nodes with these lanes: the same checks
+  // a network file gets (origins exist, destinations are regions, ranges).
+  std::vector<routing::Node> mine;
+  for (const model::Node& n : nodes) {
+    routing::Node r;
+    if (n.tenant == tenant && ToRoutingNode(n, &r)) mine.push_back(std::move(r));
+  }
+  auto trial = routing::Network::Build(std::move(mine), lanes);
+  if (!trial.ok()) {
+    const Status& st = trial.status();
+    return Status::InvalidArgument("invalid_lanes", st.message(), st.pointer());
+  }
+  lanes_text_ = std::move(text);
+  lanes_ = std::move(lanes);
+  Invalidate();
+  return Status::OK();
+}
+
+void TenantRouting::SetPolicy(std::string text, routing::Policy policy) {
+  policy_text_ = std::move(text);
+  policy_ = std::move(policy);
+  Invalidate();
+}
+
+void TenantRouting::Restore(std::string lanes_text, std::vector<routing::Lane> lanes, std::string policy_text,
+                            routing::Policy policy, std::vector<std::string> closed) {
+  lanes_text_ = std::move(lanes_text);
+  lanes_ = std::move(lanes);
+  policy_text_ = std::move(policy_text);
+  policy_ = std::move(policy);
+  closed_ = std::move(closed);
+  Invalidate();
+}
+
+void TenantRouting::Close(std::string_view what) {
+  if (std::find(closed_.begin(), closed_.end(), what) != closed_.end()) return;
+  closed_.emplace_back(what);
+  if (network_ != nullptr) network_->Close(what);
+}
+
+void TenantRouting::Reopen(std::string_view what) {
+  closed_.erase(std::remove(closed_.begin(), closed_.end(), what), closed_.end());
+  if (network_ != nullptr) network_->Reopen(what);
+}
+
+const routing::Network* TenantRouting::Network(std::span<const model::Node> nodes, std::string_view tenant,
+                                               std::span<const std::pair<int64_t, int64_t>> loads) {
+  if (network_ != nullptr) return network_.get();
+  engine_node_.clear();
+  network_node_.assign(nodes.size(), routing::kNoNode);
+  std::vector<routing::Node> mine;
+  for (model::NodeIndex i = 0; i < nodes.size(); ++i) {
+    routing::Node r;
+    if (nodes[i].tenant != tenant || !ToRoutingNode(nodes[i], &r)) continue;
+    r.load_orders = loads[i].first;
+    r.load_lines = loads[i].second;
+    network_node_[i] = static_cast<uint32_t>(mine.size());
+    engine_node_.push_back(i);
+    mine.push_back(std::move(r));
+  }
+  decider_.reset();
+  if (mine.empty()) return nullptr;
+  // Lanes whose origin has left the network (its region changed) are dropped
+  // rather than refusing every order.
+  std::vector<routing::Lane> lanes;
+  for (const routing::Lane& l : lanes_) {
+    if (std::any_of(mine.begin(), mine.end(), [&](const routing::Node& n) { return n.code == l.origin; })) {
+      lanes.push_back(l);
+    }
+  }
+  auto built = routing::Network::Build(std::move(mine), std::move(lanes));
+  if (!built.ok()) return nullptr;  // cannot happen: nodes and lanes were checked when set
+  network_ = std::make_unique<routing::Network>(std::move(*built));
+  for (const std::string& c : closed_) network_->Close(c);
+  decider_ = std::make_unique<routing::Decider>(network_.get(), &policy_);
+  return network_.get();
+}
+
+void TenantRouting::AddLoad(model::NodeIndex n, int64_t orders, int64_t lines) {
+  const uint32_t at = NetworkNode(n);
+  if (network_ != nullptr && at != routing::kNoNode) network_->AddLoad(at, orders, lines);
+}
+
+int64_t PoolStock::Available(uint32_t sku, uint32_t node) const {
+  const model::NodeIndex n = routing_->EngineNode(node);
+  int64_t a = pool_->Available(sku, n);
+  for (const CreditEntry& c : credits_) {
+    if (c.sku == sku && c.node == n) a += c.units;
+  }
+  return a;
+}
+
+std::span<const uint32_t> PoolStock::Holders(uint32_t sku) const {
+  for (const auto& [s, list] : holders_) {
+    if (s == sku) return list;
+  }
+  std::vector<uint32_t> list;
+  for (model::NodeIndex n : pool_->NodesOf(sku)) {
+    const uint32_t at = routing_->NetworkNode(n);
+    if (at != routing::kNoNode) list.push_back(at);
+  }
+  return holders_.emplace_back(sku, std::move(list)).second;
+}
+
+}  // namespace orderhub::engine

@@ -1,0 +1,101 @@
+// How the engine routes an order: each tenant's fulfilment network, built
+// from the engine's nodes and the tenant's lanes, policy and disruptions,
+// and the routing::Decider on it (routing/routing.h; docs/ROUTING.md).
+//
+// Lanes, policy and closures are engine state: set by journaled commands and
+// kept in snapshots, so a replay routes every order exactly as it was routed.
+// The network and the decider are derived from them and rebuilt, lazily,
+// after anything they are built from changes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/inventory_pool.h"
+#include "model/order.h"
+#include "routing/routing.h"
+
+namespace orderhub::engine {
+
+// Manual overrides of one order's routing, kept for re-routes and re-plans.
+struct RoutingOverride {
+  model::NodeIndex pinned = model::kNone;  // only this node
+  std::vector<model::NodeIndex> forbidden;
+};
+
+class TenantRouting {
+ public:
+  TenantRouting();
+
+  // Sources, as given (snapshots keep these and parse them again).
+  const std::string& lanes_text() const { return lanes_text_; }
+  const std::string& policy_text() const { return policy_text_; }
+  const std::vector<std::string>& closed() const { return closed_; }
+  const routing::Policy& policy() const { return policy_; }
+
+  // Checks `lanes` against the tenant's nodes (`nodes`: all of the engine's,
+  // only the tenant's count) before taking them; the error names the lane.
+  Status SetLanes(std::string text, std::vector<routing::Lane> lanes, std::span<const model::Node> nodes,
+                  std::string_view tenant);
+  void SetPolicy(std::string text, routing::Policy policy);
+  // From a snapshot: what was checked when it was set.
+  void Restore(std::string lanes_text, std::vector<routing::Lane> lanes, std::string policy_text,
+               routing::Policy policy, std::vector<std::string> closed);
+  void Close(std::string_view region_or_road);
+  void Reopen(std::string_view region_or_road);
+  // Nodes changed (added, moved, status, capacity...): rebuild before the next decision.
+  void Invalidate() { network_.reset(); }
+
+  // The network for deciding, built now if needed. Null when the tenant has
+  // no node in a known Chinese region (the engine then sources by stock alone).
+  // `loads`: each engine node's orders and lines assigned today.
+  const routing::Network* Network(std::span<const model::Node> nodes, std::string_view tenant,
+                                  std::span<const std::pair<int64_t, int64_t>> loads);
+  routing::Decider* decider() { return decider_.get(); }
+  // kNoNode when the engine node is not in the network.
+  uint32_t NetworkNode(model::NodeIndex n) const {
+    return n < network_node_.size() ? network_node_[n] : routing::kNoNode;
+  }
+  model::NodeIndex EngineNode(uint32_t network_node) const { return engine_node_[network_node]; }
+  void AddLoad(model::NodeIndex n, int64_t orders, int64_t lines);
+
+ private:
+  std::string lanes_text_, policy_text_;
+  std::vector<routing::Lane> lanes_;
+  routing::Policy policy_;
+  std::vector<std::string> closed_;
+  // Derived.
+  std::unique_ptr<routing::Network> network_;
+  std::unique_ptr<routing::Decider> decider_;
+  std::vector<model::NodeIndex> engine_node_;  // by network node
+  std::vector<uint32_t> network_node_;         // by engine node
+};
+
+// The inventory pool as the decider sees it: network node indices, plus
+// units that count as free though reserved (an order's own, when it is
+// re-routed).
+class PoolStock final : public routing::Stock {
+ public:
+  PoolStock(const InventoryPool* pool, const TenantRouting* routing) : pool_(pool), routing_(routing) {}
+  void Credit(model::SkuIndex sku, model::NodeIndex node, int64_t units) { credits_.push_back({sku, node, units}); }
+  int64_t Available(uint32_t sku, uint32_t node) const override;
+  std::span<const uint32_t> Holders(uint32_t sku) const override;
+
+ private:
+  struct CreditEntry {
+    model::SkuIndex sku;
+    model::NodeIndex node;
+    int64_t units;
+  };
+  const InventoryPool* pool_;
+  const TenantRouting* routing_;
+  std::vector<CreditEntry> credits_;
+  // Holders translated to network nodes, per sku asked (orders have few).
+  mutable std::vector<std::pair<uint32_t, std::vector<uint32_t>>> holders_;
+};
+
+}  // namespace orderhub::engine

@@ -1,0 +1,312 @@
+// The engine routing its orders with the tenant's network: choices, splits,
+// disruptions, re-routes with overrides, quotes, capacity, and that routing
+// state survives a snapshot.
+#include <gtest/gtest.h>
+
+#include "engine/engine.h"
+#include "testing/builders.h"
+
+namespace orderhub::engine {
+namespace {
+
+using namespace orderhub::testing;
+
+UpsertNode Placed(std::string code, std::string region, double lat, double lng) {
+  UpsertNode n = Node(std::move(code));
+  n.node.region_code = std::move(region);
+  n.node.lat = lat;
+  n.node.lng = lng;
+  return n;
+}
+
+CreateOrder To(std::string id, std::string region, std::vector<LineSpec> lines) {
+  CreateOrder c = Order(id, "c-" + id, std::move(lines));
+  c.order.ship_to.region_code = std::move(region);
+  return c;
+}
+
+constexpr char kHangzhou[] = "330106";
+constexpr char kTianjin[] = "120101";
+
+class EngineRoutingTest : public ::testing::Test {
+ protected:
+  EngineRoutingTest() : lifecycles_(ShippedLifecycles()), e_(&lifecycles_) {
+    Ok(Placed("SH", "310115", 31.22, 121.54));  // Shanghai Pudong
+    Ok(Placed("BJ", "110105", 39.92, 116.44));  // Beijing Chaoyang
+    Ok(Sku("A"));
+    Ok(Sku("B"));
+    Ok(Stock("A", "SH", 10));
+    Ok(Stock("A", "BJ", 10));
+    Ok(Stock("B", "BJ", 10));
+  }
+
+  Outcome Apply(CommandBody body, Micros now = kT0) {
+    changes_.Clear();
+    return e_.Apply(At(now, std::move(body)), &changes_);
+  }
+  void Ok(CommandBody body, Micros now = kT0) {
+    const Outcome out = Apply(std::move(body), now);
+    ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  }
+  std::string NodeOf(const std::string& id, size_t line = 0) {
+    return std::string(e_.FindOrder("t1", id)->line_node(line));
+  }
+  int64_t Reserved(const char* sku, const char* node) { return e_.Stock("t1", sku, node)->reserved; }
+  // The data of the last event the last command recorded.
+  std::string LastEventData() { return changes_.events.empty() ? "" : changes_.events.back().data; }
+  Reroute Again(std::string id) {
+    Reroute r;
+    r.tenant = "t1";
+    r.order_id = std::move(id);
+    r.actor = "admin";
+    return r;
+  }
+
+  lifecycle::LifecycleSet lifecycles_;
+  Engine e_;
+  Changes changes_;
+};
+
+TEST_F(EngineRoutingTest, EachOrderShipsFromTheNodeTheNetworkPrefers) {
+  Ok(To("O1", kHangzhou, {{"A", 1}}));
+  EXPECT_EQ(NodeOf("O1"), "SH");
+  Ok(To("O2", kTianjin, {{"A", 1}}));
+  EXPECT_EQ(NodeOf("O2"), "BJ");
+  EXPECT_EQ(Reserved("A", "SH"), 1);
+  EXPECT_EQ(Reserved("A", "BJ"), 1);
+}
+
+TEST_F(EngineRoutingTest, TheCreatedEventCarriesThePlanAndItsAlternatives) {
+  Ok(To("O1", kHangzhou, {{"A", 1}}));
+  const std::string data = LastEventData();
+  EXPECT_NE(data.find("\"routing\":{\"routable\":true"), std::string::npos) << data;
+  EXPECT_NE(data.find("\"chosen\":true"), std::string::npos) << data;
+  EXPECT_NE(data.find("\"chosen\":false"), std::string::npos) << "BJ is the alternative: " << data;
+  EXPECT_NE(data.find("\"p_on_time\""), std::string::npos);
+}
+
+TEST_F(EngineRoutingTest, AnOrderOneNodeCannotFillAloneIsSplit) {
+  Ok(Stock("B", "SH", 0));
+  Ok(To("O1", kHangzhou, {{"A", 1}, {"B", 1}}));
+  // BJ has both; SH + BJ would be two parcels: one parcel from BJ is what
+  // the default policy prefers for a cheap order, unless SH is much better.
+  // Either way every line is placed and reserved where it is placed.
+  const auto o = e_.FindOrder("t1", "O1");
+  for (size_t i = 0; i < 2; ++i) {
+    const std::string node(o->line_node(i));
+    EXPECT_FALSE(node.empty());
+    EXPECT_EQ(o->lines()[i].reserved, 1);
+  }
+  EXPECT_EQ(Reserved("B", "BJ"), 1);
+}
+
+TEST_F(EngineRoutingTest, AClosedRegionSendsOrdersAroundItAndReopeningRestores) {
+  Ok(Disrupt{"t1", "31", true, "typhoon"});
+  Ok(To("O1", kHangzhou, {{"A", 1}}));
+  EXPECT_EQ(NodeOf("O1"), "BJ") << "lanes from Shanghai are closed";
+  Ok(Disrupt{"t1", "31", false, ""});
+  Ok(To("O2", kHangzhou, {{"A", 1}}));
+  EXPECT_EQ(NodeOf("O2"), "SH");
+  EXPECT_EQ(Apply(Disrupt{"t1", "31", false, ""}).status.reason(), "not_closed");
+}
+
+TEST_F(EngineRoutingTest, AnUnroutableOrderSaysWhyAndReservesNothing) {
+  Ok(Disrupt{"t1", "31", true, ""});
+  Ok(Disrupt{"t1", "11", true, ""});
+  const Outcome out = Apply(To("O1", kHangzhou, {{"A", 1}}));
+  EXPECT_EQ(out.status.reason(), "unroutable");
+  EXPECT_NE(out.status.message().find("line 0 (sku 'A'): lanes_closed"), std::string::npos) << out.status.message();
+  EXPECT_EQ(out.status.pointer(), "/lines/0");
+  EXPECT_EQ(Reserved("A", "SH"), 0);
+  EXPECT_EQ(Reserved("A", "BJ"), 0);
+  EXPECT_FALSE(e_.FindOrder("t1", "O1").has_value());
+}
+
+TEST_F(EngineRoutingTest, ADownNodeIsRoutedAround) {
+  UpsertNode down = Placed("SH", "310115", 31.22, 121.54);
+  down.node.status = "down";
+  Ok(down);
+  Ok(To("O1", kHangzhou, {{"A", 1}}));
+  EXPECT_EQ(NodeOf("O1"), "BJ");
+}
+
+TEST_F(EngineRoutingTest, ANodeAtItsDailyCapacityTakesNoMoreUntilTheNextDay) {
+  UpsertNode small = Placed("SH", "310115", 31.22, 121.54);
+  small.node.capacity_orders = 3;
+  Ok(small);
+  int at_sh = 0;
+  for (int i = 0; i < 6; ++i) {
+    const std::string id = "O" + std::to_string(i);
+    Ok(To(id, kHangzhou, {{"A", 1}}));
+    at_sh += NodeOf(id) == "SH";
+  }
+  // The load penalty may send some elsewhere before SH is full; never more than its capacity.
+  EXPECT_GE(at_sh, 1);
+  EXPECT_LE(at_sh, 3);
+  EXPECT_EQ(Reserved("A", "SH"), at_sh);
+  Ok(To("NEXT", kHangzhou, {{"A", 1}}), kT0 + 24 * 3600 * kMicrosPerSecond);
+  EXPECT_EQ(NodeOf("NEXT"), "SH") << "a new day starts from zero";
+}
+
+TEST_F(EngineRoutingTest, LanesAreCheckedAgainstTheTenantsNodes) {
+  auto lanes = routing::Network::ParseLanes(
+      "lanes:\n  - {origin: XX, destination: '33', carrier: SF, level: express,"
+      " rate: {first_weight: 900}, transit: {mean_hours: 20, sd_hours: 3}}\n",
+      "lanes");
+  ASSERT_TRUE(lanes.ok()) << lanes.status().ToString();
+  const Outcome out = Apply(SetLanes{"t1", "x", *lanes});
+  EXPECT_EQ(out.status.reason(), "invalid_lanes");
+  EXPECT_EQ(out.status.pointer(), "/lanes/0/origin");
+}
+
+TEST_F(EngineRoutingTest, AnExplicitLaneIsPricedAndNamedInThePlan) {
+  const std::string text =
+      "lanes:\n  - {origin: BJ, destination: '33', carrier: JD, level: air,"
+      " rate: {first_weight: 1}, transit: {mean_hours: 6, sd_hours: 1}}\n";
+  auto lanes = routing::Network::ParseLanes(text, "lanes");
+  ASSERT_TRUE(lanes.ok()) << lanes.status().ToString();
+  Ok(SetLanes{"t1", text, *lanes});
+  Ok(To("O1", kHangzhou, {{"A", 1}}));
+  // A one-fen, six-hour lane from Beijing beats the derived lanes from Shanghai.
+  EXPECT_EQ(NodeOf("O1"), "BJ");
+  EXPECT_NE(LastEventData().find("\"carrier\":\"JD\""), std::string::npos) << LastEventData();
+}
+
+TEST_F(EngineRoutingTest, RerouteMovesTheReservationWholeAndRecordsBeforeAndAfter) {
+  Ok(To("O1", kHangzhou, {{"A", 2}}));
+  ASSERT_EQ(NodeOf("O1"), "SH");
+  UpsertNode down = Placed("SH", "310115", 31.22, 121.54);
+  down.node.status = "down";
+  Ok(down);
+  Ok(Again("O1"));
+  EXPECT_EQ(NodeOf("O1"), "BJ");
+  EXPECT_EQ(Reserved("A", "SH"), 0) << "no reservation left dangling";
+  EXPECT_EQ(Reserved("A", "BJ"), 2);
+  EXPECT_EQ(changes_.events.back().kind, "rerouted");
+  const std::string data = LastEventData();
+  // A plan from a node that is down has no price any more: no cost change.
+  EXPECT_NE(data.find("\"before\":{\"nodes\":\"SH\"}"), std::string::npos) << data;
+  EXPECT_NE(data.find("\"after\":{\"nodes\":\"BJ\",\"cost\":"), std::string::npos) << data;
+  EXPECT_EQ(data.find("\"cost_change\""), std::string::npos) << data;
+}
+
+TEST_F(EngineRoutingTest, ACheaperLaneMakesARerouteSaveAndSaysHowMuch) {
+  Ok(To("O1", kHangzhou, {{"A", 1}}));
+  ASSERT_EQ(NodeOf("O1"), "SH");
+  const std::string text =
+      "lanes:\n  - {origin: BJ, destination: '33', carrier: JD, level: air,"
+      " rate: {first_weight: 1}, transit: {mean_hours: 6, sd_hours: 1}}\n";
+  Ok(SetLanes{"t1", text, *routing::Network::ParseLanes(text, "lanes")});
+  Ok(Again("O1"));
+  EXPECT_EQ(NodeOf("O1"), "BJ");
+  const std::string data = LastEventData();
+  const size_t at = data.find("\"cost_change\":-");
+  ASSERT_NE(at, std::string::npos) << "cheaper, so negative: " << data;
+  EXPECT_NE(data.find("\"before\":{\"nodes\":\"SH\",\"cost\":"), std::string::npos) << data;
+}
+
+TEST_F(EngineRoutingTest, PinsAndForbidsStayWithTheOrder) {
+  Ok(To("O1", kHangzhou, {{"A", 1}}));
+  ASSERT_EQ(NodeOf("O1"), "SH");
+  Reroute forbid = Again("O1");
+  forbid.forbid_nodes = {"SH"};
+  Ok(forbid);
+  EXPECT_EQ(NodeOf("O1"), "BJ");
+  // Routed again with nothing said: the forbid still holds.
+  Ok(Again("O1"));
+  EXPECT_EQ(NodeOf("O1"), "BJ");
+  Reroute cleared = Again("O1");
+  cleared.clear_overrides = true;
+  Ok(cleared);
+  EXPECT_EQ(NodeOf("O1"), "SH");
+  Reroute pin = Again("O1");
+  pin.pin_node = "BJ";
+  Ok(pin);
+  EXPECT_EQ(NodeOf("O1"), "BJ");
+  EXPECT_EQ(Reserved("A", "SH"), 0);
+  EXPECT_EQ(Reserved("A", "BJ"), 1);
+}
+
+TEST_F(EngineRoutingTest, AFailedRerouteChangesNothing) {
+  Ok(To("O1", kHangzhou, {{"A", 10}}));
+  ASSERT_EQ(NodeOf("O1"), "SH");
+  Ok(Stock("A", "BJ", 3));
+  Reroute forbid = Again("O1");
+  forbid.forbid_nodes = {"SH"};
+  const Outcome out = Apply(forbid);
+  EXPECT_FALSE(out.status.ok());
+  EXPECT_EQ(NodeOf("O1"), "SH");
+  EXPECT_EQ(Reserved("A", "SH"), 10);
+  EXPECT_EQ(Reserved("A", "BJ"), 0);
+  // The refused override was not kept either.
+  Ok(Again("O1"));
+  EXPECT_EQ(NodeOf("O1"), "SH");
+}
+
+TEST_F(EngineRoutingTest, OnlyOrdersNotYetReleasedAreRoutedAgain) {
+  Ok(To("O1", kHangzhou, {{"A", 1}}));
+  for (const char* event : {"confirm", "allocate", "release_to_warehouse"}) Ok(Fire("O1", event));
+  const Outcome out = Apply(Again("O1"));
+  EXPECT_EQ(out.status.reason(), "not_reroutable");
+  EXPECT_EQ(NodeOf("O1"), "SH");
+}
+
+TEST_F(EngineRoutingTest, AQuoteReservesNothingAndMatchesTheOrderThatFollows) {
+  Engine::QuoteRequest q;
+  q.tenant = "t1";
+  q.region_code = kTianjin;
+  q.now = kT0;
+  q.lines = {{"A", 2}};
+  auto quote = e_.Quote(q);
+  ASSERT_TRUE(quote.ok()) << quote.status().ToString();
+  EXPECT_NE(quote->find("\"node\":\"BJ\""), std::string::npos) << *quote;
+  EXPECT_EQ(Reserved("A", "BJ"), 0);
+  Ok(To("O1", kTianjin, {{"A", 2}}));
+  EXPECT_EQ(NodeOf("O1"), "BJ");
+  EXPECT_EQ(LastEventData(), "{\"routing\":" + *quote + "}");
+  q.lines = {{"NOPE", 1}};
+  EXPECT_EQ(e_.Quote(q).status().pointer(), "/lines/0/sku");
+}
+
+TEST_F(EngineRoutingTest, NodesOutsideKnownRegionsFallBackToStockAlone) {
+  Engine e(&lifecycles_);
+  UpsertNode nowhere = Node("X");
+  nowhere.node.region_code = "999999";
+  ASSERT_TRUE(e.Apply(At(kT0, nowhere), nullptr).status.ok());
+  ASSERT_TRUE(e.Apply(At(kT0, Sku("A")), nullptr).status.ok());
+  ASSERT_TRUE(e.Apply(At(kT0, Stock("A", "X", 5)), nullptr).status.ok());
+  ASSERT_TRUE(e.Apply(At(kT0, To("O1", kHangzhou, {{"A", 1}})), nullptr).status.ok());
+  EXPECT_EQ(e.FindOrder("t1", "O1")->line_node(0), "X");
+}
+
+TEST_F(EngineRoutingTest, RoutingStateSurvivesASnapshot) {
+  const std::string text =
+      "lanes:\n  - {origin: BJ, destination: '33', carrier: JD, level: air,"
+      " rate: {first_weight: 1}, transit: {mean_hours: 6, sd_hours: 1}}\n";
+  Ok(SetLanes{"t1", text, *routing::Network::ParseLanes(text, "lanes")});
+  const std::string policy_text = "max_shipments: 1\n";
+  Ok(SetPolicy{"t1", policy_text, *routing::Policy::Parse(policy_text, "policy")});
+  Ok(Disrupt{"t1", "G4", true, ""});
+  Ok(To("O1", kHangzhou, {{"A", 1}}));
+  Reroute forbid = Again("O1");
+  forbid.forbid_nodes = {"BJ"};
+  Ok(forbid);
+  std::string bytes;
+  e_.Save([&](std::string_view s) { bytes.append(s); });
+  Engine loaded(&lifecycles_);
+  ASSERT_TRUE(loaded.Load(bytes).ok());
+  std::string again;
+  loaded.Save([&](std::string_view s) { again.append(s); });
+  EXPECT_EQ(bytes, again);
+  // Both route the next order the same way.
+  Changes a, b;
+  ASSERT_TRUE(e_.Apply(At(kT0, To("O2", kHangzhou, {{"A", 1}})), &a).status.ok());
+  ASSERT_TRUE(loaded.Apply(At(kT0, To("O2", kHangzhou, {{"A", 1}})), &b).status.ok());
+  EXPECT_EQ(a.events.back().data, b.events.back().data);
+  auto net = loaded.NetworkJson("t1");
+  ASSERT_TRUE(net.ok());
+  EXPECT_NE(net->find("\"closed\":[\"G4\"]"), std::string::npos) << *net;
+}
+
+}  // namespace
+}  // namespace orderhub::engine
