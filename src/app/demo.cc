@@ -9,6 +9,15 @@
 namespace orderhub::app {
 namespace {
 
+constexpr char kDemoLanes[] = R"({"lanes":[
+  {"origin":"DC-GZ","destination":"35","carrier":"SF","level":"express","via":["G15","44"],
+   "rate":{"first_weight_g":1000,"first_weight":1200,"additional_per_kg":500},"transit":{"mean_hours":26,"sd_hours":5}},
+  {"origin":"DC-SZ","destination":"45","carrier":"JD","level":"express","via":["G75","G72"],
+   "rate":{"first_weight_g":1000,"first_weight":1100,"additional_per_kg":450},"transit":{"mean_hours":24,"sd_hours":4}},
+  {"origin":"DC-SH","destination":"33","carrier":"ZTO","level":"standard","via":["G60"],
+   "rate":{"first_weight_g":1000,"first_weight":500,"additional_per_kg":200},"transit":{"mean_hours":20,"sd_hours":4}}
+]})";
+
 std::string Code(const char* prefix, int i, int width) {
   std::string n = std::to_string(i);
   return prefix + std::string(static_cast<size_t>(std::max(0, width - static_cast<int>(n.size()))), '0') + n;
@@ -48,7 +57,21 @@ Status SeedDemo(Hub& hub) {
     w.Key("capabilities").BeginArray();
     if (type == "dc") w.String("cold_chain").String("hazardous");
     if (type == "3pl") w.String("cross_border");
-    w.EndArray().EndObject();
+    w.EndArray();
+    // What routing weighs: a day's capacity, handling cost (fen), last pickup, reliability.
+    struct Profile {
+      int64_t orders, per_order, per_line;
+      const char* cutoff;
+      double on_time;
+    };
+    const Profile profile = type == "dc"      ? Profile{20000, 120, 20, "20:00", 0.98}
+                            : type == "3pl"   ? Profile{5000, 180, 30, "17:00", 0.95}
+                            : type == "store" ? Profile{300, 300, 50, "16:00", 0.92}
+                                              : Profile{8000, 150, 25, "18:00", 0.97};
+    w.Field("capacity_orders", profile.orders).Field("capacity_lines", profile.orders * 3);
+    w.Field("cost_per_order", profile.per_order).Field("cost_per_line", profile.per_line);
+    w.Field("cutoff", profile.cutoff).Key("on_time_rate").Double(profile.on_time);
+    w.EndObject();
     p.Send("PUT", "/v1/nodes/" + code, body);
     nodes.push_back(code);
   }
@@ -57,7 +80,9 @@ Status SeedDemo(Hub& hub) {
   for (int i = 1; i <= 500; ++i) {
     std::string body;
     JsonWriter w(&body);
+    static const int64_t kWeights[] = {400, 150, 900, 1200, 100, 500, 4500, 1100, 900, 200};  // grams, by kind
     w.BeginObject().Field("name", std::string(kKinds[i % 10]) + " #" + std::to_string(i));
+    w.Field("weight_g", kWeights[i % 10]);
     if (i <= 5) w.Key("channel_pause_below").BeginObject().Field("douyin", int64_t{20}).EndObject();
     w.EndObject();
     const std::string sku = Code("SKU-", i, 4);
@@ -69,6 +94,9 @@ Status SeedDemo(Hub& hub) {
              "{\"on_hand\":" + std::to_string(20 + rng() % 200) + ",\"safety_stock\":2,\"reason\":\"demo stock\"}");
     }
   }
+  // Contracted express lanes from the southern DCs, over named expressways:
+  // closing a road (POST /v1/routing/disruptions {"close":"G15"}) closes them.
+  p.Send("PUT", "/v1/routing/lanes", std::string(kDemoLanes));
   OH_RETURN_IF_ERROR(p.Wait());
 
   static const char* kChannels[] = {"tmall", "jd", "douyin", "pinduoduo", "wechat", "pos", "b2b", "shopify"};

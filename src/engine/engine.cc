@@ -514,7 +514,10 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
   }
   ++state_counts_[o.type][o.state];
   Index(idx);
-  if (!routed.json.empty()) AddLoad(o.tenant, lines, +1);
+  if (!routed.json.empty()) {
+    AddLoad(o.tenant, lines, +1);
+    open_plans_[idx] = OpenPlan{routed.cost, routed.p_on_time};
+  }
   Record(idx, now, "created", "create", o.state, o.state, "channel:" + in.channel, "",
          routed.json.empty() ? std::string() : "{\"routing\":" + routed.json + "}", ch);
   out.order_id = o.id.view();
@@ -623,6 +626,7 @@ Outcome Engine::ApplyFire(const FireEvent& c, Micros now, Changes* ch) {
   o.held_from = from;
   SetState(o, to);
   o.updated_at = now;
+  SettlePlan(idx);
   Record(idx, now, "transition", c.event, from, to, c.actor, c.reason, std::move(data), ch);
   out.mutated = true;
   return out;
@@ -720,6 +724,7 @@ Outcome Engine::ApplyExpire(Micros now, Changes* ch) {
       SetState(o, t->to);
     }
     o.updated_at = now;
+    SettlePlan(idx);
     Record(idx, now, "expired", "cancel", from, o.state, "system", "reservation_expired", "", ch);
     out.mutated = true;
   }

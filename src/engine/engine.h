@@ -303,6 +303,12 @@ class Engine {
   // a command on a new day starts them from zero.
   void RollLoadDay(Micros now);
   void AddLoad(NameId tenant, std::span<const LineRecord> lines, int sign);
+  // Whether routing may still move the order: it holds stock, nothing has
+  // shipped, and it is not released to a warehouse nor finished.
+  bool Reroutable(const OrderRecord& o) const;
+  // After a transition: an order that can no longer move leaves open_plans_
+  // and overrides_.
+  void SettlePlan(uint32_t idx);
 
   // Chooses a node for each stock line that has none and checks every line
   // can be reserved. Fills `node` of the lines; mutates nothing else.
@@ -375,6 +381,14 @@ class Engine {
   std::vector<std::pair<int64_t, int64_t>> node_load_;  // by NodeIndex: (orders, lines) assigned today
   int64_t load_day_ = 0;                                // the day node_load_ counts
   absl::flat_hash_map<uint32_t, RoutingOverride> overrides_;  // by order index
+  // Routed orders that can still be routed again (holding stock, not yet
+  // released): what their plan cost when it was decided. Re-routes report
+  // the difference; re-plans start from here.
+  struct OpenPlan {
+    int64_t cost = 0;
+    double p_on_time = 0;
+  };
+  absl::flat_hash_map<uint32_t, OpenPlan> open_plans_;  // by order index
 };
 
 // "a\x1fb": the composite key of the idempotency map.

@@ -160,6 +160,20 @@ std::optional<Status> Engine::Route(std::vector<LineRecord>& lines, std::span<co
   return Status::OK();
 }
 
+bool Engine::Reroutable(const OrderRecord& o) const {
+  const lifecycle::Lifecycle& lc = LifecycleOf(o);
+  if (lc.is_terminal(o.state) || PastRelease(lc.state_name(o.state))) return false;
+  const std::span<const LineRecord> lines = o.block.lines();
+  return std::none_of(lines.begin(), lines.end(), [](const LineRecord& l) { return l.shipped > 0; }) &&
+         std::any_of(lines.begin(), lines.end(), [](const LineRecord& l) { return l.reserved > 0; });
+}
+
+void Engine::SettlePlan(uint32_t idx) {
+  if (Reroutable(orders_[idx])) return;
+  open_plans_.erase(idx);
+  overrides_.erase(idx);
+}
+
 // ---- commands ---------------------------------------------------------------
 
 Outcome Engine::ApplySetLanes(const SetLanes& c) {
@@ -182,7 +196,7 @@ Outcome Engine::ApplyDisrupt(const Disrupt& c) {
   TenantRouting& tr = RoutingFor(tenants_.Intern(c.tenant));
   const bool closed = std::find(tr.closed().begin(), tr.closed().end(), c.target) != tr.closed().end();
   if (!c.close && !closed) {
-    out.status = Status::NotFound("not_closed", "'" + c.target + "' is not closed", "/target");
+    out.status = Status::NotFound("not_closed", "'" + c.target + "' is not closed", "/reopen");
     return out;
   }
   if (c.close) {
@@ -203,15 +217,12 @@ Outcome Engine::ApplyReroute(const Reroute& c, Micros now, Changes* ch) {
   }
   OrderRecord& o = orders_[idx];
   out.order_id = o.id.view();
-  const lifecycle::Lifecycle& lc = LifecycleOf(o);
   const std::span<const LineRecord> current = o.block.lines();
-  const bool shipped = std::any_of(current.begin(), current.end(), [](const LineRecord& l) { return l.shipped > 0; });
-  const bool holds = std::any_of(current.begin(), current.end(), [](const LineRecord& l) { return l.reserved > 0; });
-  if (lc.is_terminal(o.state) || PastRelease(lc.state_name(o.state)) || shipped || !holds) {
-    out.status = Status::Conflict("not_reroutable", "order '" + c.order_id + "' is " + lc.state_name(o.state) +
-                                                        (holds ? "" : " and holds no stock") +
-                                                        ": only orders holding stock, not yet released to a "
-                                                        "warehouse, are routed again");
+  if (!Reroutable(o)) {
+    out.status = Status::Conflict("not_reroutable", "order '" + c.order_id + "' is " +
+                                                        LifecycleOf(o).state_name(o.state) +
+                                                        ": only orders holding stock, with nothing shipped and not "
+                                                        "yet released to a warehouse, are routed again");
     return out;
   }
   if (o.region == 0) {
@@ -244,10 +255,15 @@ Outcome Engine::ApplyReroute(const Reroute& c, Micros now, Changes* ch) {
   for (const LineRecord& l : current) {
     if (l.reserved > 0) credits.emplace_back(static_cast<uint64_t>(l.sku) << 32 | l.node, l.reserved);
   }
-  // What the current plan costs now, priced by the same model: every line
-  // placed where it is (nullopt when a node has left the network).
+  // What the current plan cost when it was decided; for an order sourced
+  // before its tenant had a network, what it costs now, every line placed
+  // where it is (nothing when that cannot be priced: a node down, lanes closed).
   RouteResult before;
-  {
+  if (auto it = open_plans_.find(idx); it != open_plans_.end()) {
+    before.json = "{}";
+    before.cost = it->second.cost;
+    before.p_on_time = it->second.p_on_time;
+  } else {
     std::vector<LineRecord> same(current.begin(), current.end());
     for (LineRecord& l : same) l.reserved = 0;
     const RouteContext rc{o.tenant, region, now, o.promise_at, nullptr, credits};
@@ -285,6 +301,7 @@ Outcome Engine::ApplyReroute(const Reroute& c, Micros now, Changes* ch) {
     after_nodes += (after_nodes.empty() ? "" : ",") + nodes_[l.node].code;
   }
   AddLoad(o.tenant, mine, +1);
+  open_plans_[idx] = OpenPlan{after.cost, after.p_on_time};
   if (ov.pinned == model::kNone && ov.forbidden.empty()) {
     overrides_.erase(idx);
   } else {
@@ -315,7 +332,7 @@ Result<std::string> Engine::Quote(const QuoteRequest& q) const {
   }
   if (geo::Regions::China().Find(q.region_code) == nullptr) {
     return Status::InvalidArgument("unknown_region", "no region '" + q.region_code + "' in GB/T 2260",
-                                   "/ship_to/region_code");
+                                   "/region_code");
   }
   std::vector<LineRecord> lines(q.lines.size());
   std::vector<uint32_t> open;

@@ -12,7 +12,8 @@
 //   shipments, idempotency keys
 //   search postings by tenant, sku and customer, the greatest order id
 //   routing: the day's node loads, per tenant its lanes and policy (source
-//     text, parsed again on load) and closures, per-order overrides
+//     text, parsed again on load) and closures, per-order overrides, and
+//     the cost of each open order's plan
 // Expiries, state counts and hash indexes are derived, not stored.
 #include <algorithm>
 #include <cstring>
@@ -234,6 +235,15 @@ void Engine::Save(const std::function<void(std::string_view)>& sink) const {
     out.Pod(static_cast<uint32_t>(ov.forbidden.size()));
     for (model::NodeIndex n : ov.forbidden) out.Pod(n);
   }
+  std::vector<uint32_t> open;
+  for (const auto& [idx, plan] : open_plans_) open.push_back(idx);
+  std::sort(open.begin(), open.end());
+  out.Pod(static_cast<uint64_t>(open.size()));
+  for (uint32_t idx : open) {
+    out.Pod(idx);
+    out.Pod(open_plans_.at(idx).cost);
+    out.Pod(open_plans_.at(idx).p_on_time);
+  }
 }
 
 Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing) {
@@ -443,6 +453,16 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
       if (!in.Pod(&x) || x >= nodes_.size()) return Bad("bad routing overrides");
     }
     overrides_[idx] = std::move(ov);
+  }
+  if (!in.Pod(&count) || count > orders_.size()) return Bad("bad open plans");
+  open_plans_.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    uint32_t idx;
+    OpenPlan plan;
+    if (!in.Pod(&idx) || idx >= orders_.size() || !in.Pod(&plan.cost) || !in.Pod(&plan.p_on_time)) {
+      return Bad("bad open plans");
+    }
+    open_plans_[idx] = plan;
   }
   if (!in.done()) return Bad("trailing bytes");
   return Status::OK();

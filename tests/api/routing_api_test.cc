@@ -154,7 +154,7 @@ TEST_F(RoutingApiTest, BadInputNamesTheField) {
       {"POST", "/v1/routing/disruptions", R"({"close":"31","reopen":"31"})", 400, "/reopen"},
       {"POST", "/v1/routing/disruptions", R"({"close":"315"})", 400, "/close"},
       {"POST", "/v1/routing/disruptions", R"({"close":"G4","when":"now"})", 400, "/when"},
-      {"POST", "/v1/routing/disruptions", R"({"reopen":"44"})", 404, "/target"},
+      {"POST", "/v1/routing/disruptions", R"({"reopen":"44"})", 404, "/reopen"},
       {"PUT", "/v1/routing/lanes", R"({"lanes":[{"origin":"NOPE","destination":"33","carrier":"SF","level":"air",)"
                                    R"("rate":{"first_weight":1},"transit":{"mean_hours":8,"sd_hours":2}}]})",
        400, "/lanes/0/origin"},
