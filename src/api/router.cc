@@ -57,13 +57,15 @@ constexpr RouteSpec kRoutes[] = {
     {"PUT", "/v1/routing/lanes", false, Permission::kRoutingPlan},                        // 26
     {"PUT", "/v1/routing/policy", false, Permission::kRoutingPlan},                       // 27
     {"POST", "/v1/routing/disruptions", false, Permission::kRoutingPlan},                 // 28
-    {"POST", "/v1/exports", false, Permission::kExportRequest},                           // 29
-    {"GET", "/v1/exports", false, Permission::kExportRequest},                            // 30
-    {"GET", "/v1/exports/{id}", false, Permission::kExportRequest},                       // 31
-    {"POST", "/v1/exports/{id}/approve", false, Permission::kExportApprove},              // 32
-    {"GET", "/v1/exports/{id}/download", false, Permission::kExportRequest},              // 33
+    {"POST", "/v1/routing/replan", false, Permission::kRoutingPlan},                      // 29
+    {"GET", "/v1/routing/replan", false, Permission::kCatalogRead},                       // 30
+    {"POST", "/v1/exports", false, Permission::kExportRequest},                           // 31
+    {"GET", "/v1/exports", false, Permission::kExportRequest},                            // 32
+    {"GET", "/v1/exports/{id}", false, Permission::kExportRequest},                       // 33
+    {"POST", "/v1/exports/{id}/approve", false, Permission::kExportApprove},              // 34
+    {"GET", "/v1/exports/{id}/download", false, Permission::kExportRequest},              // 35
 };
-constexpr size_t kFirstExportRoute = 29;
+constexpr size_t kFirstExportRoute = 31;
 constexpr size_t kSignInRoute = 21;
 // How long a console session lasts.
 constexpr Micros kSessionTtl = 8 * 3600 * kMicrosPerSecond;
@@ -913,6 +915,18 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
       };
       const char* kind = route == 26 ? codec::kPutLanes : route == 27 ? codec::kPutPolicy : codec::kDisruption;
       return SubmitCommand(record(kind, "", req.body), network, std::move(done), entry(), std::move(describe));
+    }
+    case 29:    // POST /v1/routing/replan
+    case 30: {  // GET /v1/routing/replan: the last report
+      auto report = [tenant](const engine::Engine& e, const engine::Outcome& out) {
+        if (!out.status.ok()) return Problem(out.status);
+        std::string r = e.LastReplan(tenant);
+        if (r.empty()) return Problem(Status::NotFound("no_replan", "no re-plan has run since the hub started"));
+        return Json(200, std::move(r));
+      };
+      if (route == 30) return Query(report, std::move(done));
+      writer::Describe describe = [tenant](const engine::Engine& e) { return e.LastReplan(tenant); };
+      return SubmitCommand(record(codec::kReplan, "", req.body), report, std::move(done), entry(), std::move(describe));
     }
     default:
       return done(Problem(Status::Internal("route not wired")));

@@ -129,6 +129,13 @@ Result<engine::CommandBody> DecodeCommand(const store::JournalRecord& r, const c
     c->tenant = r.tenant;
     return engine::CommandBody(std::move(*c));
   }
+  if (kind == kReplan) {
+    auto c = ParseReplan(r.body);
+    if (!c.ok()) return c.status();
+    c->tenant = r.tenant;
+    c->actor = r.actor;
+    return engine::CommandBody(std::move(*c));
+  }
   if (kind == kReroute) {
     auto c = ParseReroute(r.body);
     if (!c.ok()) return c.status();

@@ -26,6 +26,7 @@ inline constexpr char kPutLanes[] = "put_lanes";    // body: the lanes document 
 inline constexpr char kPutPolicy[] = "put_policy";  // body: the policy document (YAML or JSON)
 inline constexpr char kDisruption[] = "disruption";
 inline constexpr char kReroute[] = "reroute";       // target: the order id
+inline constexpr char kReplan[] = "replan";
 
 // Decodes `r` into a command (without `now`, which the writer stamps).
 // For create_order, r.target is the order id and its body may be sealed

@@ -331,6 +331,21 @@ Result<engine::Reroute> ParseReroute(std::string_view body) {
   return c;
 }
 
+Result<engine::Replan> ParseReplan(std::string_view body) {
+  engine::Replan c;
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return c;
+  std::string scope = "all";
+  OH_RETURN_IF_ERROR(ReadFields(body, {
+                                          {"scope", false, Id(&scope)},
+                                          {"reason", false, Text(&c.reason)},
+                                      }));
+  if (scope != "all" && scope != "broken") {
+    return Status::InvalidArgument("invalid_scope", "must be all or broken", "/scope");
+  }
+  c.only_broken = scope == "broken";
+  return c;
+}
+
 Result<engine::Engine::QuoteRequest> ParseQuote(std::string_view body) {
   engine::Engine::QuoteRequest q;
   OH_RETURN_IF_ERROR(ReadFields(

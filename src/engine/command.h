@@ -120,8 +120,17 @@ struct Reroute {
   std::string reason;
 };
 
+// Re-plans a tenant's open orders (routed, holding stock, not yet released)
+// together: engine/replan.cc. Disruptions run one over the orders they break.
+struct Replan {
+  std::string tenant;
+  bool only_broken = false;  // only orders whose plan can no longer ship as planned
+  std::string actor;
+  std::string reason;
+};
+
 using CommandBody = std::variant<CreateOrder, FireEvent, AttachTracking, UpsertNode, UpsertSku, SetStock,
-                                 AdjustStock, ExpireReservations, SetLanes, SetPolicy, Disrupt, Reroute>;
+                                 AdjustStock, ExpireReservations, SetLanes, SetPolicy, Disrupt, Reroute, Replan>;
 
 struct Command {
   Micros now = 0;

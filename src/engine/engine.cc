@@ -130,15 +130,16 @@ Outcome Engine::Apply(const Command& cmd, Changes* ch) {
         if constexpr (std::is_same_v<T, CreateOrder>) return ApplyCreate(c, cmd.now, ch);
         if constexpr (std::is_same_v<T, FireEvent>) return ApplyFire(c, cmd.now, ch);
         if constexpr (std::is_same_v<T, AttachTracking>) return ApplyTracking(c, cmd.now, ch);
-        if constexpr (std::is_same_v<T, UpsertNode>) return ApplyUpsertNode(c, ch);
+        if constexpr (std::is_same_v<T, UpsertNode>) return ApplyUpsertNode(c, cmd.now, ch);
         if constexpr (std::is_same_v<T, UpsertSku>) return ApplyUpsertSku(c, ch);
         if constexpr (std::is_same_v<T, SetStock>) return ApplySetStock(c, ch);
         if constexpr (std::is_same_v<T, AdjustStock>) return ApplyAdjustStock(c, ch);
         if constexpr (std::is_same_v<T, ExpireReservations>) return ApplyExpire(cmd.now, ch);
         if constexpr (std::is_same_v<T, SetLanes>) return ApplySetLanes(c);
         if constexpr (std::is_same_v<T, SetPolicy>) return ApplySetPolicy(c);
-        if constexpr (std::is_same_v<T, Disrupt>) return ApplyDisrupt(c);
+        if constexpr (std::is_same_v<T, Disrupt>) return ApplyDisrupt(c, cmd.now, ch);
         if constexpr (std::is_same_v<T, Reroute>) return ApplyReroute(c, cmd.now, ch);
+        if constexpr (std::is_same_v<T, Replan>) return ApplyReplan(c, cmd.now, ch);
       },
       cmd.body);
 }
@@ -514,12 +515,12 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
   }
   ++state_counts_[o.type][o.state];
   Index(idx);
-  if (!routed.json.empty()) {
+  if (routed.routed) {
     AddLoad(o.tenant, lines, +1);
     open_plans_[idx] = OpenPlan{routed.cost, routed.p_on_time};
   }
   Record(idx, now, "created", "create", o.state, o.state, "channel:" + in.channel, "",
-         routed.json.empty() ? std::string() : "{\"routing\":" + routed.json + "}", ch);
+         routed.routed ? "{\"routing\":" + routed.json + "}" : std::string(), ch);
   out.order_id = o.id.view();
   out.mutated = true;
   return out;
@@ -733,20 +734,31 @@ Outcome Engine::ApplyExpire(Micros now, Changes* ch) {
 
 // ---- catalog and stock ------------------------------------------------------
 
-Outcome Engine::ApplyUpsertNode(const UpsertNode& c, Changes* ch) {
+Outcome Engine::ApplyUpsertNode(const UpsertNode& c, Micros now, Changes* ch) {
   Outcome out;
   const NameId tenant = tenants_.Intern(c.node.tenant);
   if (node_by_code_.size() <= tenant) node_by_code_.resize(tenant + 1);
   auto [it, inserted] = node_by_code_[tenant].try_emplace(c.node.code, static_cast<model::NodeIndex>(nodes_.size()));
+  // A node going down, degraded or losing capacity breaks plans: they move now.
+  bool disrupts = false;
   if (inserted) {
     nodes_.push_back(c.node);
     node_gates_.emplace_back();
   } else {
+    const model::Node& was = nodes_[it->second];
+    auto less = [](int64_t now_cap, int64_t was_cap) { return now_cap != 0 && (was_cap == 0 || now_cap < was_cap); };
+    disrupts = (c.node.status != was.status && c.node.status != "up") ||
+               less(c.node.capacity_orders, was.capacity_orders) || less(c.node.capacity_lines, was.capacity_lines) ||
+               c.node.region_code != was.region_code;
     nodes_[it->second] = c.node;
   }
   node_gates_[it->second] = NodeGate{c.node.status == "down", c.node.capabilities};
   node_load_.resize(nodes_.size());
   RoutingFor(tenant).Invalidate();
+  if (disrupts && !open_plans_.empty()) {
+    ApplyReplan(Replan{c.node.tenant, /*only_broken=*/true, "system", "node " + c.node.code + ": " + c.node.status},
+                now, ch);
+  }
   if (ch != nullptr) ch->nodes.push_back(it->second);
   out.mutated = true;
   return out;

@@ -176,6 +176,8 @@ class Engine {
   // The network the tenant's orders are routed on now (nodes with their
   // load, lanes, closures, policy) as JSON; NotFound when it has none.
   Result<std::string> NetworkJson(std::string_view tenant) const;
+  // The report of the tenant's last re-plan (engine/replan.cc) as JSON; empty when none ran.
+  std::string LastReplan(std::string_view tenant) const;
   template <typename F>
   void ForEachNode(std::string_view tenant, F&& f) const {
     for (const model::Node& n : nodes_) if (n.tenant == tenant) f(n);
@@ -268,15 +270,21 @@ class Engine {
   Outcome ApplyCreate(const CreateOrder& c, Micros now, Changes* ch);
   Outcome ApplyFire(const FireEvent& c, Micros now, Changes* ch);
   Outcome ApplyTracking(const AttachTracking& c, Micros now, Changes* ch);
-  Outcome ApplyUpsertNode(const UpsertNode& c, Changes* ch);
+  Outcome ApplyUpsertNode(const UpsertNode& c, Micros now, Changes* ch);
   Outcome ApplyUpsertSku(const UpsertSku& c, Changes* ch);
   Outcome ApplySetStock(const SetStock& c, Changes* ch);
   Outcome ApplyAdjustStock(const AdjustStock& c, Changes* ch);
   Outcome ApplyExpire(Micros now, Changes* ch);
   Outcome ApplySetLanes(const SetLanes& c);
   Outcome ApplySetPolicy(const SetPolicy& c);
-  Outcome ApplyDisrupt(const Disrupt& c);
+  Outcome ApplyDisrupt(const Disrupt& c, Micros now, Changes* ch);
   Outcome ApplyReroute(const Reroute& c, Micros now, Changes* ch);
+  Outcome ApplyReplan(const Replan& c, Micros now, Changes* ch);
+  // One order routed again against everyone else's current plan; true when
+  // it moved. `broken`: its current plan cannot ship as planned.
+  struct ReplanTally;
+  bool ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::string_view reason, bool only_broken,
+                   ReplanTally* tally, Changes* ch);
 
   // What routing an order's lines needs besides the lines.
   struct RouteContext {
@@ -288,9 +296,12 @@ class Engine {
     std::span<const std::pair<uint64_t, int64_t>> credits;
   };
   struct RouteResult {
+    bool want_json = true;
     std::string json;  // the decision (routing::DecisionJson), lines numbered as in the order
     int64_t cost = 0;  // the chosen plan's
     double p_on_time = 0;
+    double score = 0;
+    bool routed = false;  // the network decided (else: outside routing)
   };
   // Routes the open lines with the tenant's network and fills their nodes;
   // lines already placed are priced where they are. nullopt: the order is
@@ -389,6 +400,7 @@ class Engine {
     double p_on_time = 0;
   };
   absl::flat_hash_map<uint32_t, OpenPlan> open_plans_;  // by order index
+  std::vector<std::string> last_replan_;                // by tenant NameId: the report, JSON
 };
 
 // "a\x1fb": the composite key of the idempotency map.

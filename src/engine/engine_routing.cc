@@ -153,9 +153,11 @@ std::optional<Status> Engine::Route(std::vector<LineRecord>& lines, std::span<co
     for (uint32_t l : s.lines) lines[l].node = tr.EngineNode(s.node);
   }
   if (result != nullptr) {
-    result->json = routing::DecisionJson(d, *net);
+    if (result->want_json) result->json = routing::DecisionJson(d, *net);
     result->cost = d.plans[0].cost;
     result->p_on_time = d.plans[0].p_on_time;
+    result->score = d.plans[0].score;
+    result->routed = true;
   }
   return Status::OK();
 }
@@ -191,7 +193,7 @@ Outcome Engine::ApplySetPolicy(const SetPolicy& c) {
   return out;
 }
 
-Outcome Engine::ApplyDisrupt(const Disrupt& c) {
+Outcome Engine::ApplyDisrupt(const Disrupt& c, Micros now, Changes* ch) {
   Outcome out;
   TenantRouting& tr = RoutingFor(tenants_.Intern(c.tenant));
   const bool closed = std::find(tr.closed().begin(), tr.closed().end(), c.target) != tr.closed().end();
@@ -201,6 +203,8 @@ Outcome Engine::ApplyDisrupt(const Disrupt& c) {
   }
   if (c.close) {
     tr.Close(c.target);
+    // The orders whose plans the closure breaks move now.
+    ApplyReplan(Replan{c.tenant, /*only_broken=*/true, "system", "closed: " + c.target}, now, ch);
   } else {
     tr.Reopen(c.target);
   }
@@ -260,14 +264,15 @@ Outcome Engine::ApplyReroute(const Reroute& c, Micros now, Changes* ch) {
   // where it is (nothing when that cannot be priced: a node down, lanes closed).
   RouteResult before;
   if (auto it = open_plans_.find(idx); it != open_plans_.end()) {
-    before.json = "{}";
+    before.routed = true;
     before.cost = it->second.cost;
     before.p_on_time = it->second.p_on_time;
   } else {
     std::vector<LineRecord> same(current.begin(), current.end());
     for (LineRecord& l : same) l.reserved = 0;
     const RouteContext rc{o.tenant, region, now, o.promise_at, nullptr, credits};
-    if (std::optional<Status> st = Route(same, {}, o.flags, rc, &before); !st || !st->ok()) before.json.clear();
+    before.want_json = false;
+    if (std::optional<Status> st = Route(same, {}, o.flags, rc, &before); !st || !st->ok()) before.routed = false;
   }
   std::vector<LineRecord> lines(current.begin(), current.end());
   for (LineRecord& l : lines) {
@@ -281,7 +286,7 @@ Outcome Engine::ApplyReroute(const Reroute& c, Micros now, Changes* ch) {
     out.status = st;
     return out;
   }
-  if (after.json.empty()) {
+  if (!after.routed) {
     out.status = Status::Conflict("not_reroutable", "the tenant has no routing network to route order '" +
                                                         c.order_id + "' on");
     return out;
@@ -311,12 +316,12 @@ Outcome Engine::ApplyReroute(const Reroute& c, Micros now, Changes* ch) {
   std::string data;
   JsonWriter w(&data);
   w.BeginObject().Key("before").BeginObject().Field("nodes", before_nodes);
-  if (!before.json.empty()) {
+  if (before.routed) {
     w.Field("cost", before.cost).Key("p_on_time").Double(before.p_on_time);
   }
   w.EndObject().Key("after").BeginObject().Field("nodes", after_nodes).Field("cost", after.cost);
   w.Key("p_on_time").Double(after.p_on_time).EndObject();
-  if (!before.json.empty()) w.Field("cost_change", after.cost - before.cost);
+  if (before.routed) w.Field("cost_change", after.cost - before.cost);
   w.Key("routing").Raw(after.json).EndObject();
   Record(idx, now, "rerouted", "reroute", o.state, o.state, c.actor, c.reason, std::move(data), ch);
   out.mutated = true;

@@ -283,7 +283,7 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
         !in.Pod(&node.cost_per_line) || !in.Pod(&node.cutoff_minute) || !in.Pod(&node.on_time_rate)) {
       return Bad("truncated node");
     }
-    if (!ApplyUpsertNode(UpsertNode{std::move(node)}, nullptr).status.ok() || nodes_.size() != i + 1) {
+    if (!ApplyUpsertNode(UpsertNode{std::move(node)}, 0, nullptr).status.ok() || nodes_.size() != i + 1) {
       return Bad("duplicate node");
     }
   }

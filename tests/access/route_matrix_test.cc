@@ -60,6 +60,8 @@ const std::map<std::string, std::string>& Expected() {
       {"PUT /v1/routing/lanes", "admin operations"},
       {"PUT /v1/routing/policy", "admin operations"},
       {"POST /v1/routing/disruptions", "admin operations"},
+      {"POST /v1/routing/replan", "admin operations"},
+      {"GET /v1/routing/replan", kCatalogReaders},
       {"POST /v1/exports", kExporters},
       {"GET /v1/exports", kExporters},
       {"GET /v1/exports/{id}", kExporters},

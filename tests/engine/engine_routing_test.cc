@@ -175,16 +175,15 @@ TEST_F(EngineRoutingTest, AnExplicitLaneIsPricedAndNamedInThePlan) {
 TEST_F(EngineRoutingTest, RerouteMovesTheReservationWholeAndRecordsBeforeAndAfter) {
   Ok(To("O1", kHangzhou, {{"A", 2}}));
   ASSERT_EQ(NodeOf("O1"), "SH");
-  UpsertNode down = Placed("SH", "310115", 31.22, 121.54);
-  down.node.status = "down";
-  Ok(down);
-  Ok(Again("O1"));
+  Reroute away = Again("O1");
+  away.forbid_nodes = {"SH"};
+  Ok(away);
   EXPECT_EQ(NodeOf("O1"), "BJ");
   EXPECT_EQ(Reserved("A", "SH"), 0) << "no reservation left dangling";
   EXPECT_EQ(Reserved("A", "BJ"), 2);
   EXPECT_EQ(changes_.events.back().kind, "rerouted");
   const std::string data = LastEventData();
-  // The old plan is priced as it was decided (SH cannot be priced now, it is down).
+  // The old plan is priced as it was decided.
   EXPECT_NE(data.find("\"before\":{\"nodes\":\"SH\",\"cost\":"), std::string::npos) << data;
   EXPECT_NE(data.find("\"after\":{\"nodes\":\"BJ\",\"cost\":"), std::string::npos) << data;
   EXPECT_NE(data.find("\"cost_change\":"), std::string::npos) << data;
@@ -306,6 +305,111 @@ TEST_F(EngineRoutingTest, RoutingStateSurvivesASnapshot) {
   auto net = loaded.NetworkJson("t1");
   ASSERT_TRUE(net.ok());
   EXPECT_NE(net->find("\"closed\":[\"G4\"]"), std::string::npos) << *net;
+}
+
+// ---- re-planning -------------------------------------------------------------
+
+Replan All(std::string reason = "test") { return Replan{"t1", /*only_broken=*/false, "admin", std::move(reason)}; }
+
+TEST_F(EngineRoutingTest, AClosureMovesTheOrdersItBreaksAtOnce) {
+  Ok(To("O1", kHangzhou, {{"A", 2}}));
+  Ok(To("O2", kTianjin, {{"A", 1}}));
+  ASSERT_EQ(NodeOf("O1"), "SH");
+  ASSERT_EQ(NodeOf("O2"), "BJ");
+  Ok(Disrupt{"t1", "31", true, "typhoon"});
+  EXPECT_EQ(NodeOf("O1"), "BJ");
+  EXPECT_EQ(NodeOf("O2"), "BJ") << "not broken, not touched";
+  EXPECT_EQ(Reserved("A", "SH"), 0);
+  EXPECT_EQ(Reserved("A", "BJ"), 3);
+  ASSERT_FALSE(changes_.events.empty());
+  EXPECT_EQ(changes_.events.back().kind, "replanned");
+  const std::string report = e_.LastReplan("t1");
+  EXPECT_NE(report.find("\"scope\":\"broken\""), std::string::npos) << report;
+  EXPECT_NE(report.find("\"broken\":1,\"moved\":1,\"stranded\":0"), std::string::npos) << report;
+}
+
+TEST_F(EngineRoutingTest, ANodeGoingDownMovesItsOrders) {
+  Ok(To("O1", kHangzhou, {{"A", 1}}));
+  UpsertNode down = Placed("SH", "310115", 31.22, 121.54);
+  down.node.status = "down";
+  Ok(down);
+  EXPECT_EQ(NodeOf("O1"), "BJ");
+  EXPECT_EQ(Reserved("A", "SH"), 0);
+}
+
+TEST_F(EngineRoutingTest, AnOrderWithNowhereToGoKeepsItsStockAndIsReportedStranded) {
+  Ok(Stock("A", "BJ", 0));
+  Ok(To("O1", kHangzhou, {{"A", 1}}));
+  Ok(Disrupt{"t1", "31", true, ""});
+  EXPECT_EQ(NodeOf("O1"), "SH");
+  EXPECT_EQ(Reserved("A", "SH"), 1);
+  EXPECT_NE(e_.LastReplan("t1").find("\"stranded\":1"), std::string::npos) << e_.LastReplan("t1");
+}
+
+TEST_F(EngineRoutingTest, AFullReplanMovesOrdersToBetterPlansAsStockArrives) {
+  Ok(Stock("A", "SH", 0));
+  Ok(To("O1", kHangzhou, {{"A", 1}}));
+  Ok(To("O2", kHangzhou, {{"A", 1}}));
+  ASSERT_EQ(NodeOf("O1"), "BJ");
+  Ok(Stock("A", "SH", 1));  // room for one of them near Hangzhou
+  Ok(All("stock arrived"));
+  EXPECT_EQ((NodeOf("O1") == "SH") + (NodeOf("O2") == "SH"), 1);
+  EXPECT_EQ(Reserved("A", "SH"), 1);
+  EXPECT_EQ(Reserved("A", "BJ"), 1);
+  const std::string report = e_.LastReplan("t1");
+  EXPECT_NE(report.find("\"moved\":1"), std::string::npos) << report;
+  EXPECT_NE(report.find("\"cost_change\":-"), std::string::npos) << "cheaper: " << report;
+  // Nothing better is left: a second re-plan moves nothing.
+  Ok(All());
+  EXPECT_NE(e_.LastReplan("t1").find("\"moved\":0"), std::string::npos) << e_.LastReplan("t1");
+}
+
+TEST_F(EngineRoutingTest, ReplansRespectOverrides) {
+  Ok(Stock("A", "SH", 0));
+  Ok(To("O1", kHangzhou, {{"A", 1}}));
+  Reroute pin = Again("O1");
+  pin.pin_node = "BJ";
+  Ok(pin);
+  Ok(Stock("A", "SH", 5));
+  Ok(All());
+  EXPECT_EQ(NodeOf("O1"), "BJ") << "pinned";
+  // A closure that breaks the pinned plan strands it rather than break the pin.
+  Ok(Disrupt{"t1", "11", true, ""});
+  EXPECT_EQ(NodeOf("O1"), "BJ");
+  EXPECT_NE(e_.LastReplan("t1").find("\"stranded\":1"), std::string::npos) << e_.LastReplan("t1");
+}
+
+TEST_F(EngineRoutingTest, NoReservationIsLeftDanglingAfterReplans) {
+  for (int i = 0; i < 8; ++i) Ok(To("O" + std::to_string(i), i % 2 ? kHangzhou : kTianjin, {{"A", 1}}));
+  Ok(Disrupt{"t1", "31", true, ""});
+  Ok(Disrupt{"t1", "31", false, ""});
+  Ok(All());
+  Ok(Fire("O0", "cancel"));
+  int64_t held = 0;
+  for (int i = 0; i < 8; ++i) {
+    for (const LineRecord& l : e_.FindOrder("t1", "O" + std::to_string(i))->lines()) held += l.reserved;
+  }
+  EXPECT_EQ(held, 7);
+  EXPECT_EQ(Reserved("A", "SH") + Reserved("A", "BJ"), held);
+}
+
+TEST_F(EngineRoutingTest, AReplanIsReplayedExactly) {
+  std::vector<Command> log = {At(kT0, To("O1", kHangzhou, {{"A", 1}})), At(kT0, To("O2", kTianjin, {{"A", 1}})),
+                              At(kT0 + 1, Disrupt{"t1", "31", true, ""}), At(kT0 + 2, All())};
+  Engine a(&lifecycles_), b(&lifecycles_);
+  for (Engine* e : {&a, &b}) {
+    for (CommandBody body : {CommandBody(Placed("SH", "310115", 31.22, 121.54)),
+                             CommandBody(Placed("BJ", "110105", 39.92, 116.44)), CommandBody(Sku("A")),
+                             CommandBody(Stock("A", "SH", 10)), CommandBody(Stock("A", "BJ", 10))}) {
+      ASSERT_TRUE(e->Apply(At(kT0, body), nullptr).status.ok());
+    }
+    for (const Command& c : log) ASSERT_TRUE(e->Apply(c, nullptr).status.ok());
+  }
+  std::string sa, sb;
+  a.Save([&](std::string_view s) { sa.append(s); });
+  b.Save([&](std::string_view s) { sb.append(s); });
+  EXPECT_EQ(sa, sb);
+  EXPECT_EQ(a.LastReplan("t1"), b.LastReplan("t1"));
 }
 
 }  // namespace

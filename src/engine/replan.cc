@@ -1,0 +1,187 @@
+// Re-planning a tenant's open orders together (issue 5, "joint re-planning").
+//
+// Every routed order that still holds stock and is not yet released to a
+// warehouse is routed again against everyone else's current plan, broken
+// plans first (a node down, a lane or region closed), then the rest; an order
+// moves only when its current plan is broken or the new one scores better,
+// so a pass never makes the total worse and never leaves an order without
+// the stock it held. Passes repeat while they move orders (at most
+// kMaxPasses): coordinate descent on the sum of plan scores, with stock and
+// node capacity coupled through the pool and the node loads. How close that
+// comes to the optimum is measured against an exact solver in
+// bench/routing_quality (BENCHMARKS.md).
+#include <algorithm>
+#include <cstdio>
+
+#include "base/json_writer.h"
+#include "engine/engine.h"
+
+namespace orderhub::engine {
+namespace {
+
+constexpr int kMaxPasses = 3;
+constexpr size_t kReportedChanges = 50;  // the report lists this many moves; it counts all
+
+std::string RegionText(uint32_t region) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%06u", region);
+  return buf;
+}
+
+}  // namespace
+
+struct Engine::ReplanTally {
+  int64_t examined = 0, broken = 0, moved = 0, stranded = 0;
+  int64_t cost_before = 0, cost_after = 0;  // of the orders that moved
+  std::string changes;                      // JSON objects, comma-separated
+  size_t listed = 0;
+};
+
+bool Engine::ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::string_view reason,
+                         bool only_broken, ReplanTally* tally, Changes* ch) {
+  OrderRecord& o = orders_[idx];
+  if (o.region == 0 || !Reroutable(o)) return false;
+  const std::string region = RegionText(o.region);
+  const std::span<LineRecord> current = o.block.lines();
+  std::vector<std::pair<uint64_t, int64_t>> credits;
+  for (const LineRecord& l : current) {
+    if (l.reserved > 0) credits.emplace_back(static_cast<uint64_t>(l.sku) << 32 | l.node, l.reserved);
+  }
+  const auto ov = overrides_.find(idx);
+  const RouteContext rc{o.tenant, region, now, o.promise_at, ov == overrides_.end() ? nullptr : &ov->second, credits};
+  // The current plan, priced now; not routable: broken.
+  auto price_current = [&](RouteResult* r) {
+    std::vector<LineRecord> same(current.begin(), current.end());
+    for (LineRecord& l : same) l.reserved = 0;
+    r->want_json = false;
+    const std::optional<Status> st = Route(same, {}, o.flags, rc, r);
+    if (!st || !st->ok()) r->routed = false;
+  };
+  RouteResult before;
+  bool priced = false;
+  if (only_broken) {
+    price_current(&before);
+    priced = true;
+    if (before.routed) return false;
+  }
+  ++tally->examined;
+  std::vector<LineRecord> lines(current.begin(), current.end());
+  for (LineRecord& l : lines) {
+    if (l.is_service) continue;
+    l.reserved = 0;
+    l.node = model::kNone;
+  }
+  RouteResult after;
+  after.want_json = false;
+  const Status st = PlanReservations(lines, o.flags, &rc, &after);
+  bool same = true;
+  for (size_t i = 0; i < lines.size(); ++i) same = same && lines[i].node == current[i].node;
+  if (!priced && !same) price_current(&before);
+  const bool broken = (priced || !same) && !before.routed;
+  // Broken plans are counted by the sweep that looks for them only.
+  tally->broken += broken && only_broken;
+  if (!st.ok() || !after.routed) {
+    tally->stranded += broken && only_broken;  // keeps its stock where it is; a later re-plan may free it
+    return false;
+  }
+  if (same || (!broken && after.score >= before.score - 1e-6)) return false;
+  // Moving: the decision again, with its alternatives, for the history.
+  std::vector<LineRecord> again(current.begin(), current.end());
+  for (LineRecord& l : again) {
+    if (l.is_service) continue;
+    l.reserved = 0;
+    l.node = model::kNone;
+  }
+  RouteResult chosen;
+  if (!PlanReservations(again, o.flags, &rc, &chosen).ok() || !chosen.routed) return false;  // cannot differ: same inputs
+  const auto plan = open_plans_.find(idx);
+  const int64_t old_cost = plan != open_plans_.end() ? plan->second.cost : before.cost;
+  std::string before_nodes, after_nodes;
+  AddLoad(o.tenant, current, -1);
+  for (size_t i = 0; i < current.size(); ++i) {
+    LineRecord& l = current[i];
+    if (l.is_service) continue;
+    before_nodes += (before_nodes.empty() ? "" : ",") + nodes_[l.node].code;
+    if (l.reserved > 0) pool_.Release(l.sku, l.node, l.reserved);
+    l.node = again[i].node;
+    pool_.Reserve(l.sku, l.node, l.quantity);
+    l.reserved = l.quantity;
+    after_nodes += (after_nodes.empty() ? "" : ",") + nodes_[l.node].code;
+  }
+  AddLoad(o.tenant, current, +1);
+  open_plans_[idx] = OpenPlan{chosen.cost, chosen.p_on_time};
+  o.updated_at = now;
+  ++tally->moved;
+  tally->cost_before += old_cost;
+  tally->cost_after += chosen.cost;
+  std::string change;
+  JsonWriter w(&change);
+  w.BeginObject().Field("order_id", o.id.view()).Field("broken", broken);
+  w.Key("before").BeginObject().Field("nodes", before_nodes).Field("cost", old_cost).EndObject();
+  w.Key("after").BeginObject().Field("nodes", after_nodes).Field("cost", chosen.cost);
+  w.Key("p_on_time").Double(chosen.p_on_time).EndObject();
+  w.Field("cost_change", chosen.cost - old_cost).EndObject();
+  if (tally->listed < kReportedChanges) {
+    if (tally->listed++ > 0) tally->changes += ',';
+    tally->changes += change;
+  }
+  change.pop_back();  // the event's data: the change plus the decision
+  change += ",\"routing\":" + chosen.json + "}";
+  Record(idx, now, "replanned", "replan", o.state, o.state, actor, reason, std::move(change), ch);
+  return true;
+}
+
+Outcome Engine::ApplyReplan(const Replan& c, Micros now, Changes* ch) {
+  Outcome out;
+  const NameId tenant = tenants_.Find(c.tenant);
+  if (tenant == Names::kNone || tenant >= routing_.size() || routing_[tenant] == nullptr ||
+      routing_[tenant]->Network(nodes_, c.tenant, node_load_) == nullptr) {
+    out.status = Status::NotFound("no_network", "the tenant has no nodes to route on");
+    return out;
+  }
+  RollLoadDay(now);
+  // In id order: the same journal re-plans the same way.
+  std::vector<uint32_t> open;
+  for (const auto& [idx, plan] : open_plans_) {
+    if (orders_[idx].tenant == tenant) open.push_back(idx);
+  }
+  std::sort(open.begin(), open.end());
+  ReplanTally t;
+  int passes = 0;
+  int64_t examined = 0;
+  for (bool moved = true; moved && passes < kMaxPasses; ++passes) {
+    moved = false;
+    t.examined = 0;
+    // Broken plans move first, whatever else happens in the pass.
+    if (passes == 0 && !c.only_broken) {
+      for (uint32_t idx : open) moved |= ReplanOrder(idx, now, c.actor, c.reason, /*only_broken=*/true, &t, ch);
+      t.examined = 0;
+    }
+    for (uint32_t idx : open) moved |= ReplanOrder(idx, now, c.actor, c.reason, c.only_broken, &t, ch);
+    examined = std::max(examined, t.examined);
+    if (c.only_broken) {
+      ++passes;
+      break;
+    }
+  }
+  if (last_replan_.size() <= tenant) last_replan_.resize(tenant + 1);
+  std::string& report = last_replan_[tenant];
+  report.clear();
+  JsonWriter w(&report);
+  w.BeginObject().Field("at", FormatRfc3339(now)).Field("scope", c.only_broken ? "broken" : "all");
+  w.Field("reason", c.reason).Field("open_orders", static_cast<int64_t>(open.size()));
+  w.Field("examined", examined).Field("passes", static_cast<int64_t>(passes));
+  w.Field("broken", t.broken).Field("moved", t.moved).Field("stranded", t.stranded);
+  w.Field("cost_before", t.cost_before).Field("cost_after", t.cost_after);
+  w.Field("cost_change", t.cost_after - t.cost_before);
+  w.Key("changes").Raw("[" + t.changes + "]").EndObject();
+  out.mutated = true;
+  return out;
+}
+
+std::string Engine::LastReplan(std::string_view tenant) const {
+  const NameId t = tenants_.Find(tenant);
+  return t == Names::kNone || t >= last_replan_.size() ? std::string() : last_replan_[t];
+}
+
+}  // namespace orderhub::engine
