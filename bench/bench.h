@@ -12,4 +12,5 @@ int HttpCreate(int argc, char** argv);
 int Restart(int argc, char** argv);
 int RoutingDecision(int argc, char** argv);
 int RoutingQuality(int argc, char** argv);
+int RoutingReplan(int argc, char** argv);
 }  // namespace orderhub::bench

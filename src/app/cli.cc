@@ -54,7 +54,7 @@ constexpr const char* kUsage =
     "        every edited, removed or reordered entry\n"
     "  bench NAME [options]\n"
     "        run a benchmark; its last output line is one JSON object (see BENCHMARKS.md)\n"
-    "        names: engine_create, http_create, restart, routing_decision, routing_quality\n"
+    "        names: engine_create, http_create, restart, routing_decision, routing_quality, routing_replan\n"
     "\n"
     "every command takes --help.\n";
 

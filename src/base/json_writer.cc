@@ -1,7 +1,7 @@
 #include "base/json_writer.h"
 
 #include <cmath>
-#include <cstdio>
+#include <charconv>
 
 namespace orderhub {
 
@@ -11,9 +11,10 @@ JsonWriter& JsonWriter::Double(double v) {
     out_->append("null");
     return *this;
   }
+  // What printf's %.6g writes, without printf's locale and format parsing.
   char buf[32];
-  const int n = std::snprintf(buf, sizeof buf, "%.6g", v);
-  out_->append(buf, static_cast<size_t>(n));
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 6);
+  out_->append(buf, static_cast<size_t>(r.ptr - buf));
   return *this;
 }
 

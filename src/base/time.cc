@@ -107,16 +107,38 @@ std::string FormatRfc3339(Micros t) {
   int64_t y;
   unsigned m, d;
   CivilFromDays(days, &y, &m, &d);
+  // By hand: this runs for every time in every answer and event.
   char buf[40];
-  if (frac == 0) {
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<long long>(y), m, d,
-                  static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60),
-                  static_cast<long long>(rem % 60));
+  char* p = buf;
+  auto digits = [&p](int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+      p[i] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+    p += width;
+  };
+  if (y < 0 || y > 9999) {
+    std::snprintf(buf, sizeof buf, "%04lld", static_cast<long long>(y));
+    p = buf + std::char_traits<char>::length(buf);
   } else {
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ", static_cast<long long>(y), m,
-                  d, static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60),
-                  static_cast<long long>(rem % 60), static_cast<long long>(frac));
+    digits(y, 4);
   }
+  *p++ = '-';
+  digits(m, 2);
+  *p++ = '-';
+  digits(d, 2);
+  *p++ = 'T';
+  digits(rem / 3600, 2);
+  *p++ = ':';
+  digits(rem / 60 % 60, 2);
+  *p++ = ':';
+  digits(rem % 60, 2);
+  if (frac != 0) {
+    *p++ = '.';
+    digits(frac, 6);
+  }
+  *p++ = 'Z';
+  *p = '\0';
   return buf;
 }
 

@@ -334,15 +334,16 @@ Result<engine::Reroute> ParseReroute(std::string_view body) {
 Result<engine::Replan> ParseReplan(std::string_view body) {
   engine::Replan c;
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return c;
-  std::string scope = "all";
+  std::string scope = "changed";
   OH_RETURN_IF_ERROR(ReadFields(body, {
                                           {"scope", false, Id(&scope)},
                                           {"reason", false, Text(&c.reason)},
                                       }));
-  if (scope != "all" && scope != "broken") {
-    return Status::InvalidArgument("invalid_scope", "must be all or broken", "/scope");
+  if (scope != "changed" && scope != "all" && scope != "broken") {
+    return Status::InvalidArgument("invalid_scope", "must be changed, all or broken", "/scope");
   }
   c.only_broken = scope == "broken";
+  c.every_order = scope == "all";
   return c;
 }
 

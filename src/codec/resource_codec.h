@@ -34,7 +34,7 @@ Result<engine::Disrupt> ParseDisruption(std::string_view body);
 // POST /v1/orders/{id}/reroute  {"pin_node":"SH-DC","forbid_nodes":["GZ-3PL"],"clear_overrides":false,"reason":"…"}
 // (body optional: route again as things are now)
 Result<engine::Reroute> ParseReroute(std::string_view body);
-// POST /v1/routing/replan  {"scope":"all"|"broken","reason":"…"} (body optional: all)
+// POST /v1/routing/replan  {"scope":"changed"|"all"|"broken","reason":"…"} (body optional: changed)
 Result<engine::Replan> ParseReplan(std::string_view body);
 // POST /v1/quote  {"region_code":"310115","lines":[{"sku":"A","quantity":2}],"promise_at":"…","flags":["cold_chain"]}
 Result<engine::Engine::QuoteRequest> ParseQuote(std::string_view body);

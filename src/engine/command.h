@@ -125,6 +125,9 @@ struct Reroute {
 struct Replan {
   std::string tenant;
   bool only_broken = false;  // only orders whose plan can no longer ship as planned
+  // Every open order, also those nothing has improved for since they were
+  // decided (the default skips them: they cannot find a better plan).
+  bool every_order = false;
   std::string actor;
   std::string reason;
 };

@@ -517,7 +517,7 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
   Index(idx);
   if (routed.routed) {
     AddLoad(o.tenant, lines, +1);
-    open_plans_[idx] = OpenPlan{routed.cost, routed.p_on_time};
+    open_plans_[idx] = OpenPlan{routed.cost, routed.p_on_time, ++route_seq_};
   }
   Record(idx, now, "created", "create", o.state, o.state, "channel:" + in.channel, "",
          routed.routed ? "{\"routing\":" + routed.json + "}" : std::string(), ch);
@@ -654,6 +654,7 @@ void Engine::ReleaseStock(uint32_t idx, Changes* ch) {
   for (LineRecord& l : orders_[idx].block.lines()) {
     if (l.reserved == 0) continue;
     pool_.Release(l.sku, l.node, l.reserved);
+    SkuBetter(l.sku);
     l.reserved = 0;
   }
 }
@@ -755,8 +756,9 @@ Outcome Engine::ApplyUpsertNode(const UpsertNode& c, Micros now, Changes* ch) {
   node_gates_[it->second] = NodeGate{c.node.status == "down", c.node.capabilities};
   node_load_.resize(nodes_.size());
   RoutingFor(tenant).Invalidate();
+  if (!disrupts) TenantBetter(tenant);
   if (disrupts && !open_plans_.empty()) {
-    ApplyReplan(Replan{c.node.tenant, /*only_broken=*/true, "system", "node " + c.node.code + ": " + c.node.status},
+    ApplyReplan(Replan{c.node.tenant, /*only_broken=*/true, false, "system", "node " + c.node.code + ": " + c.node.status},
                 now, ch);
   }
   if (ch != nullptr) ch->nodes.push_back(it->second);
@@ -776,6 +778,8 @@ Outcome Engine::ApplyUpsertSku(const UpsertSku& c, Changes* ch) {
     skus_[it->second] = c.sku;
   }
   sku_pausable_[it->second] = !c.sku.channel_pause_below.empty();
+  if (sku_better_.size() < skus_.size()) sku_better_.resize(skus_.size());
+  SkuBetter(it->second);  // a lighter unit may ship cheaper
   if (ch != nullptr) ch->skus.push_back(it->second);
   out.mutated = true;
   return out;
@@ -790,7 +794,9 @@ Outcome Engine::ApplySetStock(const SetStock& c, Changes* ch) {
   const int64_t on_hand = c.on_hand.value_or(cur == nullptr ? 0 : cur->on_hand);
   const int64_t safety = c.safety.value_or(cur == nullptr ? 0 : cur->safety);
   if (out.status = pool_.CheckSet(s, n, on_hand, safety); !out.status.ok()) return out;
+  const int64_t was = pool_.Available(s, n);
   pool_.Set(s, n, on_hand, safety);
+  if (pool_.Available(s, n) > was) SkuBetter(s);
   out.mutated = true;
   return out;
 }
@@ -802,6 +808,7 @@ Outcome Engine::ApplyAdjustStock(const AdjustStock& c, Changes* ch) {
   if (out.status = ResolveSkuNode(c.tenant, c.sku, c.node, &s, &n); !out.status.ok()) return out;
   if (out.status = pool_.CheckAdjust(s, n, c.delta); !out.status.ok()) return out;
   pool_.Adjust(s, n, c.delta);
+  if (c.delta > 0) SkuBetter(s);
   out.mutated = true;
   return out;
 }

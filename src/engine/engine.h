@@ -284,7 +284,7 @@ class Engine {
   // it moved. `broken`: its current plan cannot ship as planned.
   struct ReplanTally;
   bool ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::string_view reason, bool only_broken,
-                   ReplanTally* tally, Changes* ch);
+                   bool every_order, ReplanTally* tally, Changes* ch);
 
   // What routing an order's lines needs besides the lines.
   struct RouteContext {
@@ -296,8 +296,11 @@ class Engine {
     std::span<const std::pair<uint64_t, int64_t>> credits;
   };
   struct RouteResult {
-    bool want_json = true;
+    bool want_json = true;  // else `decision` keeps the decision, to render later
+    bool lean = false;      // no alternatives (re-plans)
     std::string json;  // the decision (routing::DecisionJson), lines numbered as in the order
+    routing::Decision decision;
+    const routing::Network* network = nullptr;
     int64_t cost = 0;  // the chosen plan's
     double p_on_time = 0;
     double score = 0;
@@ -398,8 +401,20 @@ class Engine {
   struct OpenPlan {
     int64_t cost = 0;
     double p_on_time = 0;
+    uint64_t decided = 0;  // route_seq_ when it was decided
   };
   absl::flat_hash_map<uint32_t, OpenPlan> open_plans_;  // by order index
+  // What could make a decided plan improvable, stamped from one counter: a
+  // sku's stock becoming more available anywhere, a tenant's network getting
+  // better (a node up or added, capacity up, lanes, policy, a reopening, a new
+  // day's loads). A plan decided after both stamps of its skus and tenant
+  // cannot improve: re-plans skip it.
+  uint64_t route_seq_ = 0;
+  std::vector<uint64_t> sku_better_;     // by SkuIndex
+  std::vector<uint64_t> tenant_better_;  // by tenant NameId
+  void SkuBetter(model::SkuIndex s);
+  void TenantBetter(NameId t);
+  bool Improvable(uint32_t idx, const OpenPlan& plan) const;
   std::vector<std::string> last_replan_;                // by tenant NameId: the report, JSON
 };
 

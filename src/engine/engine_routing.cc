@@ -67,9 +67,30 @@ void Engine::RollLoadDay(Micros now) {
   if (day == load_day_) return;
   load_day_ = day;
   std::fill(node_load_.begin(), node_load_.end(), std::pair<int64_t, int64_t>{0, 0});
-  for (auto& r : routing_) {
-    if (r != nullptr) r->Invalidate();
+  for (NameId t = 0; t < routing_.size(); ++t) {
+    if (routing_[t] == nullptr) continue;
+    routing_[t]->Invalidate();
+    TenantBetter(t);
   }
+}
+
+void Engine::SkuBetter(model::SkuIndex s) {
+  if (sku_better_.size() <= s) sku_better_.resize(s + 1);
+  sku_better_[s] = ++route_seq_;
+}
+
+void Engine::TenantBetter(NameId t) {
+  if (tenant_better_.size() <= t) tenant_better_.resize(t + 1);
+  tenant_better_[t] = ++route_seq_;
+}
+
+bool Engine::Improvable(uint32_t idx, const OpenPlan& plan) const {
+  const OrderRecord& o = orders_[idx];
+  if (o.tenant < tenant_better_.size() && tenant_better_[o.tenant] > plan.decided) return true;
+  for (const LineRecord& l : o.block.lines()) {
+    if (l.sku < sku_better_.size() && sku_better_[l.sku] > plan.decided) return true;
+  }
+  return false;
 }
 
 void Engine::AddLoad(NameId tenant, std::span<const LineRecord> lines, int sign) {
@@ -79,9 +100,12 @@ void Engine::AddLoad(NameId tenant, std::span<const LineRecord> lines, int sign)
     if (n == model::kNone || lines[i].is_service) continue;
     bool first = true;
     for (size_t j = 0; j < i; ++j) first = first && lines[j].node != n;
-    node_load_[n].first += first ? sign : 0;
-    node_load_[n].second += sign;
-    if (tenant < routing_.size() && routing_[tenant] != nullptr) routing_[tenant]->AddLoad(n, first ? sign : 0, sign);
+    // An order counted on an earlier day releases nothing today: loads never go below zero.
+    const int64_t orders = std::max<int64_t>(first ? sign : 0, -node_load_[n].first);
+    const int64_t units = std::max<int64_t>(sign, -node_load_[n].second);
+    node_load_[n].first += orders;
+    node_load_[n].second += units;
+    if (tenant < routing_.size() && routing_[tenant] != nullptr) routing_[tenant]->AddLoad(n, orders, units);
   }
 }
 
@@ -113,7 +137,7 @@ std::optional<Status> Engine::Route(std::vector<LineRecord>& lines, std::span<co
     pins.push_back(pin);
   }
   if (requests.empty()) return std::nullopt;
-  PoolStock stock(&pool_, &tr);
+  PoolStock& stock = tr.Stock(&pool_);
   for (const auto& [k, units] : rc.credits) {
     stock.Credit(static_cast<model::SkuIndex>(k >> 32), static_cast<model::NodeIndex>(k & 0xffffffffu), units);
   }
@@ -139,7 +163,8 @@ std::optional<Status> Engine::Route(std::vector<LineRecord>& lines, std::span<co
     }
     req.forbidden_nodes = forbidden;
   }
-  routing::Decision d = tr.decider()->Decide(req, stock);
+  routing::Decider* decider = result != nullptr && result->lean ? tr.lean_decider() : tr.decider();
+  routing::Decision d = decider->Decide(req, stock);
   if (!d.routable()) {
     return Unroutable(d, line_of, [&](uint32_t line) { return skus_[lines[line].sku].code; });
   }
@@ -153,11 +178,16 @@ std::optional<Status> Engine::Route(std::vector<LineRecord>& lines, std::span<co
     for (uint32_t l : s.lines) lines[l].node = tr.EngineNode(s.node);
   }
   if (result != nullptr) {
-    if (result->want_json) result->json = routing::DecisionJson(d, *net);
     result->cost = d.plans[0].cost;
     result->p_on_time = d.plans[0].p_on_time;
     result->score = d.plans[0].score;
     result->routed = true;
+    result->network = net;
+    if (result->want_json) {
+      result->json = routing::DecisionJson(d, *net);
+    } else {
+      result->decision = std::move(d);
+    }
   }
   return Status::OK();
 }
@@ -183,12 +213,15 @@ Outcome Engine::ApplySetLanes(const SetLanes& c) {
   const NameId tenant = tenants_.Intern(c.tenant);
   out.status = RoutingFor(tenant).SetLanes(c.text, c.lanes, nodes_, c.tenant);
   out.mutated = out.status.ok();
+  if (out.mutated) TenantBetter(tenant);
   return out;
 }
 
 Outcome Engine::ApplySetPolicy(const SetPolicy& c) {
   Outcome out;
-  RoutingFor(tenants_.Intern(c.tenant)).SetPolicy(c.text, c.policy);
+  const NameId tenant = tenants_.Intern(c.tenant);
+  RoutingFor(tenant).SetPolicy(c.text, c.policy);
+  TenantBetter(tenant);
   out.mutated = true;
   return out;
 }
@@ -204,9 +237,10 @@ Outcome Engine::ApplyDisrupt(const Disrupt& c, Micros now, Changes* ch) {
   if (c.close) {
     tr.Close(c.target);
     // The orders whose plans the closure breaks move now.
-    ApplyReplan(Replan{c.tenant, /*only_broken=*/true, "system", "closed: " + c.target}, now, ch);
+    ApplyReplan(Replan{c.tenant, /*only_broken=*/true, false, "system", "closed: " + c.target}, now, ch);
   } else {
     tr.Reopen(c.target);
+    TenantBetter(tenants_.Find(c.tenant));
   }
   out.mutated = true;
   return out;
@@ -300,13 +334,14 @@ Outcome Engine::ApplyReroute(const Reroute& c, Micros now, Changes* ch) {
     if (l.is_service) continue;
     before_nodes += (before_nodes.empty() ? "" : ",") + nodes_[l.node].code;
     if (l.reserved > 0) pool_.Release(l.sku, l.node, l.reserved);
+    if (l.node != lines[i].node) SkuBetter(l.sku);
     l.node = lines[i].node;
     pool_.Reserve(l.sku, l.node, l.quantity);
     l.reserved = l.quantity;
     after_nodes += (after_nodes.empty() ? "" : ",") + nodes_[l.node].code;
   }
   AddLoad(o.tenant, mine, +1);
-  open_plans_[idx] = OpenPlan{after.cost, after.p_on_time};
+  open_plans_[idx] = OpenPlan{after.cost, after.p_on_time, ++route_seq_};
   if (ov.pinned == model::kNone && ov.forbidden.empty()) {
     overrides_.erase(idx);
   } else {

@@ -19,7 +19,7 @@
 namespace orderhub::engine {
 namespace {
 
-constexpr int kMaxPasses = 3;
+constexpr int kMaxPasses = 2;
 constexpr size_t kReportedChanges = 50;  // the report lists this many moves; it counts all
 
 std::string RegionText(uint32_t region) {
@@ -38,9 +38,13 @@ struct Engine::ReplanTally {
 };
 
 bool Engine::ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::string_view reason,
-                         bool only_broken, ReplanTally* tally, Changes* ch) {
+                         bool only_broken, bool every_order, ReplanTally* tally, Changes* ch) {
   OrderRecord& o = orders_[idx];
   if (o.region == 0 || !Reroutable(o)) return false;
+  if (!only_broken && !every_order) {
+    auto plan = open_plans_.find(idx);
+    if (plan != open_plans_.end() && !Improvable(idx, plan->second)) return false;
+  }
   const std::string region = RegionText(o.region);
   const std::span<LineRecord> current = o.block.lines();
   std::vector<std::pair<uint64_t, int64_t>> credits;
@@ -54,6 +58,7 @@ bool Engine::ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::
     std::vector<LineRecord> same(current.begin(), current.end());
     for (LineRecord& l : same) l.reserved = 0;
     r->want_json = false;
+    r->lean = true;
     const std::optional<Status> st = Route(same, {}, o.flags, rc, r);
     if (!st || !st->ok()) r->routed = false;
   };
@@ -73,6 +78,7 @@ bool Engine::ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::
   }
   RouteResult after;
   after.want_json = false;
+  after.lean = true;
   const Status st = PlanReservations(lines, o.flags, &rc, &after);
   bool same = true;
   for (size_t i = 0; i < lines.size(); ++i) same = same && lines[i].node == current[i].node;
@@ -84,16 +90,16 @@ bool Engine::ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::
     tally->stranded += broken && only_broken;  // keeps its stock where it is; a later re-plan may free it
     return false;
   }
-  if (same || (!broken && after.score >= before.score - 1e-6)) return false;
-  // Moving: the decision again, with its alternatives, for the history.
-  std::vector<LineRecord> again(current.begin(), current.end());
-  for (LineRecord& l : again) {
-    if (l.is_service) continue;
-    l.reserved = 0;
-    l.node = model::kNone;
+  if (same || (!broken && after.score >= before.score - 1e-6)) {
+    // Nothing better now: skipped until something improves for it.
+    if (auto plan = open_plans_.find(idx); plan != open_plans_.end()) plan->second.decided = ++route_seq_;
+    return false;
   }
-  RouteResult chosen;
-  if (!PlanReservations(again, o.flags, &rc, &chosen).ok() || !chosen.routed) return false;  // cannot differ: same inputs
+  // Moving. The history gets the decision (the best plan; a re-plan does
+  // not look for alternatives).
+  RouteResult& chosen = after;
+  chosen.json = routing::DecisionJson(chosen.decision, *chosen.network);
+  const std::vector<LineRecord>& again = lines;
   const auto plan = open_plans_.find(idx);
   const int64_t old_cost = plan != open_plans_.end() ? plan->second.cost : before.cost;
   std::string before_nodes, after_nodes;
@@ -103,13 +109,14 @@ bool Engine::ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::
     if (l.is_service) continue;
     before_nodes += (before_nodes.empty() ? "" : ",") + nodes_[l.node].code;
     if (l.reserved > 0) pool_.Release(l.sku, l.node, l.reserved);
+    if (l.node != again[i].node) SkuBetter(l.sku);
     l.node = again[i].node;
     pool_.Reserve(l.sku, l.node, l.quantity);
     l.reserved = l.quantity;
     after_nodes += (after_nodes.empty() ? "" : ",") + nodes_[l.node].code;
   }
   AddLoad(o.tenant, current, +1);
-  open_plans_[idx] = OpenPlan{chosen.cost, chosen.p_on_time};
+  open_plans_[idx] = OpenPlan{chosen.cost, chosen.p_on_time, ++route_seq_};
   o.updated_at = now;
   ++tally->moved;
   tally->cost_before += old_cost;
@@ -149,16 +156,16 @@ Outcome Engine::ApplyReplan(const Replan& c, Micros now, Changes* ch) {
   ReplanTally t;
   int passes = 0;
   int64_t examined = 0;
+  // Broken plans are found when something breaks them (a closure, a node
+  // down); a full re-plan meets any still broken among the orders it examines.
   for (bool moved = true; moved && passes < kMaxPasses; ++passes) {
     moved = false;
     t.examined = 0;
-    // Broken plans move first, whatever else happens in the pass.
-    if (passes == 0 && !c.only_broken) {
-      for (uint32_t idx : open) moved |= ReplanOrder(idx, now, c.actor, c.reason, /*only_broken=*/true, &t, ch);
-      t.examined = 0;
-    }
-    for (uint32_t idx : open) moved |= ReplanOrder(idx, now, c.actor, c.reason, c.only_broken, &t, ch);
-    examined = std::max(examined, t.examined);
+    // After the first pass only orders something improved for (the moves of
+    // the pass before) are examined again.
+    const bool every = c.every_order && passes == 0;
+    for (uint32_t idx : open) moved |= ReplanOrder(idx, now, c.actor, c.reason, c.only_broken, every, &t, ch);
+    examined += t.examined;
     if (c.only_broken) {
       ++passes;
       break;
@@ -168,7 +175,8 @@ Outcome Engine::ApplyReplan(const Replan& c, Micros now, Changes* ch) {
   std::string& report = last_replan_[tenant];
   report.clear();
   JsonWriter w(&report);
-  w.BeginObject().Field("at", FormatRfc3339(now)).Field("scope", c.only_broken ? "broken" : "all");
+  w.BeginObject().Field("at", FormatRfc3339(now));
+  w.Field("scope", c.only_broken ? "broken" : c.every_order ? "all" : "changed");
   w.Field("reason", c.reason).Field("open_orders", static_cast<int64_t>(open.size()));
   w.Field("examined", examined).Field("passes", static_cast<int64_t>(passes));
   w.Field("broken", t.broken).Field("moved", t.moved).Field("stranded", t.stranded);

@@ -243,6 +243,11 @@ void Engine::Save(const std::function<void(std::string_view)>& sink) const {
     out.Pod(idx);
     out.Pod(open_plans_.at(idx).cost);
     out.Pod(open_plans_.at(idx).p_on_time);
+    out.Pod(open_plans_.at(idx).decided);
+  }
+  out.Pod(route_seq_);
+  for (const std::vector<uint64_t>* v : {&sku_better_, &tenant_better_}) {
+    out.Str(std::string_view(reinterpret_cast<const char*>(v->data()), v->size() * sizeof(uint64_t)));
   }
 }
 
@@ -459,10 +464,18 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
   for (uint64_t i = 0; i < count; ++i) {
     uint32_t idx;
     OpenPlan plan;
-    if (!in.Pod(&idx) || idx >= orders_.size() || !in.Pod(&plan.cost) || !in.Pod(&plan.p_on_time)) {
+    if (!in.Pod(&idx) || idx >= orders_.size() || !in.Pod(&plan.cost) || !in.Pod(&plan.p_on_time) ||
+        !in.Pod(&plan.decided)) {
       return Bad("bad open plans");
     }
     open_plans_[idx] = plan;
+  }
+  if (!in.Pod(&route_seq_)) return Bad("bad routing stamps");
+  for (std::vector<uint64_t>* v : {&sku_better_, &tenant_better_}) {
+    std::string_view raw;
+    if (!in.Str(&raw) || raw.size() % sizeof(uint64_t) != 0) return Bad("bad routing stamps");
+    v->resize(raw.size() / sizeof(uint64_t));
+    std::memcpy(v->data(), raw.data(), raw.size());
   }
   if (!in.done()) return Bad("trailing bytes");
   return Status::OK();

@@ -37,6 +37,14 @@ bool ToRoutingNode(const model::Node& n, routing::Node* out) {
 }  // namespace
 
 TenantRouting::TenantRouting() = default;
+TenantRouting::~TenantRouting() = default;
+
+PoolStock& TenantRouting::Stock(const InventoryPool* pool) const {
+  const size_t n = network_ != nullptr ? network_->nodes().size() : 0;
+  if (stock_ == nullptr) stock_ = std::make_unique<PoolStock>(pool, this, n);
+  stock_->Reset(n);
+  return *stock_;
+}
 
 Status TenantRouting::SetLanes(std::string text, std::vector<routing::Lane> lanes, std::span<const model::Node> nodes,
                                std::string_view tenant) {
@@ -101,6 +109,7 @@ const routing::Network* TenantRouting::Network(std::span<const model::Node> node
     mine.push_back(std::move(r));
   }
   decider_.reset();
+  lean_decider_.reset();
   if (mine.empty()) return nullptr;
   // Lanes whose origin has left the network (its region changed) are dropped
   // rather than refusing every order.
@@ -115,6 +124,9 @@ const routing::Network* TenantRouting::Network(std::span<const model::Node> node
   network_ = std::make_unique<routing::Network>(std::move(*built));
   for (const std::string& c : closed_) network_->Close(c);
   decider_ = std::make_unique<routing::Decider>(network_.get(), &policy_);
+  lean_policy_ = policy_;
+  lean_policy_.alternatives = 0;
+  lean_decider_ = std::make_unique<routing::Decider>(network_.get(), &lean_policy_);
   return network_.get();
 }
 
@@ -123,25 +135,46 @@ void TenantRouting::AddLoad(model::NodeIndex n, int64_t orders, int64_t lines) {
   if (network_ != nullptr && at != routing::kNoNode) network_->AddLoad(at, orders, lines);
 }
 
-int64_t PoolStock::Available(uint32_t sku, uint32_t node) const {
-  const model::NodeIndex n = routing_->EngineNode(node);
-  int64_t a = pool_->Available(sku, n);
-  for (const CreditEntry& c : credits_) {
-    if (c.sku == sku && c.node == n) a += c.units;
+void PoolStock::Reset(size_t network_nodes) {
+  for (size_t i = 0; i < used_; ++i) {
+    Sku& s = skus_[i];
+    if (network_nodes != network_nodes_) {
+      s.available.clear();
+    } else {
+      for (uint32_t n : s.holders) s.available[n] = 0;
+      for (const CreditEntry& c : credits_) {
+        if (const uint32_t at = routing_->NetworkNode(c.node); at != routing::kNoNode && at < s.available.size()) {
+          s.available[at] = 0;
+        }
+      }
+    }
+    s.holders.clear();
   }
-  return a;
+  used_ = 0;
+  network_nodes_ = network_nodes;
+  credits_.clear();
 }
 
-std::span<const uint32_t> PoolStock::Holders(uint32_t sku) const {
-  for (const auto& [s, list] : holders_) {
-    if (s == sku) return list;
+const PoolStock::Sku& PoolStock::Laid(uint32_t sku) const {
+  for (size_t i = 0; i < used_; ++i) {
+    if (skus_[i].sku == sku) return skus_[i];
   }
-  std::vector<uint32_t> list;
-  for (model::NodeIndex n : pool_->NodesOf(sku)) {
-    const uint32_t at = routing_->NetworkNode(n);
-    if (at != routing::kNoNode) list.push_back(at);
+  if (used_ == skus_.size()) skus_.emplace_back();
+  Sku& s = skus_[used_++];
+  s.sku = sku;
+  if (s.available.size() != network_nodes_) s.available.assign(network_nodes_, 0);
+  const auto [nodes, levels] = pool_->LevelsOf(sku);
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const uint32_t at = routing_->NetworkNode(nodes[i]);
+    if (at == routing::kNoNode) continue;
+    s.holders.push_back(at);
+    s.available[at] = levels[i].Available();
   }
-  return holders_.emplace_back(sku, std::move(list)).second;
+  for (const CreditEntry& c : credits_) {
+    const uint32_t at = routing_->NetworkNode(c.node);
+    if (c.sku == sku && at != routing::kNoNode) s.available[at] += c.units;
+  }
+  return s;
 }
 
 }  // namespace orderhub::engine

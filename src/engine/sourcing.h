@@ -27,9 +27,12 @@ struct RoutingOverride {
   std::vector<model::NodeIndex> forbidden;
 };
 
+class PoolStock;
+
 class TenantRouting {
  public:
   TenantRouting();
+  ~TenantRouting();
 
   // Sources, as given (snapshots keep these and parse them again).
   const std::string& lanes_text() const { return lanes_text_; }
@@ -56,12 +59,16 @@ class TenantRouting {
   const routing::Network* Network(std::span<const model::Node> nodes, std::string_view tenant,
                                   std::span<const std::pair<int64_t, int64_t>> loads);
   routing::Decider* decider() { return decider_.get(); }
+  // The same decision without alternatives (re-plans need only the best).
+  routing::Decider* lean_decider() { return lean_decider_.get(); }
   // kNoNode when the engine node is not in the network.
   uint32_t NetworkNode(model::NodeIndex n) const {
     return n < network_node_.size() ? network_node_[n] : routing::kNoNode;
   }
   model::NodeIndex EngineNode(uint32_t network_node) const { return engine_node_[network_node]; }
   void AddLoad(model::NodeIndex n, int64_t orders, int64_t lines);
+  // The pool view for one decision, reset; valid until the next call.
+  PoolStock& Stock(const InventoryPool* pool) const;
 
  private:
   std::string lanes_text_, policy_text_;
@@ -71,19 +78,26 @@ class TenantRouting {
   // Derived.
   std::unique_ptr<routing::Network> network_;
   std::unique_ptr<routing::Decider> decider_;
+  routing::Policy lean_policy_;
+  std::unique_ptr<routing::Decider> lean_decider_;
   std::vector<model::NodeIndex> engine_node_;  // by network node
   std::vector<uint32_t> network_node_;         // by engine node
+  mutable std::unique_ptr<PoolStock> stock_;   // scratch, reused by every decision
 };
 
 // The inventory pool as the decider sees it: network node indices, plus
 // units that count as free though reserved (an order's own, when it is
-// re-routed).
+// routed again). The decider asks Available many times per sku: each sku
+// asked is laid out once, densely by network node.
 class PoolStock final : public routing::Stock {
  public:
-  PoolStock(const InventoryPool* pool, const TenantRouting* routing) : pool_(pool), routing_(routing) {}
+  PoolStock(const InventoryPool* pool, const TenantRouting* routing, size_t network_nodes)
+      : pool_(pool), routing_(routing), network_nodes_(network_nodes) {}
+  // Forgets what was laid out and credited; keeps the memory (one per tenant, reused).
+  void Reset(size_t network_nodes);
   void Credit(model::SkuIndex sku, model::NodeIndex node, int64_t units) { credits_.push_back({sku, node, units}); }
-  int64_t Available(uint32_t sku, uint32_t node) const override;
-  std::span<const uint32_t> Holders(uint32_t sku) const override;
+  int64_t Available(uint32_t sku, uint32_t node) const override { return Laid(sku).available[node]; }
+  std::span<const uint32_t> Holders(uint32_t sku) const override { return Laid(sku).holders; }
 
  private:
   struct CreditEntry {
@@ -91,11 +105,19 @@ class PoolStock final : public routing::Stock {
     model::NodeIndex node;
     int64_t units;
   };
+  struct Sku {
+    uint32_t sku;
+    std::vector<uint32_t> holders;   // network nodes
+    std::vector<int64_t> available;  // by network node; zero but at holders and credits
+  };
+  const Sku& Laid(uint32_t sku) const;
+
   const InventoryPool* pool_;
   const TenantRouting* routing_;
+  size_t network_nodes_;
   std::vector<CreditEntry> credits_;
-  // Holders translated to network nodes, per sku asked (orders have few).
-  mutable std::vector<std::pair<uint32_t, std::vector<uint32_t>>> holders_;
+  mutable std::vector<Sku> skus_;  // orders have few skus: a short list
+  mutable size_t used_ = 0;        // skus_[0, used_) are laid out for this decision
 };
 
 }  // namespace orderhub::engine
