@@ -152,7 +152,7 @@ int RoutingReplan(int argc, char** argv) {
   };
   Micros now = last + kMicrosPerSecond;
   // Every open order examined: what a re-plan costs when everything may have changed.
-  const double full_s = replan(engine::Replan{kTenant, false, true, "bench", "full re-plan"}, now);
+  const double full_s = replan(engine::Replan{kTenant, false, true, {}, "", "bench", "full re-plan"}, now);
   const std::string full = e.LastReplan(kTenant);
   std::cerr << "full re-plan: " << full_s << " s " << full.substr(0, 300) << "\n";
   // A receipt: a tenth of the held (sku, node) pairs get half as much again.
@@ -169,7 +169,7 @@ int RoutingReplan(int argc, char** argv) {
       receipts += apply(std::move(a), now + 1).status.ok();
     }
   }
-  const double changed_s = replan(engine::Replan{kTenant, false, false, "bench", "after receipts"}, now + 2);
+  const double changed_s = replan(engine::Replan{kTenant, false, false, {}, "", "bench", "after receipts"}, now + 2);
   const std::string changed = e.LastReplan(kTenant);
   std::cerr << receipts << " receipts, then a re-plan of what they improve: " << changed_s << " s "
             << changed.substr(0, 300) << "\n";

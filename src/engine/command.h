@@ -128,6 +128,11 @@ struct Replan {
   // Every open order, also those nothing has improved for since they were
   // decided (the default skips them: they cannot find a better plan).
   bool every_order = false;
+  // With only_broken: the orders a disruption can have broken, to save
+  // pricing every open plan. Orders with a line at one of `nodes`, or
+  // delivering into a region starting with `region`. Both empty: all.
+  std::vector<uint32_t> nodes;  // model::NodeIndex
+  std::string region;
   std::string actor;
   std::string reason;
 };

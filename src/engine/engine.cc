@@ -758,8 +758,9 @@ Outcome Engine::ApplyUpsertNode(const UpsertNode& c, Micros now, Changes* ch) {
   RoutingFor(tenant).Invalidate();
   if (!disrupts) TenantBetter(tenant);
   if (disrupts && !open_plans_.empty()) {
-    ApplyReplan(Replan{c.node.tenant, /*only_broken=*/true, false, "system", "node " + c.node.code + ": " + c.node.status},
-                now, ch);
+    Replan r{c.node.tenant, /*only_broken=*/true, false, {it->second}, "", "system",
+             "node " + c.node.code + ": " + c.node.status};
+    ApplyReplan(r, now, ch);
   }
   if (ch != nullptr) ch->nodes.push_back(it->second);
   out.mutated = true;

@@ -236,8 +236,28 @@ Outcome Engine::ApplyDisrupt(const Disrupt& c, Micros now, Changes* ch) {
   }
   if (c.close) {
     tr.Close(c.target);
-    // The orders whose plans the closure breaks move now.
-    ApplyReplan(Replan{c.tenant, /*only_broken=*/true, false, "system", "closed: " + c.target}, now, ch);
+    // The orders whose plans the closure breaks move now. Suspects: orders
+    // into a closed region, from nodes in it, or from nodes with an explicit
+    // lane through it.
+    Replan r{c.tenant, /*only_broken=*/true, false, {}, "", "system", "closed: " + c.target};
+    const bool region = std::all_of(c.target.begin(), c.target.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    if (region) r.region = c.target;
+    const NameId t = tenants_.Find(c.tenant);
+    for (model::NodeIndex n = 0; n < nodes_.size(); ++n) {
+      if (tenants_.Find(nodes_[n].tenant) != t) continue;
+      bool hit = region && nodes_[n].region_code.compare(0, c.target.size(), c.target) == 0;
+      if (const routing::Network* net = tr.Network(nodes_, c.tenant, node_load_); !hit && net != nullptr) {
+        const uint32_t at = tr.NetworkNode(n);
+        for (uint32_t lane : at == routing::kNoNode ? std::span<const uint32_t>() : net->LanesFrom(at)) {
+          for (const std::string& v : net->lanes()[lane].via) {
+            hit = hit || v == c.target || (region && v.compare(0, c.target.size(), c.target) == 0);
+          }
+        }
+      }
+      if (hit) r.nodes.push_back(n);
+    }
+    // Nothing can be broken: an empty suspect list would mean "all".
+    if (!r.region.empty() || !r.nodes.empty()) ApplyReplan(r, now, ch);
   } else {
     tr.Reopen(c.target);
     TenantBetter(tenants_.Find(c.tenant));

@@ -149,8 +149,23 @@ Outcome Engine::ApplyReplan(const Replan& c, Micros now, Changes* ch) {
   RollLoadDay(now);
   // In id order: the same journal re-plans the same way.
   std::vector<uint32_t> open;
+  std::vector<bool> suspect_node(nodes_.size(), false);
+  for (uint32_t n : c.nodes) {
+    if (n < suspect_node.size()) suspect_node[n] = true;
+  }
+  auto suspect = [&](uint32_t idx) {
+    if (c.nodes.empty() && c.region.empty()) return true;
+    const OrderRecord& o = orders_[idx];
+    if (!c.region.empty() && o.region != 0 && RegionText(o.region).compare(0, c.region.size(), c.region) == 0) {
+      return true;
+    }
+    for (const LineRecord& l : o.block.lines()) {
+      if (l.node != model::kNone && suspect_node[l.node]) return true;
+    }
+    return false;
+  };
   for (const auto& [idx, plan] : open_plans_) {
-    if (orders_[idx].tenant == tenant) open.push_back(idx);
+    if (orders_[idx].tenant == tenant && (!c.only_broken || suspect(idx))) open.push_back(idx);
   }
   std::sort(open.begin(), open.end());
   ReplanTally t;

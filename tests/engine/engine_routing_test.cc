@@ -309,7 +309,7 @@ TEST_F(EngineRoutingTest, RoutingStateSurvivesASnapshot) {
 
 // ---- re-planning -------------------------------------------------------------
 
-Replan All(std::string reason = "test") { return Replan{"t1", /*only_broken=*/false, /*every_order=*/false, "admin", std::move(reason)}; }
+Replan All(std::string reason = "test") { return Replan{"t1", /*only_broken=*/false, /*every_order=*/false, {}, "", "admin", std::move(reason)}; }
 
 TEST_F(EngineRoutingTest, AClosureMovesTheOrdersItBreaksAtOnce) {
   Ok(To("O1", kHangzhou, {{"A", 2}}));
