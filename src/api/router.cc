@@ -59,13 +59,15 @@ constexpr RouteSpec kRoutes[] = {
     {"POST", "/v1/routing/disruptions", false, Permission::kRoutingPlan},                 // 28
     {"POST", "/v1/routing/replan", false, Permission::kRoutingPlan},                      // 29
     {"GET", "/v1/routing/replan", false, Permission::kCatalogRead},                       // 30
-    {"POST", "/v1/exports", false, Permission::kExportRequest},                           // 31
-    {"GET", "/v1/exports", false, Permission::kExportRequest},                            // 32
-    {"GET", "/v1/exports/{id}", false, Permission::kExportRequest},                       // 33
-    {"POST", "/v1/exports/{id}/approve", false, Permission::kExportApprove},              // 34
-    {"GET", "/v1/exports/{id}/download", false, Permission::kExportRequest},              // 35
+    {"GET", "/v1/routing/backorders", false, Permission::kOrdersRead},                    // 31
+    {"GET", "/v1/nodes/{code}/queue", false, Permission::kOrdersRead},                    // 32
+    {"POST", "/v1/exports", false, Permission::kExportRequest},                           // 33
+    {"GET", "/v1/exports", false, Permission::kExportRequest},                            // 34
+    {"GET", "/v1/exports/{id}", false, Permission::kExportRequest},                       // 35
+    {"POST", "/v1/exports/{id}/approve", false, Permission::kExportApprove},              // 36
+    {"GET", "/v1/exports/{id}/download", false, Permission::kExportRequest},              // 37
 };
-constexpr size_t kFirstExportRoute = 31;
+constexpr size_t kFirstExportRoute = 33;
 constexpr size_t kSignInRoute = 21;
 // How long a console session lasts.
 constexpr Micros kSessionTtl = 8 * 3600 * kMicrosPerSecond;
@@ -927,6 +929,58 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
       if (route == 30) return Query(report, std::move(done));
       writer::Describe describe = [tenant](const engine::Engine& e) { return e.LastReplan(tenant); };
       return SubmitCommand(record(codec::kReplan, "", req.body), report, std::move(done), entry(), std::move(describe));
+    }
+    case 31:    // GET /v1/routing/backorders
+    case 32: {  // GET /v1/nodes/{code}/queue[?limit=N]
+      size_t limit = 100;
+      const size_t qpos = req.target.find('?');
+      const std::string_view qs = qpos == std::string::npos ? "" : std::string_view(req.target).substr(qpos + 1);
+      if (!qs.empty()) {
+        char* end = nullptr;
+        const std::string v(qs.substr(qs.find('=') + 1));
+        const long n = std::strtol(v.c_str(), &end, 10);
+        if (route == 31 || qs.substr(0, 6) != "limit=" || v.empty() || *end != '\0' || n < 1 || n > 1000) {
+          return done(ParameterProblem(qs.substr(0, qs.find('=')), "invalid_parameter",
+                                       route == 31 ? "no parameters" : "the only parameter is limit=1..1000"));
+        }
+        limit = static_cast<size_t>(n);
+      }
+      // A partner sees only its own node's queue.
+      if (route == 32 && !who.node.empty() && who.node != p[0]) {
+        return done(Problem(Status::NotFound("unknown_node", "node '" + p[0] + "' does not exist")));
+      }
+      const Micros now = clock_->Now();
+      // Backorders are placed at no node: a partner's view of them is empty.
+      const bool partner = !who.node.empty();
+      return Query(
+          [tenant, node = route == 32 ? p[0] : std::string(), limit, now, partner](const engine::Engine& e,
+                                                                                   const engine::Outcome&) {
+            if (!node.empty() && e.FindNode(tenant, node) == nullptr) {
+              return Problem(Status::NotFound("unknown_node", "node '" + node + "' does not exist"));
+            }
+            std::vector<engine::Engine::Queued> items;
+            if (!node.empty()) {
+              items = e.ReleaseQueue(tenant, node, now, limit);
+            } else if (!partner) {
+              items = e.Backorders(tenant, now);
+            }
+            std::string body;
+            JsonWriter w(&body);
+            w.BeginObject();
+            if (!node.empty()) w.Field("node", node);
+            w.Key("items").BeginArray();
+            for (const engine::Engine::Queued& q : items) {
+              const engine::OrderView o = e.OrderAt(q.order);
+              w.BeginObject().Field("order_id", o.id()).Field("state", o.state());
+              w.Key("priority").Double(q.priority);
+              if (o.record().promise_at != 0) w.Field("promise_at", FormatRfc3339(o.record().promise_at));
+              if (node.empty()) w.Field("waiting_since", FormatRfc3339(q.since));
+              w.EndObject();
+            }
+            w.EndArray().EndObject();
+            return Json(200, std::move(body));
+          },
+          std::move(done));
     }
     default:
       return done(Problem(Status::Internal("route not wired")));

@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <cstdlib>
+
 #include "codec/json_reader.h"
 #include "codec/order_codec.h"
 #include "codec/resource_codec.h"
@@ -58,6 +60,15 @@ Result<engine::CommandBody> DecodeCommand(const store::JournalRecord& r, const c
     if (!c.ok()) return c.status();
     c->order.id = r.target;
     c->idempotency_key = r.idempotency_key;
+    // Priority inputs (docs/ROUTING.md "Priority"): a non-numeric boost counts as none.
+    for (const auto& [key, value] : ScalarAttributes(c->order.attributes)) {
+      if (key == "customer_tier") c->customer_tier = value;
+      if (key == "priority_boost") {
+        char* end = nullptr;
+        const double boost = std::strtod(value.c_str(), &end);
+        if (end != value.c_str() && *end == '\0' && boost >= -1e6 && boost <= 1e6) c->priority_boost = boost;
+      }
+    }
     if (!r.idempotency_key.empty()) c->request_hash = Sha256Hex(body);
     EncodeDetails(*c, keys);
     return engine::CommandBody(std::move(*c));

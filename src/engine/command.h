@@ -30,6 +30,10 @@ struct CreateOrder {
   std::string idempotency_key;  // may be empty
   std::string request_hash;     // digest of the body, to refuse a reused key
   Micros reservation_ttl = 30 * 60 * kMicrosPerSecond;  // for unpaid orders
+  // Priority inputs from the order's extension attributes (customer_tier,
+  // priority_boost), read by codec/.
+  std::string customer_tier;
+  double priority_boost = 0;
 };
 
 struct FireEvent {

@@ -132,8 +132,8 @@ Outcome Engine::Apply(const Command& cmd, Changes* ch) {
         if constexpr (std::is_same_v<T, AttachTracking>) return ApplyTracking(c, cmd.now, ch);
         if constexpr (std::is_same_v<T, UpsertNode>) return ApplyUpsertNode(c, cmd.now, ch);
         if constexpr (std::is_same_v<T, UpsertSku>) return ApplyUpsertSku(c, ch);
-        if constexpr (std::is_same_v<T, SetStock>) return ApplySetStock(c, ch);
-        if constexpr (std::is_same_v<T, AdjustStock>) return ApplyAdjustStock(c, ch);
+        if constexpr (std::is_same_v<T, SetStock>) return ApplySetStock(c, cmd.now, ch);
+        if constexpr (std::is_same_v<T, AdjustStock>) return ApplyAdjustStock(c, cmd.now, ch);
         if constexpr (std::is_same_v<T, ExpireReservations>) return ApplyExpire(cmd.now, ch);
         if constexpr (std::is_same_v<T, SetLanes>) return ApplySetLanes(c);
         if constexpr (std::is_same_v<T, SetPolicy>) return ApplySetPolicy(c);
@@ -470,9 +470,19 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
     RollLoadDay(now);
   }
   RouteResult routed;
+  bool backordered = false;
   if (Status st = PlanReservations(lines, in.flags, &route, &routed); !st.ok()) {
-    out.status = st;
-    return out;
+    // Not enough stock anywhere: under a backorder policy the order waits
+    // for it, holding nothing (docs/ROUTING.md "Priority").
+    const bool waits = st.reason() == "insufficient_stock" && tenant != Names::kNone && tenant < routing_.size() &&
+                       routing_[tenant] != nullptr && routing_[tenant]->policy().backorder;
+    if (!waits) {
+      out.status = st;
+      return out;
+    }
+    backordered = true;
+    routed = RouteResult{};
+    for (LineRecord& l : lines) l.node = model::kNone;
   }
 
   // Everything checked: mutate.
@@ -515,12 +525,18 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
   }
   ++state_counts_[o.type][o.state];
   Index(idx);
+  std::string data;
   if (routed.routed) {
     AddLoad(o.tenant, lines, +1);
-    open_plans_[idx] = OpenPlan{routed.cost, routed.p_on_time, ++route_seq_};
+    open_plans_[idx] = OpenPlan{routed.cost, routed.p_on_time, ++route_seq_, BasePriority(o.tenant, c)};
+    data = "{\"routing\":" + routed.json + "}";
+  } else if (backordered) {
+    backorders_[idx] = Waiting{BasePriority(o.tenant, c), now};
+    JsonWriter w(&data);
+    w.BeginObject().Key("backorder").BeginObject().Key("priority").Double(PriorityAt(idx, backorders_[idx].priority, now));
+    w.EndObject().EndObject();
   }
-  Record(idx, now, "created", "create", o.state, o.state, "channel:" + in.channel, "",
-         routed.routed ? "{\"routing\":" + routed.json + "}" : std::string(), ch);
+  Record(idx, now, "created", "create", o.state, o.state, "channel:" + in.channel, "", std::move(data), ch);
   out.order_id = o.id.view();
   out.mutated = true;
   return out;
@@ -786,7 +802,7 @@ Outcome Engine::ApplyUpsertSku(const UpsertSku& c, Changes* ch) {
   return out;
 }
 
-Outcome Engine::ApplySetStock(const SetStock& c, Changes* ch) {
+Outcome Engine::ApplySetStock(const SetStock& c, Micros now, Changes* ch) {
   Outcome out;
   model::SkuIndex s;
   model::NodeIndex n;
@@ -797,19 +813,25 @@ Outcome Engine::ApplySetStock(const SetStock& c, Changes* ch) {
   if (out.status = pool_.CheckSet(s, n, on_hand, safety); !out.status.ok()) return out;
   const int64_t was = pool_.Available(s, n);
   pool_.Set(s, n, on_hand, safety);
-  if (pool_.Available(s, n) > was) SkuBetter(s);
+  if (pool_.Available(s, n) > was) {
+    SkuBetter(s);
+    FillBackorders(tenants_.Find(c.tenant), s, now, ch);
+  }
   out.mutated = true;
   return out;
 }
 
-Outcome Engine::ApplyAdjustStock(const AdjustStock& c, Changes* ch) {
+Outcome Engine::ApplyAdjustStock(const AdjustStock& c, Micros now, Changes* ch) {
   Outcome out;
   model::SkuIndex s;
   model::NodeIndex n;
   if (out.status = ResolveSkuNode(c.tenant, c.sku, c.node, &s, &n); !out.status.ok()) return out;
   if (out.status = pool_.CheckAdjust(s, n, c.delta); !out.status.ok()) return out;
   pool_.Adjust(s, n, c.delta);
-  if (c.delta > 0) SkuBetter(s);
+  if (c.delta > 0) {
+    SkuBetter(s);
+    FillBackorders(tenants_.Find(c.tenant), s, now, ch);
+  }
   out.mutated = true;
   return out;
 }

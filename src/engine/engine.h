@@ -178,6 +178,16 @@ class Engine {
   Result<std::string> NetworkJson(std::string_view tenant) const;
   // The report of the tenant's last re-plan (engine/replan.cc) as JSON; empty when none ran.
   std::string LastReplan(std::string_view tenant) const;
+  // Priority (engine/priority.cc): orders waiting for stock, and the orders
+  // a node is to ship (holding stock there, not yet released), highest
+  // priority first, priority as of `now`.
+  struct Queued {
+    uint32_t order = 0;
+    double priority = 0;
+    Micros since = 0;  // backorders: waiting since
+  };
+  std::vector<Queued> Backorders(std::string_view tenant, Micros now) const;
+  std::vector<Queued> ReleaseQueue(std::string_view tenant, std::string_view node, Micros now, size_t limit) const;
   template <typename F>
   void ForEachNode(std::string_view tenant, F&& f) const {
     for (const model::Node& n : nodes_) if (n.tenant == tenant) f(n);
@@ -272,8 +282,8 @@ class Engine {
   Outcome ApplyTracking(const AttachTracking& c, Micros now, Changes* ch);
   Outcome ApplyUpsertNode(const UpsertNode& c, Micros now, Changes* ch);
   Outcome ApplyUpsertSku(const UpsertSku& c, Changes* ch);
-  Outcome ApplySetStock(const SetStock& c, Changes* ch);
-  Outcome ApplyAdjustStock(const AdjustStock& c, Changes* ch);
+  Outcome ApplySetStock(const SetStock& c, Micros now, Changes* ch);
+  Outcome ApplyAdjustStock(const AdjustStock& c, Micros now, Changes* ch);
   Outcome ApplyExpire(Micros now, Changes* ch);
   Outcome ApplySetLanes(const SetLanes& c);
   Outcome ApplySetPolicy(const SetPolicy& c);
@@ -402,7 +412,19 @@ class Engine {
     int64_t cost = 0;
     double p_on_time = 0;
     uint64_t decided = 0;  // route_seq_ when it was decided
+    double priority = 0;   // without urgency, which grows as the promise nears
   };
+  // Orders waiting for stock (policy `backorder`), filled by priority when it arrives.
+  struct Waiting {
+    double priority = 0;  // without urgency
+    Micros since = 0;
+  };
+  absl::flat_hash_map<uint32_t, Waiting> backorders_;  // by order index
+  double BasePriority(NameId tenant, const CreateOrder& c) const;
+  double PriorityAt(uint32_t idx, double base, Micros now) const;
+  // After stock of `sku` became more available: fills the tenant's waiting
+  // orders that want it, highest priority first, each whole or not at all.
+  void FillBackorders(NameId tenant, model::SkuIndex sku, Micros now, Changes* ch);
   absl::flat_hash_map<uint32_t, OpenPlan> open_plans_;  // by order index
   // What could make a decided plan improvable, stamped from one counter: a
   // sku's stock becoming more available anywhere, a tenant's network getting

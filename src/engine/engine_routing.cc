@@ -201,6 +201,7 @@ bool Engine::Reroutable(const OrderRecord& o) const {
 }
 
 void Engine::SettlePlan(uint32_t idx) {
+  if (LifecycleOf(orders_[idx]).is_terminal(orders_[idx].state)) backorders_.erase(idx);
   if (Reroutable(orders_[idx])) return;
   open_plans_.erase(idx);
   overrides_.erase(idx);
@@ -361,7 +362,8 @@ Outcome Engine::ApplyReroute(const Reroute& c, Micros now, Changes* ch) {
     after_nodes += (after_nodes.empty() ? "" : ",") + nodes_[l.node].code;
   }
   AddLoad(o.tenant, mine, +1);
-  open_plans_[idx] = OpenPlan{after.cost, after.p_on_time, ++route_seq_};
+  const double priority = open_plans_.count(idx) ? open_plans_[idx].priority : 0;
+  open_plans_[idx] = OpenPlan{after.cost, after.p_on_time, ++route_seq_, priority};
   if (ov.pinned == model::kNone && ov.forbidden.empty()) {
     overrides_.erase(idx);
   } else {

@@ -116,7 +116,7 @@ bool Engine::ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::
     after_nodes += (after_nodes.empty() ? "" : ",") + nodes_[l.node].code;
   }
   AddLoad(o.tenant, current, +1);
-  open_plans_[idx] = OpenPlan{chosen.cost, chosen.p_on_time, ++route_seq_};
+  open_plans_[idx] = OpenPlan{chosen.cost, chosen.p_on_time, ++route_seq_, open_plans_[idx].priority};
   o.updated_at = now;
   ++tally->moved;
   tally->cost_before += old_cost;

@@ -13,7 +13,7 @@
 //   search postings by tenant, sku and customer, the greatest order id
 //   routing: the day's node loads, per tenant its lanes and policy (source
 //     text, parsed again on load) and closures, per-order overrides, and
-//     the cost of each open order's plan
+//     the cost and priority of each open order's plan, the backorders
 // Expiries, state counts and hash indexes are derived, not stored.
 #include <algorithm>
 #include <cstring>
@@ -244,6 +244,16 @@ void Engine::Save(const std::function<void(std::string_view)>& sink) const {
     out.Pod(open_plans_.at(idx).cost);
     out.Pod(open_plans_.at(idx).p_on_time);
     out.Pod(open_plans_.at(idx).decided);
+    out.Pod(open_plans_.at(idx).priority);
+  }
+  std::vector<uint32_t> waiting;
+  for (const auto& [idx, w] : backorders_) waiting.push_back(idx);
+  std::sort(waiting.begin(), waiting.end());
+  out.Pod(static_cast<uint64_t>(waiting.size()));
+  for (uint32_t idx : waiting) {
+    out.Pod(idx);
+    out.Pod(backorders_.at(idx).priority);
+    out.Pod(backorders_.at(idx).since);
   }
   out.Pod(route_seq_);
   for (const std::vector<uint64_t>* v : {&sku_better_, &tenant_better_}) {
@@ -465,10 +475,19 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
     uint32_t idx;
     OpenPlan plan;
     if (!in.Pod(&idx) || idx >= orders_.size() || !in.Pod(&plan.cost) || !in.Pod(&plan.p_on_time) ||
-        !in.Pod(&plan.decided)) {
+        !in.Pod(&plan.decided) || !in.Pod(&plan.priority)) {
       return Bad("bad open plans");
     }
     open_plans_[idx] = plan;
+  }
+  if (!in.Pod(&count) || count > orders_.size()) return Bad("bad backorders");
+  for (uint64_t i = 0; i < count; ++i) {
+    uint32_t idx;
+    Waiting w;
+    if (!in.Pod(&idx) || idx >= orders_.size() || !in.Pod(&w.priority) || !in.Pod(&w.since)) {
+      return Bad("bad backorders");
+    }
+    backorders_[idx] = w;
   }
   if (!in.Pod(&route_seq_)) return Bad("bad routing stamps");
   for (std::vector<uint64_t>* v : {&sku_better_, &tenant_better_}) {

@@ -265,7 +265,20 @@ Result<Policy> Policy::Parse(std::string_view text, const std::string& name) {
       else if (key == "candidates") p.candidates = static_cast<int>(number(1, 500));
       else if (key == "split_candidates") p.split_candidates = static_cast<int>(number(1, 64));
       else if (key == "alternatives") p.alternatives = static_cast<int>(number(0, 20));
-      else throw FileError{kv.first.Mark(), at, "unknown field"};
+      else if (key == "backorder") p.backorder = Get<bool>(x, at, "true or false");
+      else if (key == "priority_per_yuan") p.priority_per_yuan = number(0, 1e6);
+      else if (key == "priority_per_hour") p.priority_per_hour = number(0, 1e6);
+      else if (key == "priority_tiers" || key == "priority_channels") {
+        auto& out = key == "priority_tiers" ? p.priority_tiers : p.priority_channels;
+        RequireMap(x, at);
+        for (const auto& e : x) {
+          const std::string name = Get<std::string>(e.first, at, "a string key");
+          const std::string ep = at + "/" + name;
+          const double v = Get<double>(e.second, ep, "a number");
+          if (!(v >= -1e6 && v <= 1e6)) throw FileError{e.second.Mark(), ep, "must be -1000000..1000000"};
+          out.emplace_back(name, v);
+        }
+      } else throw FileError{kv.first.Mark(), at, "unknown field"};
     }
   } catch (const FileError& e) {
     return Status::InvalidArgument("invalid_policy",

@@ -95,6 +95,14 @@ struct Policy {
   int candidates = 24;                // nearest eligible nodes scored for one-parcel plans
   int split_candidates = 6;           // nearest eligible nodes per line for split plans
   int alternatives = 3;               // plans returned besides the chosen one
+  // Scarcity (docs/ROUTING.md "Priority"): orders no node can fill wait in a
+  // backorder queue instead of being refused, and are filled by priority
+  // when stock arrives; release queues are ordered by the same priority.
+  bool backorder = false;
+  double priority_per_yuan = 0.01;     // points per yuan of order value
+  double priority_per_hour = 1;        // points per hour the promise is nearer than promise_hours
+  std::vector<std::pair<std::string, double>> priority_tiers;     // customer tier -> points
+  std::vector<std::pair<std::string, double>> priority_channels;  // channel -> points
 
   // YAML or JSON with the fields above; unknown fields and out-of-range
   // values are refused with file, line and field.

@@ -62,6 +62,8 @@ const std::map<std::string, std::string>& Expected() {
       {"POST /v1/routing/disruptions", "admin operations"},
       {"POST /v1/routing/replan", "admin operations"},
       {"GET /v1/routing/replan", kCatalogReaders},
+      {"GET /v1/routing/backorders", kReaders},
+      {"GET /v1/nodes/{code}/queue", kReaders},
       {"POST /v1/exports", kExporters},
       {"GET /v1/exports", kExporters},
       {"GET /v1/exports/{id}", kExporters},

@@ -180,5 +180,29 @@ TEST_F(RoutingApiTest, BadInputNamesTheField) {
   EXPECT_TRUE(Has(Expect(200, "GET", "/v1/routing/network"), R"("closed":[])"));
 }
 
+TEST_F(RoutingApiTest, ScarceStockWaitsInTheBackorderQueueAndIsFilledByPriority) {
+  Expect(200, "PUT", "/v1/routing/policy", R"({"backorder":true,"priority_tiers":{"vip":100}})");
+  Expect(200, "PUT", "/v1/inventory/A/SH", R"({"on_hand":0,"reason":"count"})");
+  Expect(200, "PUT", "/v1/inventory/A/BJ", R"({"on_hand":0,"reason":"count"})");
+  const std::string regular = Create("W1", "330106");
+  const HttpResponse vip = Expect(
+      201, "POST", "/v1/orders",
+      R"({"channel":"tmall","channel_order_id":"W2","customer_id":"C2","currency":"CNY","paid":true,)"
+      R"("lines":[{"sku":"A","quantity":1,"unit_price":100}],"attributes":{"customer_tier":"vip"},)"
+      R"("ship_to":{"region_code":"330106","address":"某路2号","name":"王五","phone":"13700137000"}})");
+  const std::string vip_id = vip.body.substr(vip.body.find("\"id\":\"") + 6, 26);
+  const HttpResponse waiting = Expect(200, "GET", "/v1/routing/backorders");
+  ASSERT_LT(waiting.body.find(vip_id), waiting.body.find(regular)) << "vip first: " << waiting.body;
+  Expect(200, "PUT", "/v1/inventory/A/SH", R"({"on_hand":1,"reason":"receipt"})");
+  EXPECT_TRUE(Has(Expect(200, "GET", "/v1/orders/" + vip_id), R"("node":"SH","reserved":1)"));
+  const HttpResponse left = Expect(200, "GET", "/v1/routing/backorders");
+  EXPECT_TRUE(Has(left, regular)) << left.body;
+  EXPECT_FALSE(Has(left, vip_id)) << left.body;
+  const HttpResponse queue = Expect(200, "GET", "/v1/nodes/SH/queue?limit=5");
+  EXPECT_TRUE(Has(queue, vip_id)) << queue.body;
+  Expect(400, "GET", "/v1/nodes/SH/queue?limit=0");
+  Expect(404, "GET", "/v1/nodes/NOPE/queue");
+}
+
 }  // namespace
 }  // namespace orderhub::api

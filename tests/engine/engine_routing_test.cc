@@ -412,5 +412,96 @@ TEST_F(EngineRoutingTest, AReplanIsReplayedExactly) {
   EXPECT_EQ(a.LastReplan("t1"), b.LastReplan("t1"));
 }
 
+// ---- priority and backorders ---------------------------------------------------
+
+class PriorityTest : public EngineRoutingTest {
+ protected:
+  PriorityTest() {
+    const std::string text = "backorder: true\npriority_tiers: {vip: 100}\npriority_per_hour: 2\n";
+    Ok(SetPolicy{"t1", text, *routing::Policy::Parse(text, "policy")});
+    Ok(Stock("A", "SH", 0));
+    Ok(Stock("A", "BJ", 0));
+  }
+  CreateOrder Tiered(std::string id, std::string tier, Micros promise_at = 0) {
+    CreateOrder c = To(std::move(id), kHangzhou, {{"A", 1}});
+    c.customer_tier = std::move(tier);
+    c.order.promise_at = promise_at;
+    return c;
+  }
+  std::vector<std::string> Waiting() {
+    std::vector<std::string> ids;
+    for (const Engine::Queued& q : e_.Backorders("t1", kT0)) ids.emplace_back(e_.OrderAt(q.order).id());
+    return ids;
+  }
+};
+
+TEST_F(PriorityTest, OrdersWithoutStockWaitHoldingNothingAndAreFilledByPriority) {
+  Ok(Tiered("O1", ""));
+  Ok(Tiered("O2", "vip"));
+  Ok(Tiered("O3", ""));
+  EXPECT_EQ(Waiting(), (std::vector<std::string>{"O2", "O1", "O3"}));
+  EXPECT_EQ(NodeOf("O2"), "") << "holds nothing while it waits";
+  EXPECT_EQ(Reserved("A", "SH"), 0);
+  Ok(Stock("A", "SH", 1));
+  EXPECT_EQ(NodeOf("O2"), "SH") << "the vip gets the one unit";
+  EXPECT_EQ(changes_.events.back().kind, "filled");
+  EXPECT_EQ(Waiting(), (std::vector<std::string>{"O1", "O3"}));
+  AdjustStock more;
+  more.tenant = "t1";
+  more.sku = "A";
+  more.node = "BJ";
+  more.delta = 5;
+  more.reason = "receipt";
+  Ok(more);
+  EXPECT_EQ(NodeOf("O1"), "BJ");
+  EXPECT_EQ(NodeOf("O3"), "BJ");
+  EXPECT_TRUE(Waiting().empty());
+  EXPECT_EQ(Reserved("A", "SH") + Reserved("A", "BJ"), 3);
+}
+
+TEST_F(PriorityTest, ANearerPromiseComesFirst) {
+  Ok(Tiered("LATER", "", kT0 + 70 * 3600 * kMicrosPerSecond));
+  Ok(Tiered("SOON", "", kT0 + 6 * 3600 * kMicrosPerSecond));
+  EXPECT_EQ(Waiting(), (std::vector<std::string>{"SOON", "LATER"}));
+  Ok(Stock("A", "SH", 1));
+  EXPECT_EQ(NodeOf("SOON"), "SH");
+  EXPECT_EQ(NodeOf("LATER"), "");
+}
+
+TEST_F(PriorityTest, ACancelledBackorderLeavesTheQueue) {
+  Ok(Tiered("O1", ""));
+  Ok(Fire("O1", "cancel"));
+  EXPECT_TRUE(Waiting().empty());
+  Ok(Stock("A", "SH", 1));
+  EXPECT_EQ(Reserved("A", "SH"), 0);
+}
+
+TEST_F(PriorityTest, ANodesReleaseQueueIsInPriorityOrder) {
+  Ok(Stock("A", "SH", 10));
+  Ok(Tiered("O1", ""));
+  Ok(Tiered("O2", "vip"));
+  Ok(Tiered("O3", "", kT0 + 6 * 3600 * kMicrosPerSecond));
+  std::vector<std::string> ids;
+  for (const Engine::Queued& q : e_.ReleaseQueue("t1", "SH", kT0, 10)) ids.emplace_back(e_.OrderAt(q.order).id());
+  // vip 100 points; the 6-hour promise (policy 72 h) 2 x 66 = 132 points.
+  EXPECT_EQ(ids, (std::vector<std::string>{"O3", "O2", "O1"}));
+  Ok(Fire("O3", "confirm"));
+  Ok(Fire("O3", "allocate"));
+  Ok(Fire("O3", "release_to_warehouse"));
+  EXPECT_EQ(e_.ReleaseQueue("t1", "SH", kT0, 10).size(), 2u) << "released: no longer queued";
+}
+
+TEST_F(PriorityTest, BackordersSurviveASnapshot) {
+  Ok(Tiered("O1", "vip"));
+  std::string bytes;
+  e_.Save([&](std::string_view s) { bytes.append(s); });
+  Engine loaded(&lifecycles_);
+  ASSERT_TRUE(loaded.Load(bytes).ok());
+  ASSERT_EQ(loaded.Backorders("t1", kT0).size(), 1u);
+  EXPECT_EQ(loaded.Backorders("t1", kT0)[0].priority, e_.Backorders("t1", kT0)[0].priority);
+  ASSERT_TRUE(loaded.Apply(At(kT0, Stock("A", "SH", 1)), nullptr).status.ok());
+  EXPECT_EQ(loaded.FindOrder("t1", "O1")->line_node(0), "SH");
+}
+
 }  // namespace
 }  // namespace orderhub::engine

@@ -145,6 +145,11 @@ TEST(PolicyFile, TheShippedDefaultIsTheBuiltInDefault) {
   EXPECT_EQ(p->candidates, d.candidates);
   EXPECT_EQ(p->split_candidates, d.split_candidates);
   EXPECT_EQ(p->alternatives, d.alternatives);
+  EXPECT_EQ(p->backorder, d.backorder);
+  EXPECT_EQ(p->priority_per_yuan, d.priority_per_yuan);
+  EXPECT_EQ(p->priority_per_hour, d.priority_per_hour);
+  EXPECT_EQ(p->priority_tiers, d.priority_tiers);
+  EXPECT_EQ(p->priority_channels, d.priority_channels);
 }
 
 TEST(PolicyFile, BadValuesAreRefusedWithLineAndField) {
