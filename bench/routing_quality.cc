@@ -17,9 +17,11 @@
 #include <iostream>
 #include <map>
 #include <numeric>
+#include <string>
 
 #include "bench/bench.h"
 #include "bench/routing_instances.h"
+#include "bench/routing_optimum.h"
 
 namespace orderhub::bench {
 namespace {
@@ -124,22 +126,27 @@ std::vector<uint32_t> FirstHolding(const Instance& in, const InstanceOrder& o, c
 int RoutingQuality(int argc, char** argv) {
   InstanceOptions o;
   o.orders = 50'000;
+  int optimum_orders = 400, optimum_nodes = 40;
   for (int i = 1; i < argc; ++i) {
     auto next = [&] { return i + 1 < argc ? std::atoll(argv[++i]) : -1; };
     if (std::strcmp(argv[i], "--orders") == 0) o.orders = static_cast<int>(next());
     else if (std::strcmp(argv[i], "--nodes") == 0) o.nodes = static_cast<int>(next());
     else if (std::strcmp(argv[i], "--seed") == 0) o.seed = static_cast<uint64_t>(next());
+    else if (std::strcmp(argv[i], "--optimum-orders") == 0) optimum_orders = static_cast<int>(next());
+    else if (std::strcmp(argv[i], "--optimum-nodes") == 0) optimum_nodes = static_cast<int>(next());
     else if (std::strcmp(argv[i], "--help") == 0) {
-      std::cout << "orderhub bench routing_quality [--orders N] [--nodes N] [--seed S]\n"
-                   "  defaults: 50000 orders (the realistic basket mix), 500 nodes, seed 1\n";
+      std::cout << "orderhub bench routing_quality [--orders N] [--nodes N] [--seed S] [--optimum-orders N] "
+                   "[--optimum-nodes N]\n"
+                   "  defaults: 50000 orders (the realistic basket mix), 500 nodes, seed 1; the exact optimum (CBC)\n"
+                   "  on 400 orders over 40 nodes\n";
       return 0;
     } else {
       std::cerr << "orderhub: unknown option " << argv[i] << "\n";
       return 2;
     }
   }
-  if (o.orders < 1000 || o.nodes < 2) {
-    std::cerr << "orderhub: need --orders >= 1000 and --nodes >= 2\n";
+  if (o.orders < 1000 || o.nodes < 2 || optimum_orders < 10 || optimum_orders > 20000 || optimum_nodes < 2) {
+    std::cerr << "orderhub: need --orders >= 1000, --nodes >= 2, --optimum-orders 10..20000, --optimum-nodes >= 2\n";
     return 2;
   }
   std::cerr << "generating: " << o.nodes << " nodes, " << o.orders << " orders, seed " << o.seed << "\n";
@@ -180,16 +187,46 @@ int RoutingQuality(int argc, char** argv) {
                  name, static_cast<long long>(t->routed), static_cast<long long>(t->orders), t->CostPerOrder(),
                  t->OnTimeRate(), t->SplitRate(), t->routed == 0 ? 0.0 : t->carbon / static_cast<double>(t->routed));
   }
+  // The exact optimum on small instances of the same generator (fewer skus,
+  // so that orders compete for the same stock): one with stock enough for
+  // every order (the gap is then the quality of the plans chosen), one as
+  // scarce as the main instance (where arrival order decides who is served).
+  InstanceOptions small = o;
+  small.orders = optimum_orders;
+  small.nodes = optimum_nodes;
+  small.skus = optimum_orders / 4;
+  small.stock_cover = 4.0;
+  auto report = [](const char* what, const Optimum& opt) {
+    std::fprintf(stderr,
+                 "optimum, %s: %d columns x %d rows, %s in %.1f s; OrderHub score %.0f (%lld served), optimum %.0f "
+                 "(%lld served): gap %.3f%%\n",
+                 what, opt.columns, opt.rows, opt.proven_optimal ? "proven optimal" : "NOT proven optimal",
+                 opt.solver_seconds, opt.orderhub_score, static_cast<long long>(opt.orderhub_served), opt.optimum_score,
+                 static_cast<long long>(opt.optimum_served), opt.gap_pct);
+  };
+  std::cerr << "exact optimum (CBC): " << small.nodes << " nodes, " << small.orders << " orders\n";
+  const Optimum opt = GapToOptimum(small, policy);
+  report("ample stock", opt);
+  InstanceOptions scarce = small;
+  scarce.stock_cover = o.stock_cover;
+  const Optimum scarce_opt = GapToOptimum(scarce, policy);
+  report("scarce stock", scarce_opt);
   auto ratio = [&](const Totals& t) { return t.CostPerOrder() / hub.CostPerOrder(); };
   std::printf(
       "{\"bench\":\"routing_quality\",\"orders\":%d,\"nodes\":%d,\"seed\":%llu,"
       "\"cost_per_order\":%.1f,\"on_time_rate\":%.4f,\"split_rate\":%.4f,\"routed_share\":%.4f,"
       "\"nearest_cost_ratio\":%.3f,\"nearest_on_time_rate\":%.4f,"
       "\"priority_list_cost_ratio\":%.3f,\"priority_list_on_time_rate\":%.4f,"
-      "\"greedy_cost_ratio\":%.3f,\"greedy_on_time_rate\":%.4f,\"gap_to_optimum_pct\":null}\n",
+      "\"greedy_cost_ratio\":%.3f,\"greedy_on_time_rate\":%.4f,\"gap_to_optimum_pct\":%s,"
+      "\"optimum_orders\":%d,\"optimum_nodes\":%d,\"optimum_proven\":%s,"
+      "\"scarce_served\":%lld,\"scarce_optimum_served\":%lld}\n",
       o.orders, o.nodes, static_cast<unsigned long long>(o.seed), hub.CostPerOrder(), hub.OnTimeRate(), hub.SplitRate(),
       static_cast<double>(hub.routed) / static_cast<double>(hub.orders), ratio(nearest), nearest.OnTimeRate(),
-      ratio(priority), priority.OnTimeRate(), ratio(greedy), greedy.OnTimeRate());
+      ratio(priority), priority.OnTimeRate(), ratio(greedy), greedy.OnTimeRate(),
+      opt.proven_optimal && opt.orderhub_served == opt.optimum_served ? std::to_string(opt.gap_pct).c_str() : "null",
+      small.orders, small.nodes,
+      opt.proven_optimal ? "true" : "false", static_cast<long long>(scarce_opt.orderhub_served),
+      static_cast<long long>(scarce_opt.optimum_served));
   return 0;
 }
 
