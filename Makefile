@@ -39,6 +39,7 @@ bench: bootstrap
 	$(BUILD)/orderhub bench restart
 	$(BUILD)/orderhub bench routing_decision
 	$(BUILD)/orderhub bench routing_quality
+	$(BUILD)/orderhub bench routing_replan
 
 fmt:
 	find src bench tests testing -name '*.h' -o -name '*.cc' | xargs clang-format -i
