@@ -119,11 +119,7 @@ int RoutingDecision(int argc, char** argv) {
   std::map<std::string, std::vector<double>> by_outcome;
   const auto start = Clock::now();
   for (const InstanceOrder& ord : in.orders) {
-    routing::OrderRequest r;
-    r.now = ord.now;
-    r.promise_at = ord.promise_at;
-    r.region_code = ord.region_code;
-    r.lines = ord.lines;
+    const routing::OrderRequest r = RequestOf(ord);
     const auto t0 = Clock::now();
     const routing::Decision d = decider.Decide(r, in.stock);
     if (d.routable()) Reserve(in, ord, d.plans[0]);

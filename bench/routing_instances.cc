@@ -133,6 +133,15 @@ Instance MakeInstance(const InstanceOptions& o) {
   return in;
 }
 
+routing::OrderRequest RequestOf(const InstanceOrder& o) {
+  routing::OrderRequest r;
+  r.now = o.now;
+  r.promise_at = o.promise_at;
+  r.region_code = o.region_code;
+  r.lines = o.lines;
+  return r;
+}
+
 void Reserve(Instance& in, const InstanceOrder& order, const routing::Plan& plan) {
   for (const routing::Shipment& s : plan.shipments) {
     for (uint32_t l : s.lines) in.stock.at(order.lines[l].sku, s.node) -= static_cast<int32_t>(order.lines[l].quantity);

@@ -77,6 +77,9 @@ struct Instance {
 
 Instance MakeInstance(const InstanceOptions& o);
 
+// The decider's request for an instance order (no pins, no forbidden nodes).
+routing::OrderRequest RequestOf(const InstanceOrder& o);
+
 // Takes a plan's units out of the stock and adds its load, as a reservation would.
 void Reserve(Instance& in, const InstanceOrder& order, const routing::Plan& plan);
 

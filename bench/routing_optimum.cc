@@ -59,12 +59,7 @@ Optimum GapToOptimum(const InstanceOptions& options, routing::Policy policy) {
   std::vector<int> chosen(in.orders.size(), -1);
   for (uint32_t i = 0; i < in.orders.size(); ++i) {
     const InstanceOrder& o = in.orders[i];
-    routing::OrderRequest r;
-    r.now = o.now;
-    r.promise_at = o.promise_at;
-    r.region_code = o.region_code;
-    r.lines = o.lines;
-    const routing::Decision d = decider.Decide(r, in.stock);
+    const routing::Decision d = decider.Decide(RequestOf(o), in.stock);
     if (!d.routable()) {
       out.orderhub_score += kUnserved;
       continue;
@@ -82,12 +77,7 @@ Optimum GapToOptimum(const InstanceOptions& options, routing::Policy policy) {
   routing::Decider candidates(&fresh.network, &wide);
   for (uint32_t i = 0; i < fresh.orders.size(); ++i) {
     const InstanceOrder& o = fresh.orders[i];
-    routing::OrderRequest r;
-    r.now = o.now;
-    r.promise_at = o.promise_at;
-    r.region_code = o.region_code;
-    r.lines = o.lines;
-    for (const routing::Plan& p : candidates.Decide(r, fresh.stock).plans) {
+    for (const routing::Plan& p : candidates.Decide(RequestOf(o), fresh.stock).plans) {
       Column c = ColumnOf(i, o, p);
       // The plan OrderHub chose is a column already.
       if (chosen[i] >= 0 && columns[static_cast<size_t>(chosen[i])].units == c.units) continue;

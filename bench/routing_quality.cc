@@ -47,15 +47,6 @@ void Account(Totals& t, const routing::Plan& plan) {
   t.carbon += plan.carbon_kg;
 }
 
-routing::OrderRequest RequestOf(const InstanceOrder& o) {
-  routing::OrderRequest r;
-  r.now = o.now;
-  r.promise_at = o.promise_at;
-  r.region_code = o.region_code;
-  r.lines = o.lines;
-  return r;
-}
-
 // Runs the decider itself under `policy`.
 Totals RunDecider(const InstanceOptions& options, const routing::Policy& policy) {
   Instance in = MakeInstance(options);

@@ -57,6 +57,25 @@ auto Id(std::string* out) {
 auto Int(int64_t* out, int64_t min, int64_t max) {
   return [out, min, max](value v, const std::string& p) { return ReadInt(v, p, min, max, out); };
 }
+// An array of flag names (cold_chain, hazardous, ...) into their bits.
+auto Flags(uint32_t* out, const char* reason, const char* what) {
+  return [out, reason, what](value v, const std::string& p) -> Status {
+    simdjson::ondemand::array arr;
+    if (auto e = v.get_array().get(arr); e) return JsonError(e, p, "an array of strings");
+    size_t i = 0;
+    for (auto item : arr) {
+      const std::string ip = p + "/" + std::to_string(i++);
+      value iv;
+      if (auto e = item.get(iv); e) return JsonError(e, ip);
+      std::string name;
+      OH_RETURN_IF_ERROR(ReadString(iv, ip, 32, &name));
+      uint32_t bit;
+      if (!ParseFlag(name, &bit)) return Status::InvalidArgument(reason, "'" + name + "' is not a known " + what, ip);
+      *out |= bit;
+    }
+    return Status::OK();
+  };
+}
 // Routing figures (routing/network.cc refuses the same beyond these).
 constexpr int64_t kMaxCapacity = 1'000'000'000;
 constexpr int64_t kMaxCost = 1'000'000'000;
@@ -153,26 +172,7 @@ Result<model::Node> ParseNode(std::string_view body) {
            }},
           {"on_time_rate", false,
            [&](value v, const std::string& p) { return ReadDouble(v, p, 0, 1, &n.on_time_rate); }},
-          {"capabilities",
-           false,
-           [&](value v, const std::string& p) -> Status {
-             simdjson::ondemand::array arr;
-             if (auto e = v.get_array().get(arr); e) return JsonError(e, p, "an array of strings");
-             size_t i = 0;
-             for (auto item : arr) {
-               const std::string ip = p + "/" + std::to_string(i++);
-               value iv;
-               if (auto e = item.get(iv); e) return JsonError(e, ip);
-               std::string name;
-               OH_RETURN_IF_ERROR(ReadString(iv, ip, 32, &name));
-               uint32_t bit;
-               if (!ParseFlag(name, &bit)) {
-                 return Status::InvalidArgument("unknown_capability", "'" + name + "' is not a known capability", ip);
-               }
-               n.capabilities |= bit;
-             }
-             return Status::OK();
-           }},
+          {"capabilities", false, Flags(&n.capabilities, "unknown_capability", "capability")},
       }));
   if (!OneOf(n.type, {"warehouse", "dc", "store", "3pl", "bonded"})) {
     return Status::InvalidArgument("invalid_node_type", "must be one of warehouse, dc, store, 3pl, bonded", "/type");
@@ -362,23 +362,7 @@ Result<engine::Engine::QuoteRequest> ParseQuote(std::string_view body) {
              return Status::OK();
            }},
           {"promise_at", false, [&](value v, const std::string& p) { return ReadTime(v, p, &q.promise_at); }},
-          {"flags", false,
-           [&](value v, const std::string& p) -> Status {
-             simdjson::ondemand::array arr;
-             if (auto e = v.get_array().get(arr); e) return JsonError(e, p, "an array of strings");
-             size_t i = 0;
-             for (auto item : arr) {
-               const std::string ip = p + "/" + std::to_string(i++);
-               value iv;
-               if (auto e = item.get(iv); e) return JsonError(e, ip);
-               std::string name;
-               OH_RETURN_IF_ERROR(ReadString(iv, ip, 32, &name));
-               uint32_t bit;
-               if (!ParseFlag(name, &bit)) return Status::InvalidArgument("unknown_flag", "'" + name + "' is not a flag", ip);
-               q.flags |= bit;
-             }
-             return Status::OK();
-           }},
+          {"flags", false, Flags(&q.flags, "unknown_flag", "flag")},
           {"lines", true,
            [&](value v, const std::string& p) -> Status {
              simdjson::ondemand::array arr;

@@ -327,6 +327,12 @@ class Engine {
   // a command on a new day starts them from zero.
   void RollLoadDay(Micros now);
   void AddLoad(NameId tenant, std::span<const LineRecord> lines, int sign);
+  // Puts the order's lines where `placed` (the same lines, routed again)
+  // puts them: the old reservations released, the new taken, the day's load
+  // moved, its plan's cost and stamp updated. Returns the nodes before and
+  // after, as comma-separated codes.
+  std::pair<std::string, std::string> MovePlan(uint32_t idx, std::span<const LineRecord> placed,
+                                               const RouteResult& plan);
   // Whether routing may still move the order: it holds stock, nothing has
   // shipped, and it is not released to a warehouse nor finished.
   bool Reroutable(const OrderRecord& o) const;

@@ -24,13 +24,6 @@ bool PastRelease(std::string_view state) {
   return false;
 }
 
-std::string RegionText(uint32_t region) {
-  if (region == 0) return "";
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%06u", region);
-  return buf;
-}
-
 // The decider's per-line problems as one status naming the first line.
 Status Unroutable(const routing::Decision& d, std::span<const uint32_t> line_of,
                   const std::function<std::string(uint32_t)>& sku_of) {
@@ -207,6 +200,30 @@ void Engine::SettlePlan(uint32_t idx) {
   overrides_.erase(idx);
 }
 
+std::pair<std::string, std::string> Engine::MovePlan(uint32_t idx, std::span<const LineRecord> placed,
+                                                    const RouteResult& plan) {
+  OrderRecord& o = orders_[idx];
+  std::span<LineRecord> mine = o.block.lines();
+  std::string before, after;
+  AddLoad(o.tenant, mine, -1);
+  for (size_t i = 0; i < mine.size(); ++i) {
+    LineRecord& l = mine[i];
+    if (l.is_service) continue;
+    before += (before.empty() ? "" : ",") + nodes_[l.node].code;
+    if (l.reserved > 0) pool_.Release(l.sku, l.node, l.reserved);
+    if (l.node != placed[i].node) SkuBetter(l.sku);  // freed where it was: others may want it
+    l.node = placed[i].node;
+    pool_.Reserve(l.sku, l.node, l.quantity);
+    l.reserved = l.quantity;
+    after += (after.empty() ? "" : ",") + nodes_[l.node].code;
+  }
+  AddLoad(o.tenant, mine, +1);
+  const auto was = open_plans_.find(idx);
+  const double priority = was != open_plans_.end() ? was->second.priority : 0;
+  open_plans_[idx] = OpenPlan{plan.cost, plan.p_on_time, ++route_seq_, priority};
+  return {std::move(before), std::move(after)};
+}
+
 // ---- commands ---------------------------------------------------------------
 
 Outcome Engine::ApplySetLanes(const SetLanes& c) {
@@ -347,23 +364,7 @@ Outcome Engine::ApplyReroute(const Reroute& c, Micros now, Changes* ch) {
     return out;
   }
   // Checked: release the old reservations, take the new ones.
-  std::string before_nodes, after_nodes;
-  AddLoad(o.tenant, current, -1);
-  std::span<LineRecord> mine = o.block.lines();
-  for (size_t i = 0; i < mine.size(); ++i) {
-    LineRecord& l = mine[i];
-    if (l.is_service) continue;
-    before_nodes += (before_nodes.empty() ? "" : ",") + nodes_[l.node].code;
-    if (l.reserved > 0) pool_.Release(l.sku, l.node, l.reserved);
-    if (l.node != lines[i].node) SkuBetter(l.sku);
-    l.node = lines[i].node;
-    pool_.Reserve(l.sku, l.node, l.quantity);
-    l.reserved = l.quantity;
-    after_nodes += (after_nodes.empty() ? "" : ",") + nodes_[l.node].code;
-  }
-  AddLoad(o.tenant, mine, +1);
-  const double priority = open_plans_.count(idx) ? open_plans_[idx].priority : 0;
-  open_plans_[idx] = OpenPlan{after.cost, after.p_on_time, ++route_seq_, priority};
+  const auto [before_nodes, after_nodes] = MovePlan(idx, lines, after);
   if (ov.pinned == model::kNone && ov.forbidden.empty()) {
     overrides_.erase(idx);
   } else {

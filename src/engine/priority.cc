@@ -65,11 +65,7 @@ void Engine::FillBackorders(NameId tenant, model::SkuIndex sku, Micros now, Chan
   for (const Queued& q : waiting) {
     OrderRecord& o = orders_[q.order];
     std::vector<LineRecord> lines(o.block.lines().begin(), o.block.lines().end());
-    const std::string region = o.region == 0 ? std::string() : [&] {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "%06u", o.region);
-      return std::string(buf);
-    }();
+    const std::string region = RegionText(o.region);
     const auto ov = overrides_.find(q.order);
     const RouteContext rc{o.tenant, region, now, o.promise_at, ov == overrides_.end() ? nullptr : &ov->second, {}};
     RouteResult routed;

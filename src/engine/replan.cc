@@ -22,12 +22,6 @@ namespace {
 constexpr int kMaxPasses = 2;
 constexpr size_t kReportedChanges = 50;  // the report lists this many moves; it counts all
 
-std::string RegionText(uint32_t region) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%06u", region);
-  return buf;
-}
-
 }  // namespace
 
 struct Engine::ReplanTally {
@@ -99,24 +93,9 @@ bool Engine::ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::
   // not look for alternatives).
   RouteResult& chosen = after;
   chosen.json = routing::DecisionJson(chosen.decision, *chosen.network);
-  const std::vector<LineRecord>& again = lines;
   const auto plan = open_plans_.find(idx);
   const int64_t old_cost = plan != open_plans_.end() ? plan->second.cost : before.cost;
-  std::string before_nodes, after_nodes;
-  AddLoad(o.tenant, current, -1);
-  for (size_t i = 0; i < current.size(); ++i) {
-    LineRecord& l = current[i];
-    if (l.is_service) continue;
-    before_nodes += (before_nodes.empty() ? "" : ",") + nodes_[l.node].code;
-    if (l.reserved > 0) pool_.Release(l.sku, l.node, l.reserved);
-    if (l.node != again[i].node) SkuBetter(l.sku);
-    l.node = again[i].node;
-    pool_.Reserve(l.sku, l.node, l.quantity);
-    l.reserved = l.quantity;
-    after_nodes += (after_nodes.empty() ? "" : ",") + nodes_[l.node].code;
-  }
-  AddLoad(o.tenant, current, +1);
-  open_plans_[idx] = OpenPlan{chosen.cost, chosen.p_on_time, ++route_seq_, open_plans_[idx].priority};
+  const auto [before_nodes, after_nodes] = MovePlan(idx, lines, chosen);
   o.updated_at = now;
   ++tally->moved;
   tally->cost_before += old_cost;

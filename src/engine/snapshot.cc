@@ -394,7 +394,7 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
     std::string_view raw;
     if (!in.Str(&raw) || raw.size() % sizeof(uint32_t) != 0) return false;
     v->resize(raw.size() / sizeof(uint32_t));
-    std::memcpy(v->data(), raw.data(), raw.size());
+    if (!raw.empty()) std::memcpy(v->data(), raw.data(), raw.size());
     return std::all_of(v->begin(), v->end(), [&](uint32_t idx) { return idx < orders_.size(); });
   };
   if (!in.Pod(&n) || n > tenants_.size()) return Bad("bad tenant postings");
@@ -494,7 +494,7 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
     std::string_view raw;
     if (!in.Str(&raw) || raw.size() % sizeof(uint64_t) != 0) return Bad("bad routing stamps");
     v->resize(raw.size() / sizeof(uint64_t));
-    std::memcpy(v->data(), raw.data(), raw.size());
+    if (!raw.empty()) std::memcpy(v->data(), raw.data(), raw.size());  // an empty vector's data() may be null
   }
   if (!in.done()) return Bad("trailing bytes");
   return Status::OK();

@@ -1,6 +1,7 @@
 #include "engine/sourcing.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "geo/geo.h"
 
@@ -35,6 +36,13 @@ bool ToRoutingNode(const model::Node& n, routing::Node* out) {
 }
 
 }  // namespace
+
+std::string RegionText(uint32_t region) {
+  if (region == 0) return "";
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%06u", region);
+  return buf;
+}
 
 TenantRouting::TenantRouting() = default;
 TenantRouting::~TenantRouting() = default;

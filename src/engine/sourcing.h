@@ -21,6 +21,9 @@
 
 namespace orderhub::engine {
 
+// An order's destination as kept in its record (a number) back to six digits; "" for 0.
+std::string RegionText(uint32_t region);
+
 // Manual overrides of one order's routing, kept for re-routes and re-plans.
 struct RoutingOverride {
   model::NodeIndex pinned = model::kNone;  // only this node
