@@ -146,15 +146,12 @@ void TenantRouting::AddLoad(model::NodeIndex n, int64_t orders, int64_t lines) {
 void PoolStock::Reset(size_t network_nodes) {
   for (size_t i = 0; i < used_; ++i) {
     Sku& s = skus_[i];
+    // Only holders were written: credits are the order's own reservations,
+    // so their nodes hold a level and are holders too.
     if (network_nodes != network_nodes_) {
       s.available.clear();
     } else {
       for (uint32_t n : s.holders) s.available[n] = 0;
-      for (const CreditEntry& c : credits_) {
-        if (const uint32_t at = routing_->NetworkNode(c.node); at != routing::kNoNode && at < s.available.size()) {
-          s.available[at] = 0;
-        }
-      }
     }
     s.holders.clear();
   }

@@ -149,19 +149,30 @@ Lane ParseLane(const YAML::Node& v, const std::string& at) {
   return l;
 }
 
+// An error of file `name` at a mark: "name:LINE: /pointer: what".
+Status FileStatus(const char* reason, const std::string& name, const YAML::Mark& m, const std::string& pointer,
+                  const std::string& what) {
+  return Status::InvalidArgument(reason, name + ":" + std::to_string(m.line + 1) + ": " + pointer + ": " + what, pointer);
+}
+
+// The document's root, or its syntax error.
+Result<YAML::Node> LoadRoot(std::string_view text, const char* reason, const std::string& name) {
+  try {
+    return YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return FileStatus(reason, name, e.mark, "", e.msg);
+  }
+}
+
 }  // namespace
 
 Result<Network> Network::Parse(std::string_view text, const std::string& name) {
   auto fail = [&](const YAML::Mark& m, const std::string& pointer, const std::string& what) {
-    return Status::InvalidArgument("invalid_network", name + ":" + std::to_string(m.line + 1) + ": " + pointer + ": " + what,
-                                   pointer);
+    return FileStatus("invalid_network", name, m, pointer, what);
   };
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return fail(e.mark, "", e.msg);
-  }
+  auto loaded = LoadRoot(text, "invalid_network", name);
+  if (!loaded.ok()) return loaded.status();
+  const YAML::Node& root = *loaded;
   std::vector<Node> nodes;
   std::vector<Lane> lanes;
   std::vector<YAML::Mark> node_marks, lane_marks;
@@ -206,16 +217,9 @@ Result<Network> Network::Parse(std::string_view text, const std::string& name) {
 }
 
 Result<std::vector<Lane>> Network::ParseLanes(std::string_view text, const std::string& name) {
-  auto fail = [&](const YAML::Mark& m, const std::string& pointer, const std::string& what) {
-    return Status::InvalidArgument("invalid_lanes", name + ":" + std::to_string(m.line + 1) + ": " + pointer + ": " + what,
-                                   pointer);
-  };
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return fail(e.mark, "", e.msg);
-  }
+  auto loaded = LoadRoot(text, "invalid_lanes", name);
+  if (!loaded.ok()) return loaded.status();
+  const YAML::Node& root = *loaded;
   std::vector<Lane> lanes;
   try {
     RequireMap(root, "");
@@ -227,7 +231,7 @@ Result<std::vector<Lane>> Network::ParseLanes(std::string_view text, const std::
       for (size_t i = 0; i < x.size(); ++i) lanes.push_back(ParseLane(x[i], "/lanes/" + std::to_string(i)));
     }
   } catch (const FileError& e) {
-    return fail(e.mark, e.pointer, e.what);
+    return FileStatus("invalid_lanes", name, e.mark, e.pointer, e.what);
   }
   return lanes;
 }
