@@ -529,8 +529,12 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
   if (routed.routed) {
     AddLoad(o.tenant, lines, +1);
     open_plans_[idx] = OpenPlan{routed.cost, routed.p_on_time, ++route_seq_, BasePriority(o.tenant, c)};
-    data = "{\"routing\":" + routed.json + "}";
-  } else if (backordered) {
+    RecordRouted(idx, now, "created", "create", "channel:" + in.channel, "", "{", routed, ch);
+    out.order_id = o.id.view();
+    out.mutated = true;
+    return out;
+  }
+  if (backordered) {
     backorders_[idx] = Waiting{BasePriority(o.tenant, c), now};
     JsonWriter w(&data);
     w.BeginObject().Key("backorder").BeginObject().Key("priority").Double(PriorityAt(idx, backorders_[idx].priority, now));

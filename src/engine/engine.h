@@ -306,10 +306,8 @@ class Engine {
     std::span<const std::pair<uint64_t, int64_t>> credits;
   };
   struct RouteResult {
-    bool want_json = true;  // else `decision` keeps the decision, to render later
-    bool lean = false;      // no alternatives (re-plans)
-    std::string json;  // the decision (routing::DecisionJson), lines numbered as in the order
-    routing::Decision decision;
+    bool lean = false;  // no alternatives (re-plans)
+    routing::Decision decision;  // lines numbered as in the order; nodes as in `network`
     const routing::Network* network = nullptr;
     int64_t cost = 0;  // the chosen plan's
     double p_on_time = 0;
@@ -366,6 +364,12 @@ class Engine {
   // `kind` must outlive the batch the event goes to: pass a literal.
   void Record(uint32_t idx, Micros at, std::string_view kind, std::string_view event, uint16_t from, uint16_t to,
               std::string_view actor, std::string_view reason, std::string data, Changes* ch);
+  // Record for a routed change: the event's data is the fields in `head` (a
+  // JSON object left open; "{" for none) and then "routing", the decision,
+  // which the committer renders (model::LateData): rendering costs more than
+  // deciding.
+  void RecordRouted(uint32_t idx, Micros at, std::string_view kind, std::string_view event, std::string_view actor,
+                    std::string_view reason, std::string head, RouteResult& routed, Changes* ch);
 
   const lifecycle::LifecycleSet* lifecycles_;
   std::vector<const lifecycle::Lifecycle*> types_;  // OrderRecord::type indexes this

@@ -176,11 +176,7 @@ std::optional<Status> Engine::Route(std::vector<LineRecord>& lines, std::span<co
     result->score = d.plans[0].score;
     result->routed = true;
     result->network = net;
-    if (result->want_json) {
-      result->json = routing::DecisionJson(d, *net);
-    } else {
-      result->decision = std::move(d);
-    }
+    result->decision = std::move(d);
   }
   return Status::OK();
 }
@@ -198,6 +194,40 @@ void Engine::SettlePlan(uint32_t idx) {
   if (Reroutable(orders_[idx])) return;
   open_plans_.erase(idx);
   overrides_.erase(idx);
+}
+
+namespace {
+
+// A routed change's event data until the committer renders it.
+class RoutingData final : public model::LateData {
+ public:
+  RoutingData(std::string head, routing::Decision decision, const routing::Network& network)
+      : head_(std::move(head)), decision_(std::move(decision)) {
+    codes_ = routing::DetachNodes(&decision_, network);
+  }
+  std::string Render() const override {
+    std::string out = head_;
+    out += head_.size() > 1 ? ",\"routing\":" : "\"routing\":";
+    out += routing::DecisionJson(decision_, codes_);
+    out += '}';
+    return out;
+  }
+
+ private:
+  std::string head_;
+  routing::Decision decision_;
+  std::vector<std::string> codes_;
+};
+
+}  // namespace
+
+void Engine::RecordRouted(uint32_t idx, Micros at, std::string_view kind, std::string_view event,
+                          std::string_view actor, std::string_view reason, std::string head, RouteResult& routed,
+                          Changes* ch) {
+  const uint16_t state = orders_[idx].state;
+  Record(idx, at, kind, event, state, state, actor, reason, "", ch);
+  if (ch == nullptr) return;  // replay: nobody reads it
+  ch->events.back().late = std::make_unique<RoutingData>(std::move(head), std::move(routed.decision), *routed.network);
 }
 
 std::pair<std::string, std::string> Engine::MovePlan(uint32_t idx, std::span<const LineRecord> placed,
@@ -343,7 +373,6 @@ Outcome Engine::ApplyReroute(const Reroute& c, Micros now, Changes* ch) {
     std::vector<LineRecord> same(current.begin(), current.end());
     for (LineRecord& l : same) l.reserved = 0;
     const RouteContext rc{o.tenant, region, now, o.promise_at, nullptr, credits};
-    before.want_json = false;
     if (std::optional<Status> st = Route(same, {}, o.flags, rc, &before); !st || !st->ok()) before.routed = false;
   }
   std::vector<LineRecord> lines(current.begin(), current.end());
@@ -371,8 +400,8 @@ Outcome Engine::ApplyReroute(const Reroute& c, Micros now, Changes* ch) {
     overrides_[idx] = std::move(ov);
   }
   o.updated_at = now;
-  std::string data;
-  JsonWriter w(&data);
+  std::string head;
+  JsonWriter w(&head);
   w.BeginObject().Key("before").BeginObject().Field("nodes", before_nodes);
   if (before.routed) {
     w.Field("cost", before.cost).Key("p_on_time").Double(before.p_on_time);
@@ -380,8 +409,7 @@ Outcome Engine::ApplyReroute(const Reroute& c, Micros now, Changes* ch) {
   w.EndObject().Key("after").BeginObject().Field("nodes", after_nodes).Field("cost", after.cost);
   w.Key("p_on_time").Double(after.p_on_time).EndObject();
   if (before.routed) w.Field("cost_change", after.cost - before.cost);
-  w.Key("routing").Raw(after.json).EndObject();
-  Record(idx, now, "rerouted", "reroute", o.state, o.state, c.actor, c.reason, std::move(data), ch);
+  RecordRouted(idx, now, "rerouted", "reroute", c.actor, c.reason, std::move(head), after, ch);
   out.mutated = true;
   return out;
 }
@@ -413,7 +441,7 @@ Result<std::string> Engine::Quote(const QuoteRequest& q) const {
   std::optional<Status> routed = Route(lines, open, q.flags, rc, &result);
   if (!routed) return Status::NotFound("no_network", "the tenant has no node in a known region to route from");
   if (!routed->ok()) return *routed;
-  return std::move(result.json);
+  return routing::DecisionJson(result.decision, *result.network);
 }
 
 Result<std::string> Engine::NetworkJson(std::string_view tenant) const {

@@ -87,7 +87,10 @@ void Engine::FillBackorders(NameId tenant, model::SkuIndex sku, Micros now, Chan
     std::string data;
     JsonWriter w(&data);
     w.BeginObject().Key("priority").Double(q.priority).Field("waited_s", (now - q.since) / kMicrosPerSecond);
-    if (routed.routed) w.Key("routing").Raw(routed.json);
+    if (routed.routed) {
+      RecordRouted(q.order, now, "filled", "fill_backorder", "system", "stock arrived", std::move(data), routed, ch);
+      continue;
+    }
     w.EndObject();
     Record(q.order, now, "filled", "fill_backorder", o.state, o.state, "system", "stock arrived", std::move(data), ch);
   }

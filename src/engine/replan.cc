@@ -51,7 +51,6 @@ bool Engine::ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::
   auto price_current = [&](RouteResult* r) {
     std::vector<LineRecord> same(current.begin(), current.end());
     for (LineRecord& l : same) l.reserved = 0;
-    r->want_json = false;
     r->lean = true;
     const std::optional<Status> st = Route(same, {}, o.flags, rc, r);
     if (!st || !st->ok()) r->routed = false;
@@ -71,7 +70,6 @@ bool Engine::ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::
     l.node = model::kNone;
   }
   RouteResult after;
-  after.want_json = false;
   after.lean = true;
   const Status st = PlanReservations(lines, o.flags, &rc, &after);
   bool same = true;
@@ -92,7 +90,6 @@ bool Engine::ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::
   // Moving. The history gets the decision (the best plan; a re-plan does
   // not look for alternatives).
   RouteResult& chosen = after;
-  chosen.json = routing::DecisionJson(chosen.decision, *chosen.network);
   const auto plan = open_plans_.find(idx);
   const int64_t old_cost = plan != open_plans_.end() ? plan->second.cost : before.cost;
   const auto [before_nodes, after_nodes] = MovePlan(idx, lines, chosen);
@@ -112,8 +109,7 @@ bool Engine::ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::
     tally->changes += change;
   }
   change.pop_back();  // the event's data: the change plus the decision
-  change += ",\"routing\":" + chosen.json + "}";
-  Record(idx, now, "replanned", "replan", o.state, o.state, actor, reason, std::move(change), ch);
+  RecordRouted(idx, now, "replanned", "replan", actor, reason, std::move(change), chosen, ch);
   return true;
 }
 

@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -129,6 +130,15 @@ struct OrderEvent {
   std::string data;             // raw JSON object with details, may be empty
 };
 
+// Event data that costs more to render than the command that made it (a
+// routing decision with its alternatives): the engine keeps it as values
+// and the committer renders it, off the single writer's thread.
+class LateData {
+ public:
+  virtual ~LateData() = default;
+  virtual std::string Render() const = 0;
+};
+
 // The same entry as the engine emits it, until the store has written it.
 // Names point at storage that outlives any batch (the lifecycle's state
 // names, the engine's interned tenants, string literals) and the order id is
@@ -147,8 +157,14 @@ struct NewOrderEvent {
   std::string actor;
   std::string reason;
   std::string data;
+  std::unique_ptr<const LateData> late;  // when set, renders `data` (RenderLate)
 
   std::string_view order_id() const { return {order_id_chars, order_id_size}; }
+  void RenderLate() {
+    if (late == nullptr) return;
+    data = late->Render();
+    late.reset();
+  }
 };
 
 struct Node {

@@ -80,22 +80,6 @@ int DerivedLanes(double gc_km, std::array<LaneOption, 3>& out) {
   return 3;
 }
 
-// Reasons are written for every decision: integer formatting, no printf.
-std::string Money(double minor) {
-  const int64_t fen = std::llround(minor);
-  const int64_t a = fen < 0 ? -fen : fen;
-  std::string out = fen < 0 ? "-¥" : "¥";
-  out += std::to_string(a / 100);
-  out += '.';
-  out += static_cast<char>('0' + a % 100 / 10);
-  out += static_cast<char>('0' + a % 10);
-  return out;
-}
-
-std::string Percent(double p) { return std::to_string(std::llround(p * 100)) + "%"; }
-
-// Reasons for each plan: why the chosen one won, where each alternative loses.
-void Explain(Decision& d, const Policy& policy);
 
 }  // namespace
 
@@ -569,55 +553,9 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     }
     d.plans.push_back(std::move(plan));
   }
-  Explain(d, policy);
+  d.split_penalty = policy.split_penalty;
   return d;
 }
 
-namespace {
-void Explain(Decision& d, const Policy& policy) {
-  const Plan& best = d.plans[0];
-  auto parcels = [](const Plan& p) {
-    return p.shipments.size() == 1 ? std::string("one parcel")
-                                   : std::to_string(p.shipments.size()) + " parcels";
-  };
-  {
-    std::vector<std::string>& r = d.plans[0].reasons;
-    r.push_back("lowest score " + Money(best.score) + ": " + parcels(best) + ", cost " + Money(best.parts.cost) +
-                ", on time " + Percent(best.p_on_time));
-    // Why not something cheaper, when there is one.
-    for (size_t i = 1; i < d.plans.size(); ++i) {
-      const Plan& alt = d.plans[i];
-      if (alt.parts.cost < best.parts.cost) {
-        r.push_back(Money(best.parts.cost - alt.parts.cost) + " dearer than alternative " + std::to_string(i) +
-                    ", which is on time " + Percent(alt.p_on_time) + " instead of " + Percent(best.p_on_time));
-        break;
-      }
-    }
-  }
-  for (size_t i = 1; i < d.plans.size(); ++i) {
-    Plan& alt = d.plans[i];
-    alt.reasons.push_back("score " + Money(alt.score - best.score) + " above the chosen plan");
-    // The parts where it loses most, largest first.
-    std::array<std::pair<double, std::string>, 5> worse = {{
-        {alt.parts.cost - best.parts.cost, "cost " + Money(alt.parts.cost - best.parts.cost) +
-                                               (alt.shipments.size() > best.shipments.size()
-                                                    ? " (" + parcels(alt) + ", split penalty " +
-                                                          Money(static_cast<double>(policy.split_penalty)) + " each)"
-                                                    : "")},
-        {alt.parts.lateness - best.parts.lateness,
-         "on time " + Percent(alt.p_on_time) + " instead of " + Percent(best.p_on_time)},
-        {alt.parts.time - best.parts.time,
-         "arrives " + std::to_string((alt.eta_p50 - best.eta_p50) / kHour) + " h later (p50)"},
-        {alt.parts.carbon - best.parts.carbon, "more carbon"},
-        {alt.parts.load - best.parts.load, "busier node"},
-    }};
-    std::sort(worse.begin(), worse.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    for (const auto& [delta, text] : worse) {
-      if (delta >= 1 && alt.reasons.size() < 3) alt.reasons.push_back(text);
-    }
-  }
-}
-
-}  // namespace
 
 }  // namespace orderhub::routing

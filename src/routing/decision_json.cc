@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "base/json_writer.h"
@@ -6,11 +8,29 @@
 namespace orderhub::routing {
 namespace {
 
+std::string Money(double minor) {
+  const int64_t fen = std::llround(minor);
+  const int64_t a = fen < 0 ? -fen : fen;
+  std::string out = fen < 0 ? "-¥" : "¥";
+  out += std::to_string(a / 100);
+  out += '.';
+  out += static_cast<char>('0' + a % 100 / 10);
+  out += static_cast<char>('0' + a % 10);
+  return out;
+}
+
+std::string Percent(double p) { return std::to_string(std::llround(p * 100)) + "%"; }
+
+std::string Parcels(const Plan& p) {
+  return p.shipments.size() == 1 ? std::string("one parcel") : std::to_string(p.shipments.size()) + " parcels";
+}
+
 // Money-equivalents rounded to the fen, probabilities to 4 places, km and kg to 0.1.
 double Round(double v, double unit) { return std::round(v / unit) * unit; }
 
-void WriteShipment(JsonWriter& w, const Shipment& s, const Network& n) {
-  w.BeginObject().Field("node", n.nodes()[s.node].code);
+template <typename CodeOf>
+void WriteShipment(JsonWriter& w, const Shipment& s, const CodeOf& code_of) {
+  w.BeginObject().Field("node", code_of(s.node));
   w.Key("lines").BeginArray();
   for (uint32_t l : s.lines) w.Int(l);
   w.EndArray();
@@ -27,7 +47,50 @@ void WriteShipment(JsonWriter& w, const Shipment& s, const Network& n) {
 
 }  // namespace
 
-std::string DecisionJson(const Decision& d, const Network& n) {
+std::vector<std::string> Reasons(const Decision& d, size_t plan) {
+  std::vector<std::string> r;
+  const Plan& best = d.plans[0];
+  if (plan == 0) {
+    r.push_back("lowest score " + Money(best.score) + ": " + Parcels(best) + ", cost " + Money(best.parts.cost) +
+                ", on time " + Percent(best.p_on_time));
+    // Why not something cheaper, when there is one.
+    for (size_t i = 1; i < d.plans.size(); ++i) {
+      const Plan& alt = d.plans[i];
+      if (alt.parts.cost < best.parts.cost) {
+        r.push_back(Money(best.parts.cost - alt.parts.cost) + " dearer than alternative " + std::to_string(i) +
+                    ", which is on time " + Percent(alt.p_on_time) + " instead of " + Percent(best.p_on_time));
+        break;
+      }
+    }
+    return r;
+  }
+  const Plan& alt = d.plans[plan];
+  r.push_back("score " + Money(alt.score - best.score) + " above the chosen plan");
+  // The parts where it loses most, largest first.
+  std::array<std::pair<double, std::string>, 5> worse = {{
+      {alt.parts.cost - best.parts.cost,
+       "cost " + Money(alt.parts.cost - best.parts.cost) +
+           (alt.shipments.size() > best.shipments.size()
+                ? " (" + Parcels(alt) + ", split penalty " + Money(static_cast<double>(d.split_penalty)) + " each)"
+                : "")},
+      {alt.parts.lateness - best.parts.lateness,
+       "on time " + Percent(alt.p_on_time) + " instead of " + Percent(best.p_on_time)},
+      {alt.parts.time - best.parts.time,
+       "arrives " + std::to_string((alt.eta_p50 - best.eta_p50) / (3600 * kMicrosPerSecond)) + " h later (p50)"},
+      {alt.parts.carbon - best.parts.carbon, "more carbon"},
+      {alt.parts.load - best.parts.load, "busier node"},
+  }};
+  std::sort(worse.begin(), worse.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (const auto& [delta, text] : worse) {
+    if (delta >= 1 && r.size() < 3) r.push_back(text);
+  }
+  return r;
+}
+
+namespace {
+
+template <typename CodeOf>
+std::string Render(const Decision& d, const CodeOf& code_of) {
   std::string out;
   JsonWriter w(&out);
   w.BeginObject().Field("routable", d.routable());
@@ -49,10 +112,10 @@ std::string DecisionJson(const Decision& d, const Network& n) {
     w.Key("load").Double(Round(p.parts.load, 1));
     w.EndObject();
     w.Key("shipments").BeginArray();
-    for (const Shipment& s : p.shipments) WriteShipment(w, s, n);
+    for (const Shipment& s : p.shipments) WriteShipment(w, s, code_of);
     w.EndArray();
     w.Key("reasons").BeginArray();
-    for (const std::string& r : p.reasons) w.String(r);
+    for (const std::string& r : Reasons(d, i)) w.String(r);
     w.EndArray();
     w.EndObject();
   }
@@ -65,6 +128,32 @@ std::string DecisionJson(const Decision& d, const Network& n) {
   w.EndArray();
   w.EndObject();
   return out;
+}
+
+}  // namespace
+
+std::string DecisionJson(const Decision& d, const Network& n) {
+  return Render(d, [&](uint32_t node) -> const std::string& { return n.nodes()[node].code; });
+}
+
+std::string DecisionJson(const Decision& d, std::span<const std::string> node_codes) {
+  return Render(d, [&](uint32_t node) -> const std::string& { return node_codes[node]; });
+}
+
+std::vector<std::string> DetachNodes(Decision* d, const Network& n) {
+  std::vector<std::string> codes;
+  std::vector<uint32_t> seen;  // network node by position in codes; a decision names a handful
+  for (Plan& p : d->plans) {
+    for (Shipment& s : p.shipments) {
+      const auto at = std::find(seen.begin(), seen.end(), s.node);
+      if (at == seen.end()) {
+        seen.push_back(s.node);
+        codes.push_back(n.nodes()[s.node].code);
+      }
+      s.node = static_cast<uint32_t>(std::find(seen.begin(), seen.end(), s.node) - seen.begin());
+    }
+  }
+  return codes;
 }
 
 }  // namespace orderhub::routing

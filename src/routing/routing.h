@@ -212,7 +212,6 @@ struct Plan {
   double carbon_kg = 0;
   ScoreParts parts;
   double score = 0;
-  std::vector<std::string> reasons;  // why it ranks where it does
 };
 
 // Why a line cannot be served by any node.
@@ -225,13 +224,24 @@ struct LineProblem {
 struct Decision {
   std::vector<Plan> plans;             // plans[0] is chosen; the rest are alternatives, best first
   std::vector<LineProblem> problems;   // when no plan serves every line
+  int64_t split_penalty = 0;           // the policy's, for the reasons
   bool routable() const { return !plans.empty(); }
 };
+
+// Why plan `plan` ranks where it does: for the chosen one, its score and
+// the cheaper alternative it beat; for an alternative, the parts where it
+// loses most. Written when the decision is told, not when it is made.
+std::vector<std::string> Reasons(const Decision& d, size_t plan);
 
 // The decision as JSON (`orderhub route`, and the API to come): plans best
 // first with their parcels (lines by index, nodes by code) and reasons, or
 // the problems per line. Money in minor units, times RFC 3339.
 std::string DecisionJson(const Decision& d, const Network& network);
+// A decision kept apart from its network, to be rendered later on another
+// thread: DetachNodes renumbers its parcels' nodes to positions in the codes
+// it returns, which the second DecisionJson takes.
+std::vector<std::string> DetachNodes(Decision* d, const Network& network);
+std::string DecisionJson(const Decision& d, std::span<const std::string> node_codes);
 
 class Decider {
  public:

@@ -247,6 +247,8 @@ void Writer::CommitterLoop() {
       out_cv_.notify_all();
     }
     bool ok = !failed_.load();
+    // Here and not on the writer: the writer's thread is the hub's bottleneck.
+    for (model::NewOrderEvent& e : batch.rows.events) e.RenderLate();
     if (sealer_) sealer_->Seal(batch.rows);
     if (ok && !batch.rows.empty()) {
       const auto t0 = std::chrono::steady_clock::now();

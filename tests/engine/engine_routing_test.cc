@@ -53,7 +53,12 @@ class EngineRoutingTest : public ::testing::Test {
   }
   int64_t Reserved(const char* sku, const char* node) { return e_.Stock("t1", sku, node)->reserved; }
   // The data of the last event the last command recorded.
-  std::string LastEventData() { return changes_.events.empty() ? "" : changes_.events.back().data; }
+  // As the store gets it: rendered by the committer.
+  std::string LastEventData() {
+    if (changes_.events.empty()) return "";
+    changes_.events.back().RenderLate();
+    return changes_.events.back().data;
+  }
   Reroute Again(std::string id) {
     Reroute r;
     r.tenant = "t1";
@@ -301,6 +306,9 @@ TEST_F(EngineRoutingTest, RoutingStateSurvivesASnapshot) {
   Changes a, b;
   ASSERT_TRUE(e_.Apply(At(kT0, To("O2", kHangzhou, {{"A", 1}})), &a).status.ok());
   ASSERT_TRUE(loaded.Apply(At(kT0, To("O2", kHangzhou, {{"A", 1}})), &b).status.ok());
+  a.events.back().RenderLate();
+  b.events.back().RenderLate();
+  EXPECT_NE(a.events.back().data.find("\"routing\""), std::string::npos);
   EXPECT_EQ(a.events.back().data, b.events.back().data);
   auto net = loaded.NetworkJson("t1");
   ASSERT_TRUE(net.ok());

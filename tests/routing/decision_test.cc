@@ -113,10 +113,10 @@ TEST_F(DecisionTest, TheNearNodeWinsAndTheFarOneIsAnAlternativeThatSaysWhy) {
   EXPECT_GT(d.plans[1].shipments[0].distance_km, 1200);
   EXPECT_GT(d.plans[0].p_on_time, 0.9);
   EXPECT_GT(d.plans[1].carbon_kg, d.plans[0].carbon_kg);
-  ASSERT_FALSE(d.plans[0].reasons.empty());
-  EXPECT_NE(d.plans[0].reasons[0].find("lowest score"), std::string::npos);
-  ASSERT_GE(d.plans[1].reasons.size(), 2u);
-  EXPECT_NE(d.plans[1].reasons[0].find("above the chosen plan"), std::string::npos);
+  ASSERT_FALSE(Reasons(d, 0).empty());
+  EXPECT_NE(Reasons(d, 0)[0].find("lowest score"), std::string::npos);
+  ASSERT_GE(Reasons(d, 1).size(), 2u);
+  EXPECT_NE(Reasons(d, 1)[0].find("above the chosen plan"), std::string::npos);
   // The score is its parts: shipping + handling, lateness, time, carbon, load.
   const Plan& p = d.plans[0];
   EXPECT_DOUBLE_EQ(p.score, p.parts.cost + p.parts.lateness + p.parts.time + p.parts.carbon + p.parts.load);
@@ -171,7 +171,7 @@ TEST_F(DecisionTest, TheSplitPenaltyDecidesBetweenOneFarParcelAndTwoNearOnes) {
   // The alternative that splits says so.
   bool told = false;
   for (size_t i = 1; i < d.plans.size(); ++i) {
-    for (const std::string& r : d.plans[i].reasons) told |= r.find("split penalty") != std::string::npos;
+    for (const std::string& r : Reasons(d, i)) told |= r.find("split penalty") != std::string::npos;
   }
   EXPECT_TRUE(told);
 }
@@ -303,7 +303,7 @@ TEST_F(DecisionTest, ADegradedNodeIsLessLikelyOnTimeAndTheSameInputGivesTheSameP
   const Decision b = Decide("310104", {{kSkuA, 1}});
   ASSERT_TRUE(a.routable());
   EXPECT_EQ(a.plans[0].score, b.plans[0].score);
-  EXPECT_EQ(a.plans[0].reasons, b.plans[0].reasons);
+  EXPECT_EQ(Reasons(a, 0), Reasons(b, 0));
   ASSERT_TRUE(network_.SetStatus("SH", NodeStatus::kDegraded).ok());
   lines_ = {{kSkuA, 1}};
   const OrderRequest o = Request("310104", At("2026-11-24T02:00:00Z"), At("2026-11-25T12:00:00Z"));
