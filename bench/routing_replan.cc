@@ -62,22 +62,24 @@ model::Node ToModel(const routing::Node& n) {
 
 int RoutingReplan(int argc, char** argv) {
   InstanceOptions o;
+  int64_t passes = 1;
   for (int i = 1; i < argc; ++i) {
     auto next = [&] { return i + 1 < argc ? std::atoll(argv[++i]) : -1; };
     if (std::strcmp(argv[i], "--orders") == 0) o.orders = static_cast<int>(next());
     else if (std::strcmp(argv[i], "--nodes") == 0) o.nodes = static_cast<int>(next());
     else if (std::strcmp(argv[i], "--seed") == 0) o.seed = static_cast<uint64_t>(next());
+    else if (std::strcmp(argv[i], "--passes") == 0) passes = next();
     else if (std::strcmp(argv[i], "--help") == 0) {
-      std::cout << "orderhub bench routing_replan [--orders N] [--nodes N] [--seed S]\n"
-                   "  defaults: 100000 orders (a realistic basket mix), 500 nodes, seed 1\n";
+      std::cout << "orderhub bench routing_replan [--orders N] [--nodes N] [--seed S] [--passes 1..3]\n"
+                   "  defaults: 100000 orders (a realistic basket mix), 500 nodes, seed 1, 1 pass\n";
       return 0;
     } else {
       std::cerr << "orderhub: unknown option " << argv[i] << "\n";
       return 2;
     }
   }
-  if (o.orders < 1000 || o.nodes < 2) {
-    std::cerr << "orderhub: need --orders >= 1000 and --nodes >= 2\n";
+  if (o.orders < 1000 || o.nodes < 2 || passes < 1 || passes > 3) {
+    std::cerr << "orderhub: need --orders >= 1000, --nodes >= 2 and --passes 1..3\n";
     return 2;
   }
   std::cerr << "generating: " << o.nodes << " nodes, " << o.orders << " orders, seed " << o.seed << "\n";
@@ -152,7 +154,7 @@ int RoutingReplan(int argc, char** argv) {
   };
   Micros now = last + kMicrosPerSecond;
   // Every open order examined: what a re-plan costs when everything may have changed.
-  const double full_s = replan(engine::Replan{kTenant, false, true, {}, "", "bench", "full re-plan"}, now);
+  const double full_s = replan(engine::Replan{kTenant, false, true, {}, "", "bench", "full re-plan", passes}, now);
   const std::string full = e.LastReplan(kTenant);
   std::cerr << "full re-plan: " << full_s << " s " << full.substr(0, 300) << "\n";
   // A receipt: a tenth of the held (sku, node) pairs get half as much again.
@@ -169,7 +171,7 @@ int RoutingReplan(int argc, char** argv) {
       receipts += apply(std::move(a), now + 1).status.ok();
     }
   }
-  const double changed_s = replan(engine::Replan{kTenant, false, false, {}, "", "bench", "after receipts"}, now + 2);
+  const double changed_s = replan(engine::Replan{kTenant, false, false, {}, "", "bench", "after receipts", passes}, now + 2);
   const std::string changed = e.LastReplan(kTenant);
   std::cerr << receipts << " receipts, then a re-plan of what they improve: " << changed_s << " s "
             << changed.substr(0, 300) << "\n";

@@ -12,7 +12,8 @@ Status Bad(const std::string& path, const YAML::Mark& m, const std::string& what
 }  // namespace
 
 // Keys: data, listen, durability (full|normal), lifecycles (a directory), threads, max_body_bytes,
-// snapshot_every (journaled commands between snapshots; 0: only at stop), prefault_memory (true|false),
+// snapshot_every (journaled commands between snapshots; 0: only at stop), replan_every_s (seconds between
+// timed re-plans; 0: none), prefault_memory (true|false),
 // audit_key_file, data_key_file, rate_limit_per_key, region (data residency).
 Status ApplyConfigFile(const std::string& path, HubOptions* o, std::string* listen) {
   YAML::Node root;
@@ -45,6 +46,12 @@ Status ApplyConfigFile(const std::string& path, HubOptions* o, std::string* list
       else if (key == "snapshot_every") {
         o->snapshot_every = v.as<int64_t>();
         if (o->snapshot_every < 0) return Bad(path, v.Mark(), "snapshot_every must be 0 or more");
+      }
+      else if (key == "replan_every_s") {
+        o->replan_every_s = v.as<int64_t>();
+        if (o->replan_every_s < 0 || o->replan_every_s > 86400) {
+          return Bad(path, v.Mark(), "replan_every_s must be 0 (never) to 86400");
+        }
       }
       else if (key == "prefault_memory") o->prefault_memory = v.as<bool>();
       else if (key == "audit_key_file") o->audit_key_file = v.as<std::string>();

@@ -109,6 +109,7 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& options, const Clock* c
   hub->writer_ = std::make_unique<writer::Writer>(hub->engine_.get(), hub->store_.get(), clock, std::move(ids));
   if (Status s = hub->writer_->SetAuditKey(hub->audit_key_.get()); !s.ok()) return s;
   Hub* h = hub.get();
+  hub->writer_->SetReplanEvery(options.replan_every_s * kMicrosPerSecond);
   hub->writer_->SetSnapshotHook(options.snapshot_every, [h](const engine::Engine& e, store::JournalPosition at) {
     h->SnapshotInBackground(e, at);
   });

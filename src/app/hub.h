@@ -32,6 +32,10 @@ struct HubOptions {
   // while the hub keeps serving (0: only at stop). Bounds the journal a
   // restart after a crash replays.
   int64_t snapshot_every = 1'000'000;
+  // Every this many seconds each tenant's open orders are re-planned
+  // (scope "changed": only what stock or the network improved for since
+  // it was decided); 0: on demand and on disruptions only.
+  int64_t replan_every_s = 600;
   // A helper thread touches the engine's next memory ahead of the writer
   // (engine/arena.h). `orderhub serve` turns it on; off here for embedders.
   bool prefault_memory = false;

@@ -338,6 +338,7 @@ Result<engine::Replan> ParseReplan(std::string_view body) {
   OH_RETURN_IF_ERROR(ReadFields(body, {
                                           {"scope", false, Id(&scope)},
                                           {"reason", false, Text(&c.reason)},
+                                          {"passes", false, Int(&c.passes, 1, 3)},
                                       }));
   if (scope != "changed" && scope != "all" && scope != "broken") {
     return Status::InvalidArgument("invalid_scope", "must be changed, all or broken", "/scope");

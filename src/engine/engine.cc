@@ -673,8 +673,8 @@ Outcome Engine::ApplyTracking(const AttachTracking& c, Micros now, Changes* ch) 
 void Engine::ReleaseStock(uint32_t idx, Changes* ch) {
   for (LineRecord& l : orders_[idx].block.lines()) {
     if (l.reserved == 0) continue;
+    StockFreed(l.sku, pool_.Available(l.sku, l.node));
     pool_.Release(l.sku, l.node, l.reserved);
-    SkuBetter(l.sku);
     l.reserved = 0;
   }
 }
@@ -818,7 +818,7 @@ Outcome Engine::ApplySetStock(const SetStock& c, Micros now, Changes* ch) {
   const int64_t was = pool_.Available(s, n);
   pool_.Set(s, n, on_hand, safety);
   if (pool_.Available(s, n) > was) {
-    SkuBetter(s);
+    StockFreed(s, was);
     FillBackorders(tenants_.Find(c.tenant), s, now, ch);
   }
   out.mutated = true;
@@ -831,9 +831,10 @@ Outcome Engine::ApplyAdjustStock(const AdjustStock& c, Micros now, Changes* ch) 
   model::NodeIndex n;
   if (out.status = ResolveSkuNode(c.tenant, c.sku, c.node, &s, &n); !out.status.ok()) return out;
   if (out.status = pool_.CheckAdjust(s, n, c.delta); !out.status.ok()) return out;
+  const int64_t was = pool_.Available(s, n);
   pool_.Adjust(s, n, c.delta);
   if (c.delta > 0) {
-    SkuBetter(s);
+    StockFreed(s, was);
     FillBackorders(tenants_.Find(c.tenant), s, now, ch);
   }
   out.mutated = true;

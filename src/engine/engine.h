@@ -178,6 +178,8 @@ class Engine {
   Result<std::string> NetworkJson(std::string_view tenant) const;
   // The report of the tenant's last re-plan (engine/replan.cc) as JSON; empty when none ran.
   std::string LastReplan(std::string_view tenant) const;
+  // The tenants that route their orders (have a node), for timed re-plans.
+  std::vector<std::string> RoutedTenants() const;
   // Priority (engine/priority.cc): orders waiting for stock, and the orders
   // a node is to ship (holding stock there, not yet released), highest
   // priority first, priority as of `now`.
@@ -445,6 +447,12 @@ class Engine {
   std::vector<uint64_t> sku_better_;     // by SkuIndex
   std::vector<uint64_t> tenant_better_;  // by tenant NameId
   void SkuBetter(model::SkuIndex s);
+  // Units of `s` freed at a node that had `available_before` free. A node
+  // serves a line when it has the line's units free, so units added where
+  // kPlentyUnits or more were free already give no order a node it did not
+  // have (lines of more units aside): only a scarce node's stamps the sku.
+  void StockFreed(model::SkuIndex s, int64_t available_before);
+  static constexpr int64_t kPlentyUnits = 64;
   void TenantBetter(NameId t);
   bool Improvable(uint32_t idx, const OpenPlan& plan) const;
   std::vector<std::string> last_replan_;                // by tenant NameId: the report, JSON

@@ -77,6 +77,10 @@ void Engine::TenantBetter(NameId t) {
   tenant_better_[t] = ++route_seq_;
 }
 
+void Engine::StockFreed(model::SkuIndex s, int64_t available_before) {
+  if (available_before < kPlentyUnits) SkuBetter(s);
+}
+
 bool Engine::Improvable(uint32_t idx, const OpenPlan& plan) const {
   const OrderRecord& o = orders_[idx];
   if (o.tenant < tenant_better_.size() && tenant_better_[o.tenant] > plan.decided) return true;
@@ -240,8 +244,8 @@ std::pair<std::string, std::string> Engine::MovePlan(uint32_t idx, std::span<con
     LineRecord& l = mine[i];
     if (l.is_service) continue;
     before += (before.empty() ? "" : ",") + nodes_[l.node].code;
+    if (l.node != placed[i].node) StockFreed(l.sku, pool_.Available(l.sku, l.node));
     if (l.reserved > 0) pool_.Release(l.sku, l.node, l.reserved);
-    if (l.node != placed[i].node) SkuBetter(l.sku);  // freed where it was: others may want it
     l.node = placed[i].node;
     pool_.Reserve(l.sku, l.node, l.quantity);
     l.reserved = l.quantity;

@@ -5,8 +5,8 @@
 // plans first (a node down, a lane or region closed), then the rest; an order
 // moves only when its current plan is broken or the new one scores better,
 // so a pass never makes the total worse and never leaves an order without
-// the stock it held. Passes repeat while they move orders (at most
-// kMaxPasses): coordinate descent on the sum of plan scores, with stock and
+// the stock it held. Passes repeat while they move orders (at most the
+// command's `passes`): coordinate descent on the sum of plan scores, with stock and
 // node capacity coupled through the pool and the node loads. How close that
 // comes to the optimum is measured against an exact solver in
 // bench/routing_quality (BENCHMARKS.md).
@@ -19,7 +19,6 @@
 namespace orderhub::engine {
 namespace {
 
-constexpr int kMaxPasses = 2;
 constexpr size_t kReportedChanges = 50;  // the report lists this many moves; it counts all
 
 }  // namespace
@@ -148,7 +147,7 @@ Outcome Engine::ApplyReplan(const Replan& c, Micros now, Changes* ch) {
   int64_t examined = 0;
   // Broken plans are found when something breaks them (a closure, a node
   // down); a full re-plan meets any still broken among the orders it examines.
-  for (bool moved = true; moved && passes < kMaxPasses; ++passes) {
+  for (bool moved = true; moved && passes < c.passes; ++passes) {
     moved = false;
     t.examined = 0;
     // After the first pass only orders something improved for (the moves of
@@ -174,6 +173,14 @@ Outcome Engine::ApplyReplan(const Replan& c, Micros now, Changes* ch) {
   w.Field("cost_change", t.cost_after - t.cost_before);
   w.Key("changes").Raw("[" + t.changes + "]").EndObject();
   out.mutated = true;
+  return out;
+}
+
+std::vector<std::string> Engine::RoutedTenants() const {
+  std::vector<std::string> out;
+  for (NameId t = 0; t < routing_.size(); ++t) {
+    if (routing_[t] != nullptr) out.emplace_back(tenants_.Name(t));
+  }
   return out;
 }
 

@@ -5,9 +5,12 @@
 // the offset from WGS-84 (a few hundred metres) does not matter.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string_view>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 namespace orderhub::geo {
 
@@ -56,7 +59,13 @@ class Regions {
 
  private:
   Regions();
+  // Six digits as a number; kNotACode for anything else.
+  static constexpr uint32_t kNotACode = UINT32_MAX;
+  static uint32_t Number(std::string_view code);
+
   std::vector<Region> prefectures_, counties_;  // sorted by code
+  // Every code Find answers, by number: a decision looks up two.
+  absl::flat_hash_map<uint32_t, const Region*> by_number_;
 };
 
 }  // namespace orderhub::geo

@@ -42,9 +42,17 @@ void ForEachRow(std::string_view text, F&& fn) {
 
 double ToDouble(std::string_view s) { return s.empty() ? NAN : std::stod(std::string(s)); }
 
-bool ByCode(const Region& a, std::string_view code) { return a.code < code; }
-
 }  // namespace
+
+uint32_t Regions::Number(std::string_view code) {
+  if (code.size() != 6) return kNotACode;
+  uint32_t n = 0;
+  for (char c : code) {
+    if (c < '0' || c > '9') return kNotACode;
+    n = n * 10 + static_cast<uint32_t>(c - '0');
+  }
+  return n;
+}
 
 double GreatCircleKm(Point a, Point b) {
   constexpr double kEarthKm = 6371.0088, kRad = M_PI / 180.0;
@@ -81,6 +89,12 @@ Regions::Regions() {
   auto by_code = [](const Region& a, const Region& b) { return a.code < b.code; };
   std::sort(prefectures_.begin(), prefectures_.end(), by_code);
   std::sort(counties_.begin(), counties_.end(), by_code);
+  // Counties win over prefectures of the same code; a province code names
+  // its first prefecture.
+  for (const std::vector<Region>* table : {&counties_, &prefectures_}) {
+    for (const Region& r : *table) by_number_.try_emplace(Number(r.code), &r);
+  }
+  for (const Region& r : prefectures_) by_number_.try_emplace(Number(r.code) / 10000 * 10000, &r);
 }
 
 const Regions& Regions::China() {
@@ -89,16 +103,10 @@ const Regions& Regions::China() {
 }
 
 const Region* Regions::Find(std::string_view code) const {
-  if (code.size() != 6) return nullptr;
-  for (const std::vector<Region>* table : {&counties_, &prefectures_}) {
-    auto it = std::lower_bound(table->begin(), table->end(), code, ByCode);
-    if (it != table->end() && it->code == code) return &*it;
-  }
-  if (code.substr(2) == "0000") {
-    auto it = std::lower_bound(prefectures_.begin(), prefectures_.end(), code, ByCode);
-    if (it != prefectures_.end() && it->code.substr(0, 2) == code.substr(0, 2)) return &*it;
-  }
-  return nullptr;
+  const uint32_t n = Number(code);
+  if (n == kNotACode) return nullptr;
+  const auto it = by_number_.find(n);
+  return it == by_number_.end() ? nullptr : it->second;
 }
 
 int Regions::Districts(std::string_view city_code) const {

@@ -1,5 +1,5 @@
 // The per-order decision: score one-parcel plans from the nearest eligible
-// nodes and split plans from the nearest nodes per line, rank, explain.
+// nodes and split plans from the nearest nodes per line, rank.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -14,7 +14,8 @@ constexpr Micros kHour = 3600 * kMicrosPerSecond;
 constexpr Micros kDay = 24 * kHour;
 constexpr int kMaxSplitLines = 16;  // more lines: one-parcel plans only
 constexpr int kExhaustiveLines = 4; // up to this many lines every assignment is tried; beyond, greedy
-constexpr size_t kKeepPerLine = 3;  // split candidates kept per line, by the line's own parcel score
+constexpr size_t kKeepPerLine = 3;
+constexpr size_t kFewHolders = 64; // a sku held by no more nodes is found from its holders, not by a walk  // split candidates kept per line, by the line's own parcel score
 
 // Hours as a duration in whole seconds (ETAs are not more precise than that).
 Micros Hours(double h) { return static_cast<Micros>(std::llround(h * 3600)) * kMicrosPerSecond; }
@@ -114,11 +115,21 @@ struct Decider::NodeView {
   uint8_t n_parcels = 0;
 };
 
+namespace {
+// An order line's stock, looked up once per decision.
+struct LineStock {
+  std::span<const uint32_t> holders;
+  int64_t want = 0;  // units of the sku over every line of the order
+  bool few = false;  // held by at most kFewHolders nodes
+};
+}  // namespace
+
 struct Decider::Scratch {
+  std::vector<LineStock> lines;
   std::vector<NodeView> views;             // the nodes the current decision looked at
   std::vector<int32_t> view_of;            // node -> index into views, -1 between decisions
-  std::vector<std::vector<uint32_t>> holding;   // per line, the nodes that can serve it
-  std::vector<std::vector<uint32_t>> per_line;  // per line, its split candidates
+  // Per line its split candidates, then the one-parcel candidates.
+  std::vector<std::vector<uint32_t>> per_line;
   std::vector<Evaluated> memo;                  // parcels priced
   std::vector<Candidate> ranked;                // plans scored
 };
@@ -138,11 +149,11 @@ struct Decider::Candidate {
   Micros eta_p50 = std::numeric_limits<Micros>::min();  // the latest parcel's
 };
 
-const std::vector<uint32_t>& Decider::RankFrom(const geo::Region& destination) {
+const Decider::Nearness& Decider::NearnessFrom(const geo::Region& destination) {
   // Counties directly under a province (city codes such as 469000 that
   // name no prefecture) are ranked from their own place, keyed by their own code.
   const geo::Region* city = geo::Regions::China().Find(destination.city_code);
-  auto [it, fresh] = rank_.try_emplace(city != nullptr ? destination.city_code : destination.code);
+  auto [it, fresh] = nearness_.try_emplace(city != nullptr ? destination.city_code : destination.code);
   if (fresh) {
     const geo::Point centre = city != nullptr ? city->at : destination.at;
     std::vector<std::pair<double, uint32_t>> by_km;
@@ -150,14 +161,18 @@ const std::vector<uint32_t>& Decider::RankFrom(const geo::Region& destination) {
     by_km.reserve(nodes.size());
     for (uint32_t i = 0; i < nodes.size(); ++i) by_km.emplace_back(geo::GreatCircleKm(centre, nodes[i].at), i);
     std::sort(by_km.begin(), by_km.end());
-    it->second.resize(by_km.size());
-    for (uint32_t r = 0; r < by_km.size(); ++r) it->second[by_km[r].second] = r;
+    Nearness& n = it->second;
+    n.rank.resize(by_km.size());
+    for (uint32_t r = 0; r < by_km.size(); ++r) {
+      n.rank[by_km[r].second] = r;
+      n.order.push_back(by_km[r].second);
+    }
   }
   return it->second;
 }
 
 void Decider::Prepare() {
-  for (const geo::Region& city : geo::Regions::China().prefectures()) RankFrom(city);
+  for (const geo::Region& city : geo::Regions::China().prefectures()) NearnessFrom(city);
 }
 
 Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
@@ -340,49 +355,89 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     ranked.push_back(c);
   };
 
-  // What each sku needs in all (two lines may share a sku).
+  // Per line: its sku's holders, and what the order needs of the sku in
+  // all (two lines may share a sku).
+  std::vector<LineStock>& line_stock = scratch.lines;
+  line_stock.resize(n_lines);
+  for (size_t i = 0; i < n_lines; ++i) {
+    LineStock& ls = line_stock[i];
+    ls.holders = stock.Holders(order.lines[i].sku);
+    ls.few = ls.holders.size() <= kFewHolders;
+    ls.want = 0;
+    for (size_t j = 0; j < n_lines; ++j) {
+      if (order.lines[j].sku == order.lines[i].sku) ls.want += order.lines[j].quantity;
+    }
+  }
   auto fits_all = [&](uint32_t n) {
     for (size_t i = 0; i < n_lines; ++i) {
-      if (pinned_elsewhere(n, i)) return false;
-      int64_t want = 0;
-      for (size_t j = 0; j < n_lines; ++j) {
-        if (order.lines[j].sku == order.lines[i].sku) want += order.lines[j].quantity;
-      }
-      if (stock.Available(order.lines[i].sku, n) < want) return false;
+      if (pinned_elsewhere(n, i) || stock.Available(order.lines[i].sku, n) < line_stock[i].want) return false;
     }
     return true;
   };
 
-  // Per line, the eligible nodes holding enough of it.
-  const std::vector<uint32_t>& rank = RankFrom(*dest);
-  auto by_rank = [&](uint32_t a, uint32_t b) { return rank[a] < rank[b]; };
-  // The `k` nearest of `v` to its front, in order (the rest unordered).
-  auto nearest_first = [&](std::vector<uint32_t>& v, size_t k) {
-    k = std::min(k, v.size());
-    std::partial_sort(v.begin(), v.begin() + static_cast<ptrdiff_t>(k), v.end(), by_rank);
-    return k;
+  // The nearest eligible nodes that hold every line (one-parcel plans) and,
+  // per line, that hold it (split plans), in distance order. A sku held by
+  // few nodes is found from its holders; one held widely by walking the
+  // nodes outwards from the destination, which ends as soon as the lists are
+  // full: near the destination most nodes hold it.
+  const int max_parcels = std::min<int>({policy.max_shipments, 8, static_cast<int>(n_lines)});
+  const bool splits = max_parcels >= 2 && n_lines <= kMaxSplitLines;
+  const size_t want_whole = static_cast<size_t>(std::max(policy.candidates, 0));
+  const size_t want_line = splits ? static_cast<size_t>(std::max(policy.split_candidates, 0)) : 0;
+  const Nearness& near = NearnessFrom(*dest);
+  auto by_rank = [&](uint32_t a, uint32_t b) { return near.rank[a] < near.rank[b]; };
+  auto serves = [&](uint32_t n, size_t i) {
+    return !pinned_elsewhere(n, i) && stock.Available(order.lines[i].sku, n) >= order.lines[i].quantity;
   };
-  std::vector<std::vector<uint32_t>>& holding = scratch.holding;
-  holding.resize(std::max(holding.size(), n_lines + 1));
-  size_t rarest = 0;
-  for (size_t i = 0; i < n_lines; ++i) {
-    std::vector<uint32_t>& h = holding[i];
-    h.clear();
-    for (uint32_t n : stock.Holders(order.lines[i].sku)) {
-      if (eligible(n) && !pinned_elsewhere(n, i) && stock.Available(order.lines[i].sku, n) >= order.lines[i].quantity) {
-        h.push_back(n);
-      }
+  // The `k` nodes of `from` nearest first that pass `keep`, into `out`.
+  auto nearest_of = [&](std::span<const uint32_t> from, size_t k, std::vector<uint32_t>& out, auto keep) {
+    out.clear();
+    for (uint32_t n : from) {
+      if (eligible(n) && keep(n)) out.push_back(n);
     }
-    if (h.size() < holding[rarest].size()) rarest = i;
+    k = std::min(k, out.size());
+    std::partial_sort(out.begin(), out.begin() + static_cast<ptrdiff_t>(k), out.end(), by_rank);
+    out.resize(k);
+  };
+  std::vector<std::vector<uint32_t>>& per_line = scratch.per_line;
+  per_line.resize(std::max(per_line.size(), n_lines + 1));
+  std::vector<uint32_t>& whole = per_line[n_lines];
+  size_t rarest = 0;
+  for (size_t i = 1; i < n_lines; ++i) {
+    if (line_stock[i].holders.size() < line_stock[rarest].holders.size()) rarest = i;
   }
-
-  // One-parcel plans from the nearest eligible nodes holding every line.
-  std::vector<uint32_t>& whole = holding[n_lines];
-  whole.clear();
-  for (uint32_t n : holding[rarest]) {
-    if (fits_all(n)) whole.push_back(n);
+  auto few = [&](size_t i) { return line_stock[i].few; };
+  bool walk = !few(rarest) && want_whole > 0;
+  for (size_t i = 0; i < n_lines; ++i) {
+    if (few(i)) {
+      nearest_of(line_stock[i].holders, want_line, per_line[i], [&](uint32_t n) { return serves(n, i); });
+    } else {
+      per_line[i].clear();
+      walk = walk || want_line > 0;
+    }
   }
-  const size_t singles = nearest_first(whole, static_cast<size_t>(std::max(policy.candidates, 0)));
+  if (few(rarest)) {
+    nearest_of(line_stock[rarest].holders, want_whole, whole, [&](uint32_t n) { return fits_all(n); });
+  } else {
+    whole.clear();
+  }
+  if (walk) {
+    for (uint32_t n : near.order) {
+      if (!eligible(n)) continue;
+      bool full = true;
+      for (size_t i = 0; i < n_lines; ++i) {
+        if (few(i) || per_line[i].size() == want_line) continue;
+        if (serves(n, i)) per_line[i].push_back(n);
+        full = full && per_line[i].size() == want_line;
+      }
+      if (!few(rarest) && whole.size() < want_whole) {
+        if (fits_all(n)) whole.push_back(n);
+        full = full && whole.size() == want_whole;
+      }
+      if (full) break;
+    }
+  }
+  const size_t singles = whole.size();
   for (size_t k = 0; k < singles; ++k) {
     const uint32_t p = evaluate(whole[k], all_lines);
     add_plan(&p, 1);
@@ -390,23 +445,18 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
 
   // Split plans: each line from one of the nodes that serve it best on its
   // own, among its nearest eligible ones.
-  const int max_parcels = std::min<int>({policy.max_shipments, 8, static_cast<int>(n_lines)});
-  std::vector<std::vector<uint32_t>>& per_line = scratch.per_line;
-  per_line.resize(std::max(per_line.size(), n_lines));
-  for (size_t i = 0; i < n_lines; ++i) per_line[i].clear();
-  if (max_parcels >= 2 && n_lines <= kMaxSplitLines) {
+  if (splits) {
     for (size_t i = 0; i < n_lines; ++i) {
-      std::vector<uint32_t>& h = holding[i];
-      const size_t near = nearest_first(h, static_cast<size_t>(std::max(policy.split_candidates, 0)));
       // Keep the best few by the line's own parcel: the assignments tried
       // grow as their count to the power of the lines.
       std::array<std::pair<double, uint32_t>, 64> scored;
       size_t n_scored = 0;
-      for (size_t k = 0; k < near && n_scored < scored.size(); ++k) {
-        const Evaluated& e = memo[evaluate(h[k], line_bit(i))];
-        if (e.feasible) scored[n_scored++] = {e.score, h[k]};
+      for (size_t k = 0; k < per_line[i].size() && n_scored < scored.size(); ++k) {
+        const Evaluated& e = memo[evaluate(per_line[i][k], line_bit(i))];
+        if (e.feasible) scored[n_scored++] = {e.score, per_line[i][k]};
       }
       std::sort(scored.begin(), scored.begin() + static_cast<ptrdiff_t>(n_scored));
+      per_line[i].clear();
       for (size_t k = 0; k < std::min(n_scored, kKeepPerLine); ++k) per_line[i].push_back(scored[k].second);
     }
     const bool every_line_has_one =

@@ -260,14 +260,17 @@ class Decider {
   struct Evaluated;
   struct NodeView;
   struct Scratch;  // kept between decisions for its capacity (decider.cc)
-  // Each node's rank by distance from a prefecture's centre (0: nearest).
-  // Cached for the decider's life: a network's nodes and their places do
-  // not change.
-  const std::vector<uint32_t>& RankFrom(const geo::Region& destination);
+  // The nodes by distance from a prefecture's centre. Cached for the
+  // decider's life: a network's nodes and their places do not change.
+  struct Nearness {
+    std::vector<uint32_t> order;  // nearest first
+    std::vector<uint32_t> rank;   // by node: its place in `order`
+  };
+  const Nearness& NearnessFrom(const geo::Region& destination);
 
   const Network* network_;
   const Policy* policy_;
-  std::unordered_map<std::string_view, std::vector<uint32_t>> rank_;
+  std::unordered_map<std::string_view, Nearness> nearness_;
   std::vector<geo::UnitVector> node_units_;  // the nodes' places, for distances
   std::unique_ptr<Scratch> scratch_;
 };

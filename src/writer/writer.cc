@@ -55,6 +55,7 @@ Writer::Writer(engine::Engine* engine, store::Store* store, const Clock* clock, 
 Writer::~Writer() { Stop(); }
 
 void Writer::Start() {
+  if (replan_every_ > 0) next_replan_ = clock_->Now() + replan_every_;
   // Entries are chained even without a signing key; without the trail's
   // tail nothing may be audited, so nothing is accepted.
   if (!sealer_ && !SetAuditKey(nullptr).ok()) failed_.store(true);
@@ -94,6 +95,28 @@ void Writer::MaybeSnapshot() {
   if (failed_.load() || at.seq == 0) return;
   since_snapshot_ = 0;
   snapshot_hook_(*engine_, at);
+}
+
+void Writer::MaybeReplan(Micros now, engine::Changes* changes, store::Batch* rows) {
+  if (next_replan_ == 0 || now < next_replan_) return;
+  next_replan_ = now + replan_every_;
+  for (std::string& tenant : engine_->RoutedTenants()) {
+    // Journaled as POST /v1/routing/replan journals it, so replay re-plans alike.
+    store::JournalRecord r;
+    r.at = now;
+    r.tenant = tenant;
+    r.kind = codec::kReplan;
+    r.actor = "system:timer";
+    r.body = R"({"reason":"timer"})";
+    engine::Replan c;
+    c.tenant = std::move(tenant);
+    c.actor = r.actor;
+    c.reason = "timer";
+    if (engine_->Apply(engine::Command{now, std::move(c)}, changes).mutated) {
+      rows->journal.push_back(std::move(r));
+      ++since_snapshot_;
+    }
+  }
 }
 
 void Writer::Stop() {
@@ -148,14 +171,15 @@ void Writer::WriterLoop() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(in_mu_);
-      const Micros next_expiry = engine_->NextExpiry();
+      Micros next_timer = engine_->NextExpiry();
+      if (next_replan_ != 0) next_timer = next_timer == 0 ? next_replan_ : std::min(next_timer, next_replan_);
       auto ready = [&] { return stopping_ || !in_.empty(); };
-      if (next_expiry == 0) {
+      if (next_timer == 0) {
         in_cv_.wait(lock, ready);
       } else {
-        // Sleep until the next reservation expires, at most a second (the wall
-        // clock may jump; a second is precise enough for expiry).
-        const Micros wait = std::clamp<Micros>(next_expiry - clock_->Now(), 0, kMicrosPerSecond);
+        // Sleep until the next reservation expires or re-plan is due, at most
+        // a second (the wall clock may jump; a second is precise enough).
+        const Micros wait = std::clamp<Micros>(next_timer - clock_->Now(), 0, kMicrosPerSecond);
         in_cv_.wait_for(lock, std::chrono::microseconds(wait), ready);
       }
       if (in_.empty() && stopping_) break;
@@ -208,6 +232,7 @@ void Writer::WriterLoop() {
           batch.rows.journal.push_back(std::move(r));
         }
       }
+      MaybeReplan(now, &changes, &batch.rows);
       BuildRows(changes, &batch.rows);
     }
     work.clear();

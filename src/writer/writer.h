@@ -104,6 +104,10 @@ class Writer {
   // must be quick (it forks). Call before Start.
   using SnapshotHook = std::function<void(const engine::Engine&, store::JournalPosition at)>;
   void SetSnapshotHook(int64_t every, SnapshotHook hook);
+  // Every `every`, the writer re-plans each tenant's open orders that
+  // something improved for, as a journaled command of its own (actor
+  // "system:timer"). 0: never. Call before Start.
+  void SetReplanEvery(Micros every) { replan_every_ = every; }
   // Seals audit entries with `key` (checkpoint signatures), continuing the
   // store's trail. Call before Start; without it entries are chained, unsigned.
   Status SetAuditKey(const audit::SigningKey* key);
@@ -116,6 +120,8 @@ class Writer {
   void WriterLoop();
   void CommitterLoop();
   void MaybeSnapshot();  // writer thread
+  // The timed re-plans when due (writer thread).
+  void MaybeReplan(Micros now, engine::Changes* changes, store::Batch* rows);
   void BuildRows(engine::Changes& ch, store::Batch* rows) const;  // moves the events out
   static void Append(Batch&& from, Batch* to);
 
@@ -146,6 +152,8 @@ class Writer {
 
   std::atomic<bool> failed_{false};
   Micros last_now_ = 0;                   // writer thread only
+  Micros replan_every_ = 0;               // 0: never
+  Micros next_replan_ = 0;                // writer thread only
   WriterStats stats_;
   std::thread writer_thread_, committer_thread_;
 };

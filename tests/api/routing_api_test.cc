@@ -3,7 +3,9 @@
 // restart keeps the network as it was.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "app/hub.h"
 #include "app/keys.h"
@@ -35,8 +37,9 @@ class RoutingApiTest : public ::testing::Test {
     hub_.reset();
     std::filesystem::remove_all(dir_);
   }
-  void Open(bool fresh) {
+  void Open(bool fresh, int64_t replan_every_s = 600) {
     app::HubOptions o = fresh ? orderhub::testing::TestHubOptions(dir_) : app::HubOptions{};
+    o.replan_every_s = replan_every_s;
     if (!fresh) {
       o.data_dir = dir_.string();
       o.durability = store::Durability::kNormal;
@@ -202,6 +205,40 @@ TEST_F(RoutingApiTest, ScarceStockWaitsInTheBackorderQueueAndIsFilledByPriority)
   EXPECT_TRUE(Has(queue, vip_id)) << queue.body;
   Expect(400, "GET", "/v1/nodes/SH/queue?limit=0");
   Expect(404, "GET", "/v1/nodes/NOPE/queue");
+}
+
+TEST_F(RoutingApiTest, OpenOrdersAreReplannedOnDemandAndOnATimer) {
+  Expect(200, "PUT", "/v1/inventory/A/SH", R"({"on_hand":0,"reason":"count"})");
+  const std::string id = Create("R1", "330106");
+  ASSERT_EQ(Reserved("BJ"), 1);
+  // On demand: nothing better yet, so nothing moves.
+  const HttpResponse idle = Expect(200, "POST", "/v1/routing/replan", R"({"scope":"all","passes":2})");
+  EXPECT_TRUE(Has(idle, R"("moved":0)")) << idle.body;
+  EXPECT_TRUE(Has(Expect(400, "POST", "/v1/routing/replan", R"({"passes":4})"), R"("pointer":"/passes")"));
+  EXPECT_TRUE(Has(Expect(400, "POST", "/v1/routing/replan", R"({"scope":"some"})"), R"("pointer":"/scope")"));
+
+  // Stock arrives near the customer; the timer (every second here) moves the order there.
+  client_.reset();
+  hub_.reset();
+  Open(/*fresh=*/false, /*replan_every_s=*/1);
+  Expect(200, "PUT", "/v1/inventory/A/SH", R"({"on_hand":10,"reason":"receipt"})");
+  HttpResponse report;
+  for (int i = 0; i < 50 && !Has(report, R"("reason":"timer")"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    report = client_->Send("GET", "/v1/routing/replan", "");
+  }
+  ASSERT_TRUE(Has(report, R"("reason":"timer")")) << report.body;
+  EXPECT_TRUE(Has(report, R"("moved":1)")) << report.body;
+  EXPECT_EQ(Reserved("SH"), 1);
+  EXPECT_EQ(Reserved("BJ"), 0);
+  EXPECT_TRUE(Has(Expect(200, "GET", "/v1/orders/" + id + "/plan"), R"("event":"replanned")"));
+
+  // Journaled like any command: a restart (no timer) finds the order where the timer put it.
+  client_.reset();
+  hub_.reset();
+  Open(/*fresh=*/false, /*replan_every_s=*/0);
+  EXPECT_EQ(Reserved("SH"), 1);
+  EXPECT_EQ(Reserved("BJ"), 0);
 }
 
 }  // namespace
