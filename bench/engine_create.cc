@@ -45,11 +45,17 @@ double BaselineInsertsPerSecond(int64_t n) {
 
 int EngineCreate(int argc, char** argv) {
   int64_t orders = 1'000'000;
+  bool routed = true;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--orders") == 0 && i + 1 < argc) {
       orders = std::atoll(argv[++i]);
+    } else if (std::strcmp(argv[i], "--sourcing") == 0 && i + 1 < argc &&
+               (std::strcmp(argv[i + 1], "routed") == 0 || std::strcmp(argv[i + 1], "stock") == 0)) {
+      routed = std::strcmp(argv[++i], "routed") == 0;
     } else if (std::strcmp(argv[i], "--help") == 0) {
-      std::cout << "orderhub bench engine_create [--orders N]   (default 1000000)\n";
+      std::cout << "orderhub bench engine_create [--orders N] [--sourcing routed|stock]\n"
+                   "  defaults: 1000000 orders, routed (every order decided by the routing engine);\n"
+                   "  stock: nodes outside any region, so orders are sourced by stock alone\n";
       return 0;
     } else {
       std::cerr << "orderhub: unknown option " << argv[i] << "\n";
@@ -72,7 +78,7 @@ int EngineCreate(int argc, char** argv) {
     model::Node node;
     node.tenant = "bench";
     node.code = "N" + std::to_string(n);
-    node.region_code = "310100";
+    node.region_code = routed ? "310100" : "";  // no region: no routing network
     e.Apply({now, engine::UpsertNode{node}}, nullptr);
   }
   for (int s = 0; s < kSkus; ++s) {
@@ -161,10 +167,10 @@ int EngineCreate(int argc, char** argv) {
                static_cast<long long>(failed));
   const double rate = static_cast<double>(orders) / secs;
   std::printf(
-      "{\"bench\":\"engine_create\",\"orders\":%lld,\"orders_per_s\":%.0f,\"p50_ms\":%.5f,\"p99_ms\":%.5f,"
+      "{\"bench\":\"engine_create\",\"sourcing\":\"%s\",\"orders\":%lld,\"orders_per_s\":%.0f,\"p50_ms\":%.5f,\"p99_ms\":%.5f,"
       "\"rejected\":%lld,\"approx_bytes_per_order\":%.0f,\"baseline_inserts_per_s\":%.0f,"
       "\"ratio_to_baseline\":%.3f}\n",
-      static_cast<long long>(orders), rate, pct(0.5) / 1000, pct(0.99) / 1000, static_cast<long long>(failed),
+      routed ? "routed" : "stock", static_cast<long long>(orders), rate, pct(0.5) / 1000, pct(0.99) / 1000, static_cast<long long>(failed),
       bytes_per_order, baseline, rate / baseline);
   return failed == 0 ? 0 : 1;
 }
