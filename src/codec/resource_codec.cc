@@ -408,7 +408,7 @@ void WriteNode(const model::Node& n, JsonWriter& w) {
   w.EndArray();
   w.Field("capacity_orders", n.capacity_orders).Field("capacity_lines", n.capacity_lines);
   w.Field("cost_per_order", n.cost_per_order).Field("cost_per_line", n.cost_per_line);
-  char cutoff[8];
+  char cutoff[24];  // "HH:MM"; room for any int keeps the compiler sure
   std::snprintf(cutoff, sizeof cutoff, "%02d:%02d", n.cutoff_minute / 60, n.cutoff_minute % 60);
   w.Field("cutoff", std::string_view(cutoff)).Key("on_time_rate").Double(n.on_time_rate);
   w.EndObject();

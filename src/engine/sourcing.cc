@@ -39,7 +39,7 @@ bool ToRoutingNode(const model::Node& n, routing::Node* out) {
 
 std::string RegionText(uint32_t region) {
   if (region == 0) return "";
-  char buf[8];
+  char buf[12];  // six digits; room for any uint32_t keeps the compiler sure
   std::snprintf(buf, sizeof buf, "%06u", region);
   return buf;
 }

@@ -260,7 +260,7 @@ class LifecycleLoader {
   }
 
   Status RequireString(const YAML::Node& parent, const Fields& f, std::string_view name, std::string* out) const {
-    const Field* field;
+    const Field* field = nullptr;
     OH_RETURN_IF_ERROR(Require(parent, f, name, &field));
     return ScalarString(*field, name, out);
   }
