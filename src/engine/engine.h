@@ -326,7 +326,11 @@ class Engine {
   // Node loads count what was assigned on the current day (China time):
   // a command on a new day starts them from zero.
   void RollLoadDay(Micros now);
-  void AddLoad(NameId tenant, std::span<const LineRecord> lines, int sign);
+  // `applied`, when given, gets per line the (orders, units) added, for
+  // UndoLoad: loads stop at zero, so minus one is not always undone by plus one.
+  using LoadDeltas = std::vector<std::pair<int64_t, int64_t>>;
+  void AddLoad(NameId tenant, std::span<const LineRecord> lines, int sign, LoadDeltas* applied = nullptr);
+  void UndoLoad(NameId tenant, std::span<const LineRecord> lines, const LoadDeltas& applied);
   // Puts the order's lines where `placed` (the same lines, routed again)
   // puts them: the old reservations released, the new taken, the day's load
   // moved, its plan's cost and stamp updated. Returns the nodes before and

@@ -90,7 +90,8 @@ bool Engine::Improvable(uint32_t idx, const OpenPlan& plan) const {
   return false;
 }
 
-void Engine::AddLoad(NameId tenant, std::span<const LineRecord> lines, int sign) {
+void Engine::AddLoad(NameId tenant, std::span<const LineRecord> lines, int sign, LoadDeltas* applied) {
+  if (applied != nullptr) applied->assign(lines.size(), {0, 0});
   // One order per node it ships from, one line per line.
   for (size_t i = 0; i < lines.size(); ++i) {
     const model::NodeIndex n = lines[i].node;
@@ -103,6 +104,18 @@ void Engine::AddLoad(NameId tenant, std::span<const LineRecord> lines, int sign)
     node_load_[n].first += orders;
     node_load_[n].second += units;
     if (tenant < routing_.size() && routing_[tenant] != nullptr) routing_[tenant]->AddLoad(n, orders, units);
+    if (applied != nullptr) (*applied)[i] = {orders, units};
+  }
+}
+
+void Engine::UndoLoad(NameId tenant, std::span<const LineRecord> lines, const LoadDeltas& applied) {
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const auto [orders, units] = applied[i];
+    if (orders == 0 && units == 0) continue;
+    const model::NodeIndex n = lines[i].node;
+    node_load_[n].first -= orders;
+    node_load_[n].second -= units;
+    if (tenant < routing_.size() && routing_[tenant] != nullptr) routing_[tenant]->AddLoad(n, -orders, -units);
   }
 }
 

@@ -46,6 +46,21 @@ bool Engine::ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::
   }
   const auto ov = overrides_.find(idx);
   const RouteContext rc{o.tenant, region, now, o.promise_at, ov == overrides_.end() ? nullptr : &ov->second, credits};
+  // Routed again with its own load set aside: its nodes count it already,
+  // and a node it fills would look too full for the very order it holds.
+  struct LoadAside {
+    Engine* engine;
+    NameId tenant;
+    std::span<const LineRecord> lines;
+    LoadDeltas taken;
+    bool back = false;
+    void PutBack() {
+      if (!back) engine->UndoLoad(tenant, lines, taken);
+      back = true;
+    }
+    ~LoadAside() { PutBack(); }
+  } aside{this, o.tenant, current, {}};
+  AddLoad(o.tenant, current, -1, &aside.taken);
   // The current plan, priced now; not routable: broken.
   auto price_current = [&](RouteResult* r) {
     std::vector<LineRecord> same(current.begin(), current.end());
@@ -91,6 +106,7 @@ bool Engine::ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::
   RouteResult& chosen = after;
   const auto plan = open_plans_.find(idx);
   const int64_t old_cost = plan != open_plans_.end() ? plan->second.cost : before.cost;
+  aside.PutBack();
   const auto [before_nodes, after_nodes] = MovePlan(idx, lines, chosen);
   o.updated_at = now;
   ++tally->moved;

@@ -345,6 +345,26 @@ TEST_F(EngineRoutingTest, ANodeGoingDownMovesItsOrders) {
   EXPECT_EQ(Reserved("A", "SH"), 0);
 }
 
+TEST_F(EngineRoutingTest, AnOrderThatFillsItsNodeIsNotBrokenByItsOwnLoad) {
+  UpsertNode one = Placed("SH", "310115", 31.22, 121.54);
+  one.node.capacity_orders = 1;
+  Ok(one);
+  Ok(Sku("C"));
+  Ok(Stock("C", "SH", 10));  // only there
+  Ok(To("O1", kHangzhou, {{"C", 1}}));
+  ASSERT_EQ(NodeOf("O1"), "SH");
+  // SH is full with O1 alone; looking for broken plans, O1's still fits.
+  Replan broken = All();
+  broken.only_broken = true;
+  Ok(broken);
+  EXPECT_EQ(NodeOf("O1"), "SH");
+  EXPECT_NE(e_.LastReplan("t1").find("\"broken\":0,\"moved\":0,\"stranded\":0"), std::string::npos)
+      << e_.LastReplan("t1");
+  // The next order finds SH full.
+  const Outcome full = Apply(To("O2", kHangzhou, {{"C", 1}}));
+  EXPECT_NE(full.status.message().find("capacity_full"), std::string::npos) << full.status.ToString();
+}
+
 TEST_F(EngineRoutingTest, AnOrderWithNowhereToGoKeepsItsStockAndIsReportedStranded) {
   Ok(Stock("A", "BJ", 0));
   Ok(To("O1", kHangzhou, {{"A", 1}}));
