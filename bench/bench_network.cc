@@ -4,12 +4,13 @@
 
 namespace orderhub::bench {
 
-Status LoadBenchNetwork(app::Hub& hub) {
+Status LoadBenchNetwork(app::Hub& hub, bool routed) {
   OH_RETURN_IF_ERROR(app::PutKey(hub.store(), kBenchKey, "bench", "admin", 0));
   app::RequestPipeline p(hub, kBenchKey);
   for (int n = 0; n < kBenchNodes; ++n) {
     p.Send("PUT", "/v1/nodes/N" + std::to_string(n),
-           R"({"name":"bench node","region_code":"310100","lat":31.2,"lng":121.4})");
+           std::string(R"({"name":"bench node","region_code":")") + (routed ? "310100" : "999999") +
+               R"(","lat":31.2,"lng":121.4})");
   }
   for (int s = 0; s < kBenchSkus; ++s) {
     const std::string sku = "S" + std::to_string(s);

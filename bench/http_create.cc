@@ -116,6 +116,7 @@ double Field(const std::string& json, const std::string& key) {
 int HttpCreate(int argc, char** argv) {
   int seconds = 10, connections = 64;
   std::string durability = "full";
+  bool routed = true;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
       seconds = std::atoi(argv[++i]);
@@ -123,8 +124,12 @@ int HttpCreate(int argc, char** argv) {
       connections = std::atoi(argv[++i]);
     } else if (std::strcmp(argv[i], "--durability") == 0 && i + 1 < argc) {
       durability = argv[++i];
+    } else if (std::strcmp(argv[i], "--sourcing") == 0 && i + 1 < argc &&
+               (std::strcmp(argv[i + 1], "routed") == 0 || std::strcmp(argv[i + 1], "stock") == 0)) {
+      routed = std::strcmp(argv[++i], "routed") == 0;
     } else if (std::strcmp(argv[i], "--help") == 0) {
       std::cout << "orderhub bench http_create [--seconds 10] [--connections 64] [--durability full|normal]\n"
+                   "                           [--sourcing routed|stock]   (stock: nodes outside routing)\n"
                    "needs wrk on PATH (scripts/bootstrap installs it)\n";
       return 0;
     } else {
@@ -156,7 +161,7 @@ int HttpCreate(int argc, char** argv) {
     std::cerr << hub.status().ToString() << "\n";
     return 1;
   }
-  if (Status st = LoadBenchNetwork(**hub); !st.ok()) {
+  if (Status st = LoadBenchNetwork(**hub, routed); !st.ok()) {
     std::cerr << st.ToString() << "\n";
     return 1;
   }
@@ -193,10 +198,10 @@ int HttpCreate(int argc, char** argv) {
   std::cerr << "create:  " << create << "\ntrivial: " << trivial << "\n";
   const double rate = Field(create, "req_per_s"), ceiling = Field(trivial, "req_per_s");
   std::printf(
-      "{\"bench\":\"http_create\",\"orders_per_s\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"non_2xx\":%.0f,"
+      "{\"bench\":\"http_create\",\"sourcing\":\"%s\",\"orders_per_s\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"non_2xx\":%.0f,"
       "\"ceiling_req_per_s\":%.0f,\"ceiling_p99_ms\":%.3f,\"ratio_to_ceiling\":%.3f,\"connections\":%d,"
       "\"durability\":\"%s\",\"mean_batch\":%.1f,\"mean_commit_ms\":%.3f,\"commits_over_50ms\":%llu}\n",
-      rate, Field(create, "p50_ms"), Field(create, "p99_ms"), Field(create, "non_2xx"), ceiling,
+      routed ? "routed" : "stock", rate, Field(create, "p50_ms"), Field(create, "p99_ms"), Field(create, "non_2xx"), ceiling,
       Field(trivial, "p99_ms"), ceiling > 0 ? rate / ceiling : 0, connections, durability.c_str(),
       batches > 0 ? commands / batches : 0, commit_ms, static_cast<unsigned long long>(slow_commits));
   return Field(create, "non_2xx") == 0 ? 0 : 1;
