@@ -49,6 +49,18 @@ inline engine::SetStock Stock(std::string sku, std::string node, int64_t on_hand
   return s;
 }
 
+// Stock moved by `delta` units (a receipt when positive).
+inline engine::AdjustStock Adjust(std::string sku, std::string node, int64_t delta, std::string reason,
+                                  std::string tenant = "t1") {
+  engine::AdjustStock a;
+  a.tenant = std::move(tenant);
+  a.sku = std::move(sku);
+  a.node = std::move(node);
+  a.delta = delta;
+  a.reason = std::move(reason);
+  return a;
+}
+
 struct LineSpec {
   std::string sku;
   int32_t quantity;

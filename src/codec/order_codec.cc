@@ -171,6 +171,23 @@ bool ParseFlag(std::string_view name, uint32_t* bit) {
   return false;
 }
 
+Status ReadFlags(value v, const std::string& p, const char* reason, const std::string& unknown, uint32_t* out) {
+  simdjson::ondemand::array arr;
+  if (auto e = v.get_array().get(arr); e) return JsonError(e, p, "an array of strings");
+  size_t i = 0;
+  for (auto item : arr) {
+    const std::string ip = p + "/" + std::to_string(i++);
+    value iv;
+    if (auto e = item.get(iv); e) return JsonError(e, ip);
+    std::string name;
+    OH_RETURN_IF_ERROR(ReadString(iv, ip, 32, &name));
+    uint32_t bit;
+    if (!ParseFlag(name, &bit)) return Status::InvalidArgument(reason, "'" + name + "' " + unknown, ip);
+    *out |= bit;
+  }
+  return Status::OK();
+}
+
 std::vector<std::string_view> FlagNames(uint32_t flags) {
   std::vector<std::string_view> out;
   for (const auto& [n, b] : kFlags) {
@@ -250,25 +267,9 @@ Result<engine::CreateOrder> ParseCreateOrder(std::string_view body, const std::s
       OH_RETURN_IF_ERROR(ReadId(v, p, &o.carrier_preference));
     } else if (k == "flags") {
       bit = 11;
-      simdjson::ondemand::array arr;
-      if (auto e = v.get_array().get(arr); e) return JsonError(e, p, "an array of strings");
-      size_t i = 0;
-      for (auto item : arr) {
-        const std::string ip = p + "/" + std::to_string(i++);
-        value fv;
-        if (auto e = item.get(fv); e) return JsonError(e, ip);
-        std::string name;
-        OH_RETURN_IF_ERROR(ReadString(fv, ip, 32, &name));
-        uint32_t b;
-        if (!ParseFlag(name, &b)) {
-          return Status::InvalidArgument("unknown_flag",
-                                         "'" + name +
-                                             "' is not one of cold_chain, hazardous, cross_border, "
-                                             "invoice_required, fragile, gift",
-                                         ip);
-        }
-        o.flags |= b;
-      }
+      OH_RETURN_IF_ERROR(ReadFlags(v, p, "unknown_flag",
+                                   "is not one of cold_chain, hazardous, cross_border, invoice_required, fragile, gift",
+                                   &o.flags));
     } else if (k == "paid") {
       bit = 12;
       OH_RETURN_IF_ERROR(ReadBool(v, p, &o.paid));

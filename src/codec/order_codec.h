@@ -12,6 +12,7 @@
 #include "base/json_writer.h"
 #include "base/status.h"
 #include "engine/command.h"
+#include "codec/json_reader.h"
 #include "codec/order_detail.h"
 #include "crypto/crypto.h"
 #include "engine/engine.h"
@@ -46,5 +47,9 @@ std::vector<std::pair<std::string, std::string>> ScalarAttributes(std::string_vi
 // Flag names on the wire, e.g. "cold_chain".
 std::vector<std::string_view> FlagNames(uint32_t flags);
 bool ParseFlag(std::string_view name, uint32_t* bit);
+// A JSON array of flag names, ORed into `out`; an unknown name is refused
+// with `reason` and the message "'<name>' " + `unknown` at its element.
+Status ReadFlags(value v, const std::string& pointer, const char* reason,
+                 const std::string& unknown, uint32_t* out);
 
 }  // namespace orderhub::codec

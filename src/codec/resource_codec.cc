@@ -59,21 +59,8 @@ auto Int(int64_t* out, int64_t min, int64_t max) {
 }
 // An array of flag names (cold_chain, hazardous, ...) into their bits.
 auto Flags(uint32_t* out, const char* reason, const char* what) {
-  return [out, reason, what](value v, const std::string& p) -> Status {
-    simdjson::ondemand::array arr;
-    if (auto e = v.get_array().get(arr); e) return JsonError(e, p, "an array of strings");
-    size_t i = 0;
-    for (auto item : arr) {
-      const std::string ip = p + "/" + std::to_string(i++);
-      value iv;
-      if (auto e = item.get(iv); e) return JsonError(e, ip);
-      std::string name;
-      OH_RETURN_IF_ERROR(ReadString(iv, ip, 32, &name));
-      uint32_t bit;
-      if (!ParseFlag(name, &bit)) return Status::InvalidArgument(reason, "'" + name + "' is not a known " + what, ip);
-      *out |= bit;
-    }
-    return Status::OK();
+  return [out, reason, what](value v, const std::string& p) {
+    return ReadFlags(v, p, reason, std::string("is not a known ") + what, out);
   };
 }
 // Routing figures (routing/network.cc refuses the same beyond these).

@@ -145,12 +145,12 @@ std::vector<std::string> DetachNodes(Decision* d, const Network& n) {
   std::vector<uint32_t> seen;  // network node by position in codes; a decision names a handful
   for (Plan& p : d->plans) {
     for (Shipment& s : p.shipments) {
-      const auto at = std::find(seen.begin(), seen.end(), s.node);
-      if (at == seen.end()) {
+      const size_t at = static_cast<size_t>(std::find(seen.begin(), seen.end(), s.node) - seen.begin());
+      if (at == seen.size()) {
         seen.push_back(s.node);
         codes.push_back(n.nodes()[s.node].code);
       }
-      s.node = static_cast<uint32_t>(std::find(seen.begin(), seen.end(), s.node) - seen.begin());
+      s.node = static_cast<uint32_t>(at);
     }
   }
   return codes;

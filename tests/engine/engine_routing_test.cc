@@ -474,13 +474,7 @@ TEST_F(PriorityTest, OrdersWithoutStockWaitHoldingNothingAndAreFilledByPriority)
   EXPECT_EQ(NodeOf("O2"), "SH") << "the vip gets the one unit";
   EXPECT_EQ(changes_.events.back().kind, "filled");
   EXPECT_EQ(Waiting(), (std::vector<std::string>{"O1", "O3"}));
-  AdjustStock more;
-  more.tenant = "t1";
-  more.sku = "A";
-  more.node = "BJ";
-  more.delta = 5;
-  more.reason = "receipt";
-  Ok(more);
+  Ok(Adjust("A", "BJ", 5, "receipt"));
   EXPECT_EQ(NodeOf("O1"), "BJ");
   EXPECT_EQ(NodeOf("O3"), "BJ");
   EXPECT_TRUE(Waiting().empty());

@@ -250,27 +250,14 @@ TEST_F(EngineTest, ChannelPausesBelowThresholdAndResumesWhenStockReturns) {
   EXPECT_EQ(out.status.reason(), "channel_paused");
   EXPECT_EQ(out.status.pointer(), "/lines/0/sku");
   EXPECT_EQ(e_.PausedChannels("t1", "A"), std::vector<std::string>{"tmall"});
-  AdjustStock receipt;
-  receipt.tenant = "t1";
-  receipt.sku = "A";
-  receipt.node = "WH1";
-  receipt.delta = 5;
-  receipt.reason = "receipt";
-  Ok(receipt);
+  Ok(Adjust("A", "WH1", 5, "receipt"));
   EXPECT_TRUE(Apply(Order("O2", "c2", {{"A", 1}})).status.ok());
 }
 
 TEST_F(EngineTest, AdjustmentCannotMakeStockNegativeOrUndercutReservations) {
-  AdjustStock a;
-  a.tenant = "t1";
-  a.sku = "A";
-  a.node = "WH1";
-  a.reason = "damaged";
-  a.delta = -11;
-  EXPECT_EQ(Apply(a).status.reason(), "negative_stock");
+  EXPECT_EQ(Apply(Adjust("A", "WH1", -11, "damaged")).status.reason(), "negative_stock");
   Ok(Order("O1", "c1", {{"A", 6}}));
-  a.delta = -5;
-  EXPECT_EQ(Apply(a).status.reason(), "below_reserved");
+  EXPECT_EQ(Apply(Adjust("A", "WH1", -5, "damaged")).status.reason(), "below_reserved");
   EXPECT_EQ(OnHand("A", "WH1"), 10);
   EXPECT_EQ(Apply(Stock("A", "WH1", 5)).status.reason(), "below_reserved");
 }
