@@ -874,14 +874,13 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
         if (!events.ok()) return Problem(events.status());
         if (events->empty()) return not_found(id);
         for (auto it = events->rbegin(); it != events->rend(); ++it) {
-          // The engine writes "routing" as the last member of the event's data.
-          const size_t at = it->data.find("\"routing\":");
-          if (at == std::string::npos) continue;
+          std::optional<std::string> decision = engine::EventDecisionJson(it->data);
+          if (!decision) continue;
           std::string body;
           JsonWriter w(&body);
           w.BeginObject().Field("order_id", id).Field("decided_at", FormatRfc3339(it->at));
           w.Field("event", it->kind).Field("seq", static_cast<int64_t>(it->seq));
-          w.Key("decision").Raw(std::string_view(it->data).substr(at + 10, it->data.size() - at - 11));
+          w.Key("decision").Raw(*decision);
           w.EndObject();
           return Json(200, std::move(body));
         }

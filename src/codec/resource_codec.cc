@@ -418,7 +418,7 @@ void WriteEvent(const model::OrderEvent& e, JsonWriter& w) {
   w.BeginObject().Field("seq", static_cast<int64_t>(e.seq)).Field("at", FormatRfc3339(e.at));
   w.Field("kind", e.kind).Field("event", e.event).Field("from_state", e.from_state).Field("to_state", e.to_state);
   w.Field("actor", e.actor).Field("reason", e.reason);
-  w.Key("data").Raw(e.data.empty() ? std::string_view("{}") : std::string_view(e.data));
+  w.Key("data").Raw(e.data.empty() ? std::string("{}") : engine::EventDataJson(e.data));
   w.EndObject();
 }
 

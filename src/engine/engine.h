@@ -465,4 +465,12 @@ class Engine {
 // "a\x1fb": the composite key of the idempotency map.
 std::string JoinKey(std::string_view a, std::string_view b);
 
+// An order event's data as JSON. A routed change's data is stored packed
+// (model::kPackedEventData: its fields, then the decision as values) and
+// rendered here, when read; any other data is JSON already.
+std::string EventDataJson(std::string_view data);
+// The routing decision in an event's data, as JSON; nullopt when it holds
+// none. Reads packed data and the JSON of stores written before packing.
+std::optional<std::string> EventDecisionJson(std::string_view data);
+
 }  // namespace orderhub::engine

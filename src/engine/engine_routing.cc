@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "base/json_writer.h"
+#include "base/varint.h"
 #include "engine/engine.h"
 #include "geo/geo.h"
 
@@ -215,7 +216,7 @@ void Engine::SettlePlan(uint32_t idx) {
 
 namespace {
 
-// A routed change's event data until the committer renders it.
+// A routed change's event data until the committer packs it.
 class RoutingData final : public model::LateData {
  public:
   RoutingData(std::string head, routing::Decision decision, const routing::Network& network)
@@ -223,10 +224,9 @@ class RoutingData final : public model::LateData {
     codes_ = routing::DetachNodes(&decision_, network);
   }
   std::string Render() const override {
-    std::string out = head_;
-    out += head_.size() > 1 ? ",\"routing\":" : "\"routing\":";
-    out += routing::DecisionJson(decision_, codes_);
-    out += '}';
+    std::string out(1, model::kPackedEventData);
+    PutBytes(out, head_);
+    routing::PackDecision(decision_, codes_, &out);
     return out;
   }
 
@@ -235,6 +235,22 @@ class RoutingData final : public model::LateData {
   routing::Decision decision_;
   std::vector<std::string> codes_;
 };
+
+// The parts of packed event data: the head (the event's own fields, a JSON
+// object left open) and the decision.
+struct Unpacked {
+  std::string_view head;
+  routing::Decision decision;
+  std::vector<std::string> codes;
+};
+
+bool Unpack(std::string_view data, Unpacked* u) {
+  if (data.empty() || data[0] != model::kPackedEventData) return false;
+  VarintReader r(data.substr(1));
+  return r.Bytes(&u->head) && routing::UnpackDecision(r.rest(), &u->decision, &u->codes);
+}
+
+constexpr std::string_view kUnreadable = R"({"error":"the stored event data could not be decoded"})";
 
 }  // namespace
 
@@ -245,6 +261,30 @@ void Engine::RecordRouted(uint32_t idx, Micros at, std::string_view kind, std::s
   Record(idx, at, kind, event, state, state, actor, reason, "", ch);
   if (ch == nullptr) return;  // replay: nobody reads it
   ch->events.back().late = std::make_unique<RoutingData>(std::move(head), std::move(routed.decision), *routed.network);
+}
+
+std::string EventDataJson(std::string_view data) {
+  if (data.empty() || data[0] != model::kPackedEventData) return std::string(data);
+  Unpacked u;
+  if (!Unpack(data, &u)) return std::string(kUnreadable);
+  std::string out(u.head);
+  out += u.head.size() > 1 ? ",\"routing\":" : "\"routing\":";
+  out += routing::DecisionJson(u.decision, u.codes);
+  out += '}';
+  return out;
+}
+
+std::optional<std::string> EventDecisionJson(std::string_view data) {
+  if (!data.empty() && data[0] == model::kPackedEventData) {
+    Unpacked u;
+    if (!Unpack(data, &u)) return std::string(kUnreadable);
+    return routing::DecisionJson(u.decision, u.codes);
+  }
+  // Before packing the engine wrote "routing" as the data's last member.
+  const size_t at = data.find("\"routing\":");
+  if (at == std::string_view::npos) return std::nullopt;
+  constexpr size_t kKey = sizeof("\"routing\":") - 1;
+  return std::string(data.substr(at + kKey, data.size() - at - kKey - 1));
 }
 
 std::pair<std::string, std::string> Engine::MovePlan(uint32_t idx, std::span<const LineRecord> placed,

@@ -127,12 +127,17 @@ struct OrderEvent {
   std::string to_state;
   std::string actor;
   std::string reason;
-  std::string data;             // raw JSON object with details, may be empty
+  std::string data;             // a JSON object with details, may be empty; or packed (below)
 };
+
+// The first byte of event data stored packed rather than as JSON (a routed
+// change's decision: engine::EventDataJson renders it). JSON never starts so.
+constexpr char kPackedEventData = '\x01';
 
 // Event data that costs more to render than the command that made it (a
 // routing decision with its alternatives): the engine keeps it as values
-// and the committer renders it, off the single writer's thread.
+// and the committer renders it (packed: kPackedEventData), off the single
+// writer's thread.
 class LateData {
  public:
   virtual ~LateData() = default;

@@ -242,6 +242,11 @@ std::string DecisionJson(const Decision& d, const Network& network);
 // it returns, which the second DecisionJson takes.
 std::vector<std::string> DetachNodes(Decision* d, const Network& network);
 std::string DecisionJson(const Decision& d, std::span<const std::string> node_codes);
+// A detached decision in its stored form (decision_codec.cc): its values
+// in a few hundred bytes, appended to `out`. UnpackDecision reads it back
+// (false for anything else, truncated or foreign) for DecisionJson.
+void PackDecision(const Decision& d, std::span<const std::string> node_codes, std::string* out);
+bool UnpackDecision(std::string_view in, Decision* d, std::vector<std::string>* node_codes);
 
 class Decider {
  public:

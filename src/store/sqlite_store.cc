@@ -314,7 +314,11 @@ Status SqliteStore::Commit(Batch& b) {
     BindText(st, 8, e.to_state);
     BindText(st, 9, e.actor);
     BindText(st, 10, e.reason);
-    BindText(st, 11, e.data);
+    if (!e.data.empty() && e.data[0] == model::kPackedEventData) {  // binary: a blob, as Postgres would need
+      sqlite3_bind_blob(st, 11, e.data.data(), static_cast<int>(e.data.size()), SQLITE_STATIC);
+    } else {
+      BindText(st, 11, e.data);
+    }
     if (Status s = Step(c, st, "order_events insert"); !s.ok()) return fail(s);
   }
 

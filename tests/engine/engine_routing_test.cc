@@ -52,12 +52,12 @@ class EngineRoutingTest : public ::testing::Test {
     return std::string(e_.FindOrder("t1", id)->line_node(line));
   }
   int64_t Reserved(const char* sku, const char* node) { return e_.Stock("t1", sku, node)->reserved; }
-  // The data of the last event the last command recorded.
-  // As the store gets it: rendered by the committer.
+  // The data of the last event the last command recorded, as a reader
+  // gets it: packed by the committer, rendered when read.
   std::string LastEventData() {
     if (changes_.events.empty()) return "";
     changes_.events.back().RenderLate();
-    return changes_.events.back().data;
+    return EventDataJson(changes_.events.back().data);
   }
   Reroute Again(std::string id) {
     Reroute r;
@@ -272,6 +272,17 @@ TEST_F(EngineRoutingTest, AQuoteReservesNothingAndMatchesTheOrderThatFollows) {
   EXPECT_EQ(e_.Quote(q).status().pointer(), "/lines/0/sku");
 }
 
+// Stores written before decisions were packed hold the JSON itself.
+TEST(EventData, JsonWrittenBeforePackingReadsAsBefore) {
+  const std::string old = R"({"reason":"timer","routing":{"routable":true,"plans":[]}})";
+  EXPECT_EQ(EventDataJson(old), old);
+  EXPECT_EQ(EventDecisionJson(old), R"({"routable":true,"plans":[]})");
+  EXPECT_EQ(EventDecisionJson(R"({"reason":"timer"})"), std::nullopt);
+  // Packed data that does not decode says so rather than passing bytes on.
+  const std::string broken = std::string(1, model::kPackedEventData) + "\x7f";
+  EXPECT_NE(EventDataJson(broken).find("could not be decoded"), std::string::npos);
+}
+
 TEST_F(EngineRoutingTest, NodesOutsideKnownRegionsFallBackToStockAlone) {
   Engine e(&lifecycles_);
   UpsertNode nowhere = Node("X");
@@ -308,7 +319,7 @@ TEST_F(EngineRoutingTest, RoutingStateSurvivesASnapshot) {
   ASSERT_TRUE(loaded.Apply(At(kT0, To("O2", kHangzhou, {{"A", 1}})), &b).status.ok());
   a.events.back().RenderLate();
   b.events.back().RenderLate();
-  EXPECT_NE(a.events.back().data.find("\"routing\""), std::string::npos);
+  EXPECT_NE(EventDataJson(a.events.back().data).find("\"routing\""), std::string::npos);
   EXPECT_EQ(a.events.back().data, b.events.back().data);
   auto net = loaded.NetworkJson("t1");
   ASSERT_TRUE(net.ok());

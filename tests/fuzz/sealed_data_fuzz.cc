@@ -1,9 +1,11 @@
 // Sealed data and key rings read back from disk or the environment: a ring
 // text either loads or is refused; an arbitrary sealed value, journal body
-// or order detail is refused cleanly unless it is genuine.
+// or order detail is refused cleanly unless it is genuine; stored event
+// data renders as JSON, packed or not, whatever its bytes.
 #include "codec/command_codec.h"
 #include "codec/order_detail.h"
 #include "crypto/crypto.h"
+#include "engine/engine.h"
 #include "testing/test_keys.h"
 #include "tests/fuzz/fuzz_check.h"
 
@@ -24,5 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (codec::DecodeOrderDetail(in, &d)) OH_FUZZ_CHECK(!codec::OpenPersonal(d, testing::TestKeys()).ok());
   codec::LineDetail l;
   codec::DecodeLineDetail(in, &l);
+  const std::string packed = model::kPackedEventData + std::string(in);
+  OH_FUZZ_CHECK(!engine::EventDataJson(packed).empty());
+  OH_FUZZ_CHECK(engine::EventDecisionJson(packed).has_value());
   return 0;
 }

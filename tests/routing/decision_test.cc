@@ -217,6 +217,40 @@ TEST_F(DecisionTest, AnUnroutableOrderSaysWhyPerLine) {
   EXPECT_EQ(d.problems[3].line, 3u);
 }
 
+// What the store keeps of a decision (its values, packed) renders as the
+// decision did when it was made, split or unroutable; anything else is refused.
+TEST_F(DecisionTest, APackedDecisionRendersAsTheDecisionDid) {
+  stock_.Set(kSkuA, kSH, 10);
+  stock_.Set(kSkuB, kHZ, 10);
+  stock_.Set(kSkuA, kGZ, 10);
+  stock_.Set(kSkuB, kGZ, 10);
+  std::vector<Decision> decisions = {Decide("310104", {{kSkuA, 1}, {kSkuB, 2}}),
+                                     Decide("310104", {{kSkuA, 1}, {kSkuB, 1}, {7, 1}})};
+  ASSERT_TRUE(decisions[0].routable());
+  ASSERT_GE(decisions[0].plans.size(), 2u);
+  ASSERT_FALSE(decisions[1].routable());
+  for (Decision& d : decisions) {
+    const std::string json = DecisionJson(d, network_);
+    const std::vector<std::string> codes = DetachNodes(&d, network_);
+    std::string packed;
+    PackDecision(d, codes, &packed);
+    if (d.routable()) EXPECT_LT(packed.size(), json.size() / 3) << json;
+    Decision back;
+    std::vector<std::string> back_codes;
+    ASSERT_TRUE(UnpackDecision(packed, &back, &back_codes));
+    EXPECT_EQ(back_codes, codes);
+    EXPECT_EQ(DecisionJson(back, back_codes), json);
+    // Truncated anywhere, or with a byte more, it is not a decision.
+    for (size_t n = 0; n < packed.size(); ++n) {
+      EXPECT_FALSE(UnpackDecision(std::string_view(packed).substr(0, n), &back, &back_codes)) << n;
+    }
+    EXPECT_FALSE(UnpackDecision(packed + '\0', &back, &back_codes));
+  }
+  Decision d;
+  std::vector<std::string> codes;
+  EXPECT_FALSE(UnpackDecision("{\"routable\":true}", &d, &codes));
+}
+
 TEST_F(DecisionTest, CapabilitiesAndClosedRegionsRuleNodesOut) {
   std::vector<Node> nodes = DefaultNodes();
   nodes[kGZ].capabilities = model::kColdChain;
