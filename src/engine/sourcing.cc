@@ -103,7 +103,8 @@ void TenantRouting::Reopen(std::string_view what) {
 
 const routing::Network* TenantRouting::Network(std::span<const model::Node> nodes, std::string_view tenant,
                                                std::span<const std::pair<int64_t, int64_t>> loads) {
-  if (network_ != nullptr) return network_.get();
+  if (built_) return network_.get();
+  built_ = true;
   engine_node_.clear();
   network_node_.assign(nodes.size(), routing::kNoNode);
   std::vector<routing::Node> mine;

@@ -54,7 +54,10 @@ class TenantRouting {
   void Close(std::string_view region_or_road);
   void Reopen(std::string_view region_or_road);
   // Nodes changed (added, moved, status, capacity...): rebuild before the next decision.
-  void Invalidate() { network_.reset(); }
+  void Invalidate() {
+    network_.reset();
+    built_ = false;
+  }
 
   // The network for deciding, built now if needed. Null when the tenant has
   // no node in a known Chinese region (the engine then sources by stock alone).
@@ -78,7 +81,9 @@ class TenantRouting {
   std::vector<routing::Lane> lanes_;
   routing::Policy policy_;
   std::vector<std::string> closed_;
-  // Derived.
+  // Derived. `built_` also when no node is routable (network_ null): a
+  // tenant that sources by stock alone must not scan its nodes per order.
+  bool built_ = false;
   std::unique_ptr<routing::Network> network_;
   std::unique_ptr<routing::Decider> decider_;
   routing::Policy lean_policy_;
