@@ -125,7 +125,7 @@ Result<engine::CommandBody> DecodeCommand(const store::JournalRecord& r, const c
   }
   if (kind == kExpire) return engine::CommandBody(engine::ExpireReservations{});
   if (kind == kPutLanes) {
-    auto lanes = routing::Network::ParseLanes(r.body, "lanes");
+    auto lanes = routing::Network::ParseLinks(r.body, "lanes");
     if (!lanes.ok()) return lanes.status();
     return engine::CommandBody(engine::SetLanes{r.tenant, r.body, std::move(*lanes)});
   }

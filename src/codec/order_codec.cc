@@ -377,6 +377,8 @@ void WriteOrder(const engine::OrderView& o, JsonWriter& w, const PersonalData* u
     } else {
       w.String(node);
     }
+    // Its units are transferred to another node, whose parcel carries it.
+    if (const std::string_view via = o.line_ship_node(i); !via.empty()) w.Field("ships_from", via);
     w.Field("reserved", lines[i].reserved).Field("shipped", lines[i].shipped);
     if (!l.attributes.empty()) w.Key("attributes").Raw(l.attributes);
     w.EndObject();

@@ -87,12 +87,13 @@ struct AdjustStock {
 // issues it on a timer; it is journaled like any command so replay agrees.
 struct ExpireReservations {};
 
-// A tenant's routing (engine/sourcing.h): its explicit lanes and its
-// policy, each replacing the previous whole; `text` is the document as given.
+// A tenant's routing (engine/sourcing.h): its explicit lanes and transfers,
+// and its policy, each replacing the previous whole; `text` is the document
+// as given.
 struct SetLanes {
   std::string tenant;
   std::string text;
-  std::vector<routing::Lane> lanes;
+  routing::Links links;
 };
 
 struct SetPolicy {

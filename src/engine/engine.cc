@@ -96,9 +96,14 @@ std::string_view OrderView::line_node(size_t i) const {
   return n == model::kNone ? std::string_view() : std::string_view(e_->nodes_[n].code);
 }
 
+std::string_view OrderView::line_ship_node(size_t i) const {
+  const model::NodeIndex n = lines()[i].ship_node;
+  return n == model::kNone ? std::string_view() : std::string_view(e_->nodes_[n].code);
+}
+
 bool OrderView::AssignedTo(std::string_view node) const {
   for (size_t i = 0; i < lines().size(); ++i) {
-    if (line_node(i) == node) return true;
+    if (line_node(i) == node || line_ship_node(i) == node) return true;
   }
   return false;
 }
@@ -482,7 +487,7 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
     }
     backordered = true;
     routed = RouteResult{};
-    for (LineRecord& l : lines) l.node = model::kNone;
+    for (LineRecord& l : lines) l.node = l.ship_node = model::kNone;
   }
 
   // Everything checked: mutate.
@@ -616,6 +621,7 @@ Outcome Engine::ApplyFire(const FireEvent& c, Micros now, Changes* ch) {
       LineRecord& l = lines[i];
       if (l.is_service || l.reserved > 0 || planned[i].node == model::kNone) continue;
       l.node = planned[i].node;
+      l.ship_node = planned[i].ship_node;
       pool_.Reserve(l.sku, l.node, l.quantity);
       l.reserved = l.quantity;
     }
@@ -631,8 +637,9 @@ Outcome Engine::ApplyFire(const FireEvent& c, Micros now, Changes* ch) {
     }
     std::vector<model::NodeIndex> shipped_from;
     for (const LineRecord& l : lines) {
-      if (l.node != model::kNone && std::find(shipped_from.begin(), shipped_from.end(), l.node) == shipped_from.end()) {
-        shipped_from.push_back(l.node);
+      const model::NodeIndex n = l.ships_from();
+      if (n != model::kNone && std::find(shipped_from.begin(), shipped_from.end(), n) == shipped_from.end()) {
+        shipped_from.push_back(n);
       }
     }
     for (model::NodeIndex n : shipped_from) {

@@ -98,6 +98,8 @@ class OrderView {
   std::span<const LineRecord> lines() const;
   std::string_view line_sku(size_t i) const;
   std::string_view line_node(size_t i) const;  // empty when not placed
+  // Where its parcel leaves when its units are transferred there first; else empty.
+  std::string_view line_ship_node(size_t i) const;
   // Whether a line of the order is placed at `node`.
   bool AssignedTo(std::string_view node) const;
   const std::vector<model::Shipment>& shipments() const;

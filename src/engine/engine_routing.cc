@@ -95,10 +95,10 @@ void Engine::AddLoad(NameId tenant, std::span<const LineRecord> lines, int sign,
   if (applied != nullptr) applied->assign(lines.size(), {0, 0});
   // One order per node it ships from, one line per line.
   for (size_t i = 0; i < lines.size(); ++i) {
-    const model::NodeIndex n = lines[i].node;
+    const model::NodeIndex n = lines[i].ships_from();
     if (n == model::kNone || lines[i].is_service) continue;
     bool first = true;
-    for (size_t j = 0; j < i; ++j) first = first && lines[j].node != n;
+    for (size_t j = 0; j < i; ++j) first = first && lines[j].ships_from() != n;
     // An order counted on an earlier day releases nothing today: loads never go below zero.
     const int64_t orders = std::max<int64_t>(first ? sign : 0, -node_load_[n].first);
     const int64_t units = std::max<int64_t>(sign, -node_load_[n].second);
@@ -113,7 +113,7 @@ void Engine::UndoLoad(NameId tenant, std::span<const LineRecord> lines, const Lo
   for (size_t i = 0; i < lines.size(); ++i) {
     const auto [orders, units] = applied[i];
     if (orders == 0 && units == 0) continue;
-    const model::NodeIndex n = lines[i].node;
+    const model::NodeIndex n = lines[i].ships_from();
     node_load_[n].first -= orders;
     node_load_[n].second -= units;
     if (tenant < routing_.size() && routing_[tenant] != nullptr) routing_[tenant]->AddLoad(n, -orders, -units);
@@ -183,10 +183,19 @@ std::optional<Status> Engine::Route(std::vector<LineRecord>& lines, std::span<co
   for (routing::Plan& p : d.plans) {
     for (routing::Shipment& s : p.shipments) {
       for (uint32_t& l : s.lines) l = line_of[l];
+      for (routing::Shipment::Leg& leg : s.transfers) leg.line = line_of[leg.line];
     }
   }
+  // A line brought in by transfer is reserved where its units are.
   for (const routing::Shipment& s : d.plans[0].shipments) {
-    for (uint32_t l : s.lines) lines[l].node = tr.EngineNode(s.node);
+    for (uint32_t l : s.lines) {
+      lines[l].node = tr.EngineNode(s.node);
+      lines[l].ship_node = model::kNone;
+    }
+    for (const routing::Shipment::Leg& leg : s.transfers) {
+      lines[leg.line].node = tr.EngineNode(leg.from);
+      lines[leg.line].ship_node = tr.EngineNode(s.node);
+    }
   }
   if (result != nullptr) {
     result->cost = d.plans[0].cost;
@@ -296,13 +305,14 @@ std::pair<std::string, std::string> Engine::MovePlan(uint32_t idx, std::span<con
   for (size_t i = 0; i < mine.size(); ++i) {
     LineRecord& l = mine[i];
     if (l.is_service) continue;
-    before += (before.empty() ? "" : ",") + nodes_[l.node].code;
+    before += (before.empty() ? "" : ",") + nodes_[l.ships_from()].code;
     if (l.node != placed[i].node) StockFreed(l.sku, pool_.Available(l.sku, l.node));
     if (l.reserved > 0) pool_.Release(l.sku, l.node, l.reserved);
     l.node = placed[i].node;
+    l.ship_node = placed[i].ship_node;
     pool_.Reserve(l.sku, l.node, l.quantity);
     l.reserved = l.quantity;
-    after += (after.empty() ? "" : ",") + nodes_[l.node].code;
+    after += (after.empty() ? "" : ",") + nodes_[l.ships_from()].code;
   }
   AddLoad(o.tenant, mine, +1);
   const auto was = open_plans_.find(idx);
@@ -316,7 +326,7 @@ std::pair<std::string, std::string> Engine::MovePlan(uint32_t idx, std::span<con
 Outcome Engine::ApplySetLanes(const SetLanes& c) {
   Outcome out;
   const NameId tenant = tenants_.Intern(c.tenant);
-  out.status = RoutingFor(tenant).SetLanes(c.text, c.lanes, nodes_, c.tenant);
+  out.status = RoutingFor(tenant).SetLanes(c.text, c.links, nodes_, c.tenant);
   out.mutated = out.status.ok();
   if (out.mutated) TenantBetter(tenant);
   return out;
@@ -436,7 +446,7 @@ Outcome Engine::ApplyReroute(const Reroute& c, Micros now, Changes* ch) {
   for (LineRecord& l : lines) {
     if (l.is_service) continue;
     l.reserved = 0;
-    l.node = model::kNone;
+    l.node = l.ship_node = model::kNone;
   }
   RouteContext rc{o.tenant, region, now, o.promise_at, &ov, credits};
   RouteResult after;

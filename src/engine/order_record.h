@@ -28,12 +28,16 @@ using NameId = uint32_t;
 
 struct LineRecord {
   model::SkuIndex sku = model::kNone;
-  model::NodeIndex node = model::kNone;  // where the line is reserved / ships from
+  model::NodeIndex node = model::kNone;  // where the line is reserved
   int32_t quantity = 0;
   int32_t reserved = 0;                   // units currently reserved at `node`
   int32_t shipped = 0;
   uint32_t is_service = 0;               // a word, not a bool: no padding bytes, so
                                          // snapshots of equal states are equal bytes
+  // Where its parcel leaves when its units are transferred there first
+  // (routing::Transfer); kNone: it ships from `node`.
+  model::NodeIndex ship_node = model::kNone;
+  model::NodeIndex ships_from() const { return ship_node != model::kNone ? ship_node : node; }
 };
 
 // An order's lines and its immutable bytes, in one allocation:

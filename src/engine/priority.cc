@@ -74,6 +74,7 @@ void Engine::FillBackorders(NameId tenant, model::SkuIndex sku, Micros now, Chan
     for (size_t i = 0; i < mine.size(); ++i) {
       if (mine[i].is_service || lines[i].node == model::kNone) continue;
       mine[i].node = lines[i].node;
+      mine[i].ship_node = lines[i].ship_node;
       pool_.Reserve(mine[i].sku, mine[i].node, mine[i].quantity);
       mine[i].reserved = mine[i].quantity;
     }
@@ -116,7 +117,7 @@ std::vector<Engine::Queued> Engine::ReleaseQueue(std::string_view tenant, std::s
     const OrderRecord& o = orders_[idx];
     if (o.tenant != t) continue;
     const auto lines = o.block.lines();
-    if (std::any_of(lines.begin(), lines.end(), [&](const LineRecord& l) { return l.node == n && l.reserved > 0; })) {
+    if (std::any_of(lines.begin(), lines.end(), [&](const LineRecord& l) { return l.ships_from() == n && l.reserved > 0; })) {
       out.push_back(Queued{idx, PriorityAt(idx, plan.priority, now), 0});
     }
   }

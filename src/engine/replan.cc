@@ -81,13 +81,15 @@ bool Engine::ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::
   for (LineRecord& l : lines) {
     if (l.is_service) continue;
     l.reserved = 0;
-    l.node = model::kNone;
+    l.node = l.ship_node = model::kNone;
   }
   RouteResult after;
   after.lean = true;
   const Status st = PlanReservations(lines, o.flags, &rc, &after);
   bool same = true;
-  for (size_t i = 0; i < lines.size(); ++i) same = same && lines[i].node == current[i].node;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    same = same && lines[i].node == current[i].node && lines[i].ship_node == current[i].ship_node;
+  }
   if (!priced && !same) price_current(&before);
   const bool broken = (priced || !same) && !before.routed;
   // Broken plans are counted by the sweep that looks for them only.
@@ -151,6 +153,7 @@ Outcome Engine::ApplyReplan(const Replan& c, Micros now, Changes* ch) {
     }
     for (const LineRecord& l : o.block.lines()) {
       if (l.node != model::kNone && suspect_node[l.node]) return true;
+      if (l.ship_node != model::kNone && suspect_node[l.ship_node]) return true;
     }
     return false;
   };

@@ -348,7 +348,8 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
       return Bad("order out of range");
     }
     for (const LineRecord& l : o.block.lines()) {
-      if (l.sku >= skus_.size() || (l.node != model::kNone && l.node >= nodes_.size())) {
+      if (l.sku >= skus_.size() || (l.node != model::kNone && l.node >= nodes_.size()) ||
+          (l.ship_node != model::kNone && l.ship_node >= nodes_.size())) {
         return Bad("order line out of range");
       }
     }
@@ -439,11 +440,11 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
     for (std::string& c : closed) {
       if (!in.Str(&c)) return Bad("truncated routing");
     }
-    std::vector<routing::Lane> lanes;
+    routing::Links links;
     if (!lanes_text.empty()) {
-      auto l = routing::Network::ParseLanes(lanes_text, "snapshot lanes");
+      auto l = routing::Network::ParseLinks(lanes_text, "snapshot lanes");
       if (!l.ok()) return Bad("bad routing lanes");
-      lanes = std::move(*l);
+      links = std::move(*l);
     }
     routing::Policy policy;
     if (!policy_text.empty()) {
@@ -451,7 +452,7 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
       if (!p.ok()) return Bad("bad routing policy");
       policy = std::move(*p);
     }
-    RoutingFor(t).Restore(std::move(lanes_text), std::move(lanes), std::move(policy_text), std::move(policy),
+    RoutingFor(t).Restore(std::move(lanes_text), std::move(links), std::move(policy_text), std::move(policy),
                           std::move(closed));
   }
   if (!in.Pod(&count) || count > orders_.size()) return Bad("bad routing overrides");

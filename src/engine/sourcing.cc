@@ -54,7 +54,7 @@ PoolStock& TenantRouting::Stock(const InventoryPool* pool) const {
   return *stock_;
 }
 
-Status TenantRouting::SetLanes(std::string text, std::vector<routing::Lane> lanes, std::span<const model::Node> nodes,
+Status TenantRouting::SetLanes(std::string text, routing::Links links, std::span<const model::Node> nodes,
                                std::string_view tenant) {
   // Build a network of the tenant's nodes with these lanes: the same checks
   // a network file gets (origins exist, destinations are regions, ranges).
@@ -63,13 +63,13 @@ Status TenantRouting::SetLanes(std::string text, std::vector<routing::Lane> lane
     routing::Node r;
     if (n.tenant == tenant && ToRoutingNode(n, &r)) mine.push_back(std::move(r));
   }
-  auto trial = routing::Network::Build(std::move(mine), lanes);
+  auto trial = routing::Network::Build(std::move(mine), links.lanes, links.transfers);
   if (!trial.ok()) {
     const Status& st = trial.status();
     return Status::InvalidArgument("invalid_lanes", st.message(), st.pointer());
   }
   lanes_text_ = std::move(text);
-  lanes_ = std::move(lanes);
+  links_ = std::move(links);
   Invalidate();
   return Status::OK();
 }
@@ -80,10 +80,10 @@ void TenantRouting::SetPolicy(std::string text, routing::Policy policy) {
   Invalidate();
 }
 
-void TenantRouting::Restore(std::string lanes_text, std::vector<routing::Lane> lanes, std::string policy_text,
+void TenantRouting::Restore(std::string lanes_text, routing::Links links, std::string policy_text,
                             routing::Policy policy, std::vector<std::string> closed) {
   lanes_text_ = std::move(lanes_text);
-  lanes_ = std::move(lanes);
+  links_ = std::move(links);
   policy_text_ = std::move(policy_text);
   policy_ = std::move(policy);
   closed_ = std::move(closed);
@@ -120,15 +120,20 @@ const routing::Network* TenantRouting::Network(std::span<const model::Node> node
   decider_.reset();
   lean_decider_.reset();
   if (mine.empty()) return nullptr;
-  // Lanes whose origin has left the network (its region changed) are dropped
-  // rather than refusing every order.
+  // Lanes and transfers from or to a node that has left the network (its
+  // region changed) are dropped rather than refusing every order.
+  auto present = [&](const std::string& code) {
+    return std::any_of(mine.begin(), mine.end(), [&](const routing::Node& n) { return n.code == code; });
+  };
   std::vector<routing::Lane> lanes;
-  for (const routing::Lane& l : lanes_) {
-    if (std::any_of(mine.begin(), mine.end(), [&](const routing::Node& n) { return n.code == l.origin; })) {
-      lanes.push_back(l);
-    }
+  for (const routing::Lane& l : links_.lanes) {
+    if (present(l.origin)) lanes.push_back(l);
   }
-  auto built = routing::Network::Build(std::move(mine), std::move(lanes));
+  std::vector<routing::Transfer> transfers;
+  for (const routing::Transfer& t : links_.transfers) {
+    if (present(t.from) && present(t.to)) transfers.push_back(t);
+  }
+  auto built = routing::Network::Build(std::move(mine), std::move(lanes), std::move(transfers));
   if (!built.ok()) return nullptr;  // cannot happen: nodes and lanes were checked when set
   network_ = std::make_unique<routing::Network>(std::move(*built));
   for (const std::string& c : closed_) network_->Close(c);

@@ -45,11 +45,11 @@ class TenantRouting {
 
   // Checks `lanes` against the tenant's nodes (`nodes`: all of the engine's,
   // only the tenant's count) before taking them; the error names the lane.
-  Status SetLanes(std::string text, std::vector<routing::Lane> lanes, std::span<const model::Node> nodes,
+  Status SetLanes(std::string text, routing::Links links, std::span<const model::Node> nodes,
                   std::string_view tenant);
   void SetPolicy(std::string text, routing::Policy policy);
   // From a snapshot: what was checked when it was set.
-  void Restore(std::string lanes_text, std::vector<routing::Lane> lanes, std::string policy_text,
+  void Restore(std::string lanes_text, routing::Links links, std::string policy_text,
                routing::Policy policy, std::vector<std::string> closed);
   void Close(std::string_view region_or_road);
   void Reopen(std::string_view region_or_road);
@@ -78,7 +78,7 @@ class TenantRouting {
 
  private:
   std::string lanes_text_, policy_text_;
-  std::vector<routing::Lane> lanes_;
+  routing::Links links_;
   routing::Policy policy_;
   std::vector<std::string> closed_;
   // Derived. `built_` also when no node is routable (network_ null): a

@@ -14,8 +14,9 @@ constexpr Micros kHour = 3600 * kMicrosPerSecond;
 constexpr Micros kDay = 24 * kHour;
 constexpr int kMaxSplitLines = 16;  // more lines: one-parcel plans only
 constexpr int kExhaustiveLines = 4; // up to this many lines every assignment is tried; beyond, greedy
-constexpr size_t kKeepPerLine = 3;
-constexpr size_t kFewHolders = 64; // a sku held by no more nodes is found from its holders, not by a walk  // split candidates kept per line, by the line's own parcel score
+constexpr size_t kKeepPerLine = 3;  // split candidates kept per line, by the line's own parcel score
+constexpr size_t kFewHolders = 64; // a sku held by no more nodes is found from its holders, not by a walk
+constexpr size_t kTransferHubs = 4; // nearest nodes with suppliers tried for one parcel after transfers
 
 // Hours as a duration in whole seconds (ETAs are not more precise than that).
 Micros Hours(double h) { return static_cast<Micros>(std::llround(h * 3600)) * kMicrosPerSecond; }
@@ -94,6 +95,9 @@ struct Decider::Evaluated {
   Micros pickup_at = 0;
   double p_on_time = 0, gc_km = 0, carbon_kg = 0, load_after = 0, load_part = 0;
   double score = INFINITY;     // of this parcel alone (feasible ones)
+  // Lines brought to the node by transfer first: Scratch::legs[legs_from, +legs_count).
+  int64_t transfer_cost = 0;
+  uint32_t legs_from = 0, legs_count = 0;
 };
 
 // A node as this decision sees it: what does not depend on which lines a
@@ -132,6 +136,8 @@ struct Decider::Scratch {
   std::vector<std::vector<uint32_t>> per_line;
   std::vector<Evaluated> memo;                  // parcels priced
   std::vector<Candidate> ranked;                // plans scored
+  std::vector<Shipment::Leg> legs;              // of transfer parcels in memo
+  std::vector<uint32_t> hubs;
 };
 
 Decider::Decider(const Network* network, const Policy* policy)
@@ -221,6 +227,24 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
   memo.clear();
   auto line_bit = [](size_t i) { return i < 32 ? uint32_t{1} << i : 0u; };
   const uint32_t all_lines = n_lines >= 32 ? UINT32_MAX : (uint32_t{1} << n_lines) - 1;
+  // Pickup: the node's first cut-off at or after `t` (today's, or tomorrow's when it has passed).
+  auto pickup_after = [&](const Node& x, Micros t) {
+    const Micros offset = static_cast<Micros>(x.utc_offset_minutes) * 60 * kMicrosPerSecond;
+    const Micros local = t + offset;
+    Micros cutoff = local - ((local % kDay) + kDay) % kDay + static_cast<Micros>(x.cutoff_minute) * 60 * kMicrosPerSecond;
+    if (local > cutoff) cutoff += kDay;
+    return cutoff - offset;
+  };
+  // Hours to delivery and the odds of the promise, by a lane picked up at `pickup`.
+  auto odds = [&](const Node& x, const LaneOption& lane, Micros pickup, double* p, double* hours) {
+    // A degraded node hands over late half as often as it usually is on time.
+    const double handover = x.status == NodeStatus::kDegraded ? x.on_time_rate * 0.5 : x.on_time_rate;
+    *hours = static_cast<double>(pickup - order.now) / kHour + lane.transit.mean_hours;
+    const double slack = static_cast<double>(promise - pickup) / kHour - lane.transit.mean_hours;
+    const double sd = std::max(lane.transit.sd_hours, 0.01);
+    // A late handover slips a day.
+    *p = handover * NormalCdf(slack / sd) + (1 - handover) * NormalCdf((slack - 24) / sd);
+  };
   auto view = [&](uint32_t n) -> NodeView& {
     if (view_of[n] >= 0) return views[static_cast<size_t>(view_of[n])];
     view_of[n] = static_cast<int32_t>(views.size());
@@ -228,23 +252,12 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     v.node = n;
     v.lanes = 0;
     const Node& x = nodes[n];
-    // Pickup: today's cut-off, or tomorrow's when it has passed.
-    const Micros offset = static_cast<Micros>(x.utc_offset_minutes) * 60 * kMicrosPerSecond;
-    const Micros local = order.now + offset;
-    Micros cutoff = local - ((local % kDay) + kDay) % kDay + static_cast<Micros>(x.cutoff_minute) * 60 * kMicrosPerSecond;
-    if (local > cutoff) cutoff += kDay;
-    v.pickup_at = cutoff - offset;
+    v.pickup_at = pickup_after(x, order.now);
     v.gc_km = geo::GreatCircleKm(node_units_[n], dest_unit);
-    // A degraded node hands over late half as often as it usually is on time.
-    const double handover = x.status == NodeStatus::kDegraded ? x.on_time_rate * 0.5 : x.on_time_rate;
     auto add = [&](const LaneOption& lane) {
       NodeView::LaneView& lv = v.lane[v.lanes++];
       lv.lane = lane;
-      lv.hours = static_cast<double>(v.pickup_at - order.now) / kHour + lane.transit.mean_hours;
-      const double slack = static_cast<double>(promise - v.pickup_at) / kHour - lane.transit.mean_hours;
-      const double sd = std::max(lane.transit.sd_hours, 0.01);
-      // A late handover slips a day.
-      lv.p = handover * NormalCdf(slack / sd) + (1 - handover) * NormalCdf((slack - 24) / sd);
+      odds(x, lane, v.pickup_at, &lv.p, &lv.hours);
       lv.road_km = lane.road_km > 0 ? lane.road_km : v.gc_km * kDetour;
     };
     // Explicit lanes to the destination win over derived ones: the most
@@ -273,20 +286,13 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     }
     return v;
   };
-  auto evaluate = [&](uint32_t n, uint32_t mask) -> uint32_t {
-    NodeView& v = view(n);
-    for (uint8_t k = 0; k < v.n_parcels; ++k) {
-      if (v.parcels[k].first == mask) return v.parcels[k].second;
-    }
-    if (v.n_parcels == v.parcels.size()) {
-      for (size_t i = 0; i < memo.size(); ++i) {
-        if (memo[i].node == n && memo[i].mask == mask) return static_cast<uint32_t>(i);
-      }
-    }
+  // A parcel from node v carrying `mask`, picked up at `pickup`.
+  auto price = [&](NodeView& v, uint32_t mask, Micros pickup) {
+    const uint32_t n = v.node;
     Evaluated e;
     e.node = n;
     e.mask = mask;
-    e.pickup_at = v.pickup_at;
+    e.pickup_at = pickup;
     e.gc_km = v.gc_km;
     const Node& x = nodes[n];
     int64_t weight = 0, lines = 0;
@@ -305,20 +311,34 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     double best = INFINITY;
     for (int i = 0; !full && i < v.lanes; ++i) {
       const NodeView::LaneView& lv = v.lane[i];
-      const int64_t price = lv.lane.rate.PriceOf(weight);
+      double p = lv.p, hours = lv.hours;
+      if (pickup != v.pickup_at) odds(x, lv.lane, pickup, &p, &hours);
+      const int64_t shipping = lv.lane.rate.PriceOf(weight);
       const double kg = CarbonKg(lv.lane.level, lv.road_km, v.gc_km, weight);
-      const double score = price + policy.late_penalty * (1 - lv.p) + policy.hour_value * lv.hours + policy.carbon_price * kg;
+      const double score = shipping + policy.late_penalty * (1 - p) + policy.hour_value * hours + policy.carbon_price * kg;
       if (score < best) {
         best = score;
         e.feasible = true;
         e.lane = lv.lane;
-        e.shipping = price;
-        e.p_on_time = lv.p;
+        e.shipping = shipping;
+        e.p_on_time = p;
         e.carbon_kg = kg;
       }
     }
     if (e.feasible) e.score = best + static_cast<double>(e.handling) + e.load_part;
-    memo.push_back(e);
+    return e;
+  };
+  auto evaluate = [&](uint32_t n, uint32_t mask) -> uint32_t {
+    NodeView& v = view(n);
+    for (uint8_t k = 0; k < v.n_parcels; ++k) {
+      if (v.parcels[k].first == mask) return v.parcels[k].second;
+    }
+    if (v.n_parcels == v.parcels.size()) {
+      for (size_t i = 0; i < memo.size(); ++i) {
+        if (memo[i].node == n && memo[i].mask == mask && memo[i].legs_count == 0) return static_cast<uint32_t>(i);
+      }
+    }
+    memo.push_back(price(v, mask, v.pickup_at));
     const uint32_t idx = static_cast<uint32_t>(memo.size() - 1);
     if (v.n_parcels < v.parcels.size()) v.parcels[v.n_parcels++] = {mask, idx};
     return idx;
@@ -343,7 +363,7 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
       const Evaluated& e = memo[parcels[i]];
       if (!e.feasible) return;
       c.parcels[i] = parcels[i];
-      c.parts.cost += static_cast<double>(e.shipping + e.handling);
+      c.parts.cost += static_cast<double>(e.shipping + e.handling + e.transfer_cost);
       c.parts.carbon += policy.carbon_price * e.carbon_kg;
       c.parts.load += e.load_part;
       c.p_on_time *= e.p_on_time;
@@ -519,6 +539,61 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     }
   }
 
+  // Transfer plans: one parcel from a node near the destination that lacks
+  // some lines, their units brought first from its fastest supplier that
+  // holds them. Not for orders with pinned nodes: a pin names where a line
+  // ships from, and a transfer would move its stock.
+  const bool pins = order.pinned_node != kNoNode ||
+                    std::any_of(order.line_nodes.begin(), order.line_nodes.end(), [](uint32_t n) { return n != kNoNode; });
+  scratch.legs.clear();
+  if (!network_->TransferHubs().empty() && !pins) {
+    std::vector<uint32_t>& hubs = scratch.hubs;
+    nearest_of(network_->TransferHubs(), kTransferHubs, hubs, [&](uint32_t n) { return !fits_all(n); });
+    std::vector<uint32_t> source(n_lines);
+    for (uint32_t n : hubs) {
+      const size_t first = scratch.legs.size();
+      Micros ready = order.now;
+      int64_t cost = 0;
+      bool ok = true;
+      for (size_t i = 0; i < n_lines && ok; ++i) {
+        source[i] = n;
+        if (serves(n, i)) continue;
+        ok = false;
+        for (const Supplier& s : network_->SuppliersOf(n)) {  // fastest first
+          if (!eligible(s.node) || !serves(s.node, i)) continue;
+          const bool new_run = std::none_of(scratch.legs.begin() + static_cast<ptrdiff_t>(first), scratch.legs.end(),
+                                            [&](const Shipment::Leg& l) { return l.from == s.node; });
+          cost += s.cost_per_unit * order.lines[i].quantity + (new_run ? s.cost_per_order : 0);
+          ready = std::max(ready, order.now + Hours(s.hours));
+          scratch.legs.push_back({static_cast<uint32_t>(i), s.node, s.hours});
+          source[i] = s.node;
+          ok = true;
+          break;
+        }
+      }
+      // Lines of one sku from one node need their sum there.
+      for (size_t i = 0; i < n_lines && ok; ++i) {
+        int64_t want = 0;
+        for (size_t j = 0; j < n_lines; ++j) {
+          if (source[j] == source[i] && order.lines[j].sku == order.lines[i].sku) want += order.lines[j].quantity;
+        }
+        ok = want == order.lines[i].quantity || stock.Available(order.lines[i].sku, source[i]) >= want;
+      }
+      if (!ok || scratch.legs.size() == first) {
+        scratch.legs.resize(first);
+        continue;
+      }
+      Evaluated e = price(view(n), all_lines, pickup_after(nodes[n], ready));
+      e.transfer_cost = cost;
+      e.legs_from = static_cast<uint32_t>(first);
+      e.legs_count = static_cast<uint32_t>(scratch.legs.size() - first);
+      if (e.feasible) e.score += static_cast<double>(cost);
+      memo.push_back(e);
+      const uint32_t idx = static_cast<uint32_t>(memo.size() - 1);
+      add_plan(&idx, 1);
+    }
+  }
+
   if (ranked.empty()) {
     // Why: per line, the first thing that rules every node out.
     for (size_t i = 0; i < n_lines; ++i) {
@@ -596,6 +671,8 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
       s.distance_km = e.lane.road_km > 0 ? e.lane.road_km : e.gc_km * kDetour;
       s.carbon_kg = e.carbon_kg;
       s.load_after = e.load_after;
+      s.transfers.assign(scratch.legs.begin() + e.legs_from, scratch.legs.begin() + e.legs_from + e.legs_count);
+      s.transfer_cost = e.transfer_cost;
       plan.eta_p90 = std::max(plan.eta_p90, s.eta_p90);
       plan.distance_km += s.distance_km;
       plan.carbon_kg += s.carbon_kg;

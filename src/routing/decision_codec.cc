@@ -6,7 +6,8 @@
 //
 // Layout (all integers zigzag varints, base/varint.h): a format version;
 // the node codes; the split penalty; a base time; the plans, each with its
-// parcels; the problems. Times are offsets from the base. Fractional values
+// parcels; the problems. Format 2 added each parcel's transfers (format 1,
+// before transfers, still reads). Times are offsets from the base. Fractional values
 // are kept as integers at a thousandth of the precision the JSON shows (a
 // thousandth of a fen for money-equivalents, 1e-6 for probabilities and
 // load, a metre, a gram of CO2e), so what is read back renders as it would
@@ -21,7 +22,7 @@
 namespace orderhub::routing {
 namespace {
 
-constexpr int64_t kFormat = 1;
+constexpr int64_t kFormat = 2;
 constexpr double kMoney = 1e3, kProbability = 1e6, kKm = 1e3, kKg = 1e6;
 
 int64_t Fixed(double v, double scale) {
@@ -100,6 +101,13 @@ void PackDecision(const Decision& d, std::span<const std::string> node_codes, st
       PutVarint(o, Fixed(s.distance_km, kKm));
       PutVarint(o, Fixed(s.carbon_kg, kKg));
       PutVarint(o, Fixed(s.load_after, kProbability));
+      PutVarint(o, static_cast<int64_t>(s.transfers.size()));
+      for (const Shipment::Leg& l : s.transfers) {
+        PutVarint(o, l.line);
+        PutVarint(o, l.from);
+        PutVarint(o, Fixed(l.hours, kKm));  // to the thousandth, as distances
+      }
+      if (!s.transfers.empty()) PutVarint(o, s.transfer_cost);
     }
   }
   PutVarint(o, static_cast<int64_t>(d.problems.size()));
@@ -114,7 +122,7 @@ bool UnpackDecision(std::string_view in, Decision* d, std::vector<std::string>* 
   Unpacker u(in);
   int64_t format, base;
   size_t n;
-  if (!u.Int(&format) || format != kFormat || !u.Count(&n)) return false;
+  if (!u.Int(&format) || format < 1 || format > kFormat || !u.Count(&n)) return false;
   node_codes->resize(n);
   for (std::string& c : *node_codes) {
     if (!u.Text(&c)) return false;
@@ -153,6 +161,17 @@ bool UnpackDecision(std::string_view in, Decision* d, std::vector<std::string>* 
           !u.Real(&s.carbon_kg, kKg) || !u.Real(&s.load_after, kProbability)) {
         return false;
       }
+      s.transfers.clear();
+      s.transfer_cost = 0;
+      if (format < 2) continue;
+      if (!u.Count(&n)) return false;
+      s.transfers.resize(n);
+      for (Shipment::Leg& l : s.transfers) {
+        if (!u.Whole(&l.line) || !u.Whole(&l.from) || l.from >= node_codes->size() || !u.Real(&l.hours, kKm)) {
+          return false;
+        }
+      }
+      if (n > 0 && !u.Int(&s.transfer_cost)) return false;
     }
   }
   if (!u.Count(&n)) return false;

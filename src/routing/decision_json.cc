@@ -42,6 +42,16 @@ void WriteShipment(JsonWriter& w, const Shipment& s, const CodeOf& code_of) {
   w.Key("distance_km").Double(Round(s.distance_km, 0.1));
   w.Key("carbon_kg").Double(Round(s.carbon_kg, 1e-3));
   w.Key("load_after").Double(Round(s.load_after, 1e-4));
+  if (!s.transfers.empty()) {
+    w.Key("transfers").BeginArray();
+    for (const Shipment::Leg& l : s.transfers) {
+      w.BeginObject().Field("line", static_cast<int64_t>(l.line)).Field("from", code_of(l.from));
+      w.Key("hours").Double(Round(l.hours, 0.1));
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Field("transfer_cost", s.transfer_cost);
+  }
   w.EndObject();
 }
 
@@ -53,6 +63,14 @@ std::vector<std::string> Reasons(const Decision& d, size_t plan) {
   if (plan == 0) {
     r.push_back("lowest score " + Money(best.score) + ": " + Parcels(best) + ", cost " + Money(best.parts.cost) +
                 ", on time " + Percent(best.p_on_time));
+    for (const Shipment& s : best.shipments) {
+      if (s.transfers.empty()) continue;
+      double hours = 0;
+      for (const Shipment::Leg& l : s.transfers) hours = std::max(hours, l.hours);
+      r.push_back(std::to_string(s.transfers.size()) + (s.transfers.size() == 1 ? " line" : " lines") +
+                  " brought in by transfer first (" + std::to_string(std::llround(hours)) + " h, " +
+                  Money(static_cast<double>(s.transfer_cost)) + ") to ship together");
+    }
     // Why not something cheaper, when there is one.
     for (size_t i = 1; i < d.plans.size(); ++i) {
       const Plan& alt = d.plans[i];
@@ -143,14 +161,18 @@ std::string DecisionJson(const Decision& d, std::span<const std::string> node_co
 std::vector<std::string> DetachNodes(Decision* d, const Network& n) {
   std::vector<std::string> codes;
   std::vector<uint32_t> seen;  // network node by position in codes; a decision names a handful
+  auto detach = [&](uint32_t* node) {
+    const size_t at = static_cast<size_t>(std::find(seen.begin(), seen.end(), *node) - seen.begin());
+    if (at == seen.size()) {
+      seen.push_back(*node);
+      codes.push_back(n.nodes()[*node].code);
+    }
+    *node = static_cast<uint32_t>(at);
+  };
   for (Plan& p : d->plans) {
     for (Shipment& s : p.shipments) {
-      const size_t at = static_cast<size_t>(std::find(seen.begin(), seen.end(), s.node) - seen.begin());
-      if (at == seen.size()) {
-        seen.push_back(s.node);
-        codes.push_back(n.nodes()[s.node].code);
-      }
-      s.node = static_cast<uint32_t>(at);
+      detach(&s.node);
+      for (Shipment::Leg& l : s.transfers) detach(&l.from);
     }
   }
   return codes;

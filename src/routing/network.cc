@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <functional>
 
 #include "routing/routing.h"
 
@@ -58,7 +59,7 @@ bool KnownRegionPrefix(std::string_view p) {
 
 }  // namespace
 
-Result<Network> Network::Build(std::vector<Node> nodes, std::vector<Lane> lanes) {
+Result<Network> Network::Build(std::vector<Node> nodes, std::vector<Lane> lanes, std::vector<Transfer> transfers) {
   Network n;
   for (size_t i = 0; i < nodes.size(); ++i) {
     const Node& x = nodes[i];
@@ -106,9 +107,97 @@ Result<Network> Network::Build(std::vector<Node> nodes, std::vector<Lane> lanes)
     if (!(l.road_km >= 0 && l.road_km < 40'000)) return Bad(at + "/road_km", "must be 0..40000");
     n.lanes_from_[origin->second].push_back(static_cast<uint32_t>(i));
   }
+  OH_RETURN_IF_ERROR(n.IndexTransfers(transfers, nodes.size()));
   n.nodes_ = std::move(nodes);
   n.lanes_ = std::move(lanes);
+  n.transfers_ = std::move(transfers);
   return n;
+}
+
+Status Network::IndexTransfers(std::span<const Transfer> transfers, size_t node_count) {
+  // Edges from -> to, by transfer index.
+  std::vector<std::vector<uint32_t>> out(node_count), in(node_count);
+  std::vector<std::pair<uint32_t, uint32_t>> ends(transfers.size());
+  for (size_t i = 0; i < transfers.size(); ++i) {
+    const Transfer& t = transfers[i];
+    const std::string at = "/transfers/" + std::to_string(i);
+    const uint32_t from = FindNode(t.from), to = FindNode(t.to);
+    if (from == kNoNode) return Bad(at + "/from", "no node '" + t.from + "': a transfer from nowhere");
+    if (to == kNoNode) return Bad(at + "/to", "no node '" + t.to + "': a transfer to nowhere");
+    if (from == to) return Bad(at + "/to", "a transfer from '" + t.from + "' to itself");
+    for (uint32_t j : out[from]) {
+      if (ends[j].second == to) return Bad(at + "/to", "a second transfer from '" + t.from + "' to '" + t.to + "'");
+    }
+    if (!(t.hours > 0 && t.hours < 24 * 60)) return Bad(at + "/hours", "must be more than 0 and less than 60 days");
+    for (auto [v, name] : {std::pair{t.cost_per_order, "cost_per_order"}, {t.cost_per_unit, "cost_per_unit"}}) {
+      if (v < 0) return Bad(at + "/" + name, "must not be negative");
+      if (v > kMaxAmount) return Bad(at + "/" + name, "must be at most 1000000000");
+    }
+    ends[i] = {from, to};
+    out[from].push_back(static_cast<uint32_t>(i));
+    in[to].push_back(static_cast<uint32_t>(i));
+  }
+  // A cycle would make stock circle and chains endless: find one by depth
+  // first search and name the transfer that closes it, with the loop.
+  enum : uint8_t { kNew, kOnPath, kDone };
+  std::vector<uint8_t> mark(node_count, kNew);
+  std::vector<uint32_t> path;  // transfers from the search's root
+  std::function<Status(uint32_t)> visit = [&](uint32_t v) -> Status {
+    mark[v] = kOnPath;
+    for (uint32_t t : out[v]) {
+      const uint32_t w = ends[t].second;
+      if (mark[w] == kOnPath) {
+        std::string loop = transfers[t].to;
+        bool on = false;
+        for (uint32_t p : path) {
+          on = on || transfers[p].from == transfers[t].to;
+          if (on) loop += " -> " + transfers[p].to;
+        }
+        loop += " -> " + transfers[t].to;
+        return Bad("/transfers/" + std::to_string(t), "transfers form a cycle: " + loop);
+      }
+      if (mark[w] == kNew) {
+        path.push_back(t);
+        OH_RETURN_IF_ERROR(visit(w));
+        path.pop_back();
+      }
+    }
+    mark[v] = kDone;
+    return Status::OK();
+  };
+  for (uint32_t v = 0; v < node_count; ++v) {
+    if (mark[v] == kNew) OH_RETURN_IF_ERROR(visit(v));
+  }
+  // Suppliers of each node: up its incoming chains (finite: no cycle), the
+  // fastest chain per supplier, cheapest on a tie.
+  suppliers_.assign(node_count, {});
+  hubs_.clear();
+  for (uint32_t v = 0; v < node_count; ++v) {
+    std::vector<Supplier>& mine = suppliers_[v];
+    std::vector<Supplier> todo = {Supplier{v, 0, 0, 0}};
+    while (!todo.empty()) {
+      const Supplier at = todo.back();
+      todo.pop_back();
+      for (uint32_t t : in[at.node]) {
+        const Transfer& x = transfers[t];
+        const Supplier s{ends[t].first, at.hours + x.hours, at.cost_per_order + x.cost_per_order,
+                         at.cost_per_unit + x.cost_per_unit};
+        auto it = std::find_if(mine.begin(), mine.end(), [&](const Supplier& m) { return m.node == s.node; });
+        const bool better = it == mine.end() || s.hours < it->hours ||
+                            (s.hours == it->hours && s.cost_per_order + s.cost_per_unit <
+                                                         it->cost_per_order + it->cost_per_unit);
+        if (!better) continue;
+        if (it == mine.end()) mine.push_back(s);
+        else *it = s;
+        todo.push_back(s);
+      }
+    }
+    std::sort(mine.begin(), mine.end(), [](const Supplier& a, const Supplier& b) {
+      return a.hours != b.hours ? a.hours < b.hours : a.node < b.node;
+    });
+    if (!mine.empty()) hubs_.push_back(v);
+  }
+  return Status::OK();
 }
 
 uint32_t Network::FindNode(std::string_view code) const {

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "model/order.h"
@@ -149,6 +150,37 @@ Lane ParseLane(const YAML::Node& v, const std::string& at) {
   return l;
 }
 
+Transfer ParseTransfer(const YAML::Node& v, const std::string& at) {
+  RequireMap(v, at);
+  Transfer t;
+  bool hours = false;
+  for (const auto& kv : v) {
+    const std::string key = Get<std::string>(kv.first, at, "a string key");
+    const std::string p = at + "/" + key;
+    const YAML::Node& x = kv.second;
+    if (key == "from") t.from = Get<std::string>(x, p, "a node code");
+    else if (key == "to") t.to = Get<std::string>(x, p, "a node code");
+    else if (key == "hours") t.hours = Get<double>(x, p, "a number of hours"), hours = true;
+    else if (key == "cost_per_order") t.cost_per_order = Get<int64_t>(x, p, "an integer (minor units)");
+    else if (key == "cost_per_unit") t.cost_per_unit = Get<int64_t>(x, p, "an integer (minor units)");
+    else throw FileError{kv.first.Mark(), p, "unknown field (expected from, to, hours, cost_per_order, cost_per_unit)"};
+  }
+  if (t.from.empty()) throw FileError{v.Mark(), at + "/from", "missing"};
+  if (t.to.empty()) throw FileError{v.Mark(), at + "/to", "missing"};
+  if (!hours) throw FileError{v.Mark(), at + "/hours", "missing"};
+  return t;
+}
+
+// The line of the node, lane or transfer a pointer names, else `fallback`.
+YAML::Mark MarkOf(const std::string& pointer, const std::map<std::string, std::vector<YAML::Mark>>& marks,
+                  YAML::Mark fallback) {
+  for (const auto& [list, at] : marks) {
+    size_t index = 0;
+    if (std::sscanf(pointer.c_str(), ("/" + list + "/%zu").c_str(), &index) == 1 && index < at.size()) return at[index];
+  }
+  return fallback;
+}
+
 // An error of file `name` at a mark: "name:LINE: /pointer: what".
 Status FileStatus(const char* reason, const std::string& name, const YAML::Mark& m, const std::string& pointer,
                   const std::string& what) {
@@ -174,8 +206,8 @@ Result<Network> Network::Parse(std::string_view text, const std::string& name) {
   if (!loaded.ok()) return loaded.status();
   const YAML::Node& root = *loaded;
   std::vector<Node> nodes;
-  std::vector<Lane> lanes;
-  std::vector<YAML::Mark> node_marks, lane_marks;
+  Links links;
+  std::map<std::string, std::vector<YAML::Mark>> marks;
   try {
     RequireMap(root, "");
     for (const auto& kv : root) {
@@ -183,57 +215,57 @@ Result<Network> Network::Parse(std::string_view text, const std::string& name) {
       const YAML::Node& x = kv.second;
       if (key == "version") {
         Get<int64_t>(x, "/version", "an integer");
-      } else if (key == "nodes" || key == "lanes") {
+      } else if (key == "nodes" || key == "lanes" || key == "transfers") {
         if (!x.IsSequence()) throw FileError{x.Mark(), "/" + key, "must be a list"};
         for (size_t i = 0; i < x.size(); ++i) {
           const std::string at = "/" + key + "/" + std::to_string(i);
-          if (key == "nodes") {
-            nodes.push_back(ParseNode(x[i], at));
-            node_marks.push_back(x[i].Mark());
-          } else {
-            lanes.push_back(ParseLane(x[i], at));
-            lane_marks.push_back(x[i].Mark());
-          }
+          if (key == "nodes") nodes.push_back(ParseNode(x[i], at));
+          else if (key == "lanes") links.lanes.push_back(ParseLane(x[i], at));
+          else links.transfers.push_back(ParseTransfer(x[i], at));
+          marks[key].push_back(x[i].Mark());
         }
       } else {
-        throw FileError{kv.first.Mark(), "/" + key, "unknown field (expected version, nodes, lanes)"};
+        throw FileError{kv.first.Mark(), "/" + key, "unknown field (expected version, nodes, lanes, transfers)"};
       }
     }
   } catch (const FileError& e) {
     return fail(e.mark, e.pointer, e.what);
   }
-  auto built = Build(std::move(nodes), std::move(lanes));
+  auto built = Build(std::move(nodes), std::move(links.lanes), std::move(links.transfers));
   if (!built.ok()) {
-    // Put the line of the node or lane the error names in front.
+    // Put the line of the node, lane or transfer the error names in front.
     const std::string& ptr = built.status().pointer();
-    size_t index = 0;
-    YAML::Mark mark = root.Mark();
-    if (std::sscanf(ptr.c_str(), "/nodes/%zu", &index) == 1 && index < node_marks.size()) mark = node_marks[index];
-    if (std::sscanf(ptr.c_str(), "/lanes/%zu", &index) == 1 && index < lane_marks.size()) mark = lane_marks[index];
     const std::string& msg = built.status().message();
-    return fail(mark, ptr, msg.substr(msg.find(": ") == std::string::npos ? 0 : msg.find(": ") + 2));
+    return fail(MarkOf(ptr, marks, root.Mark()), ptr,
+                msg.substr(msg.find(": ") == std::string::npos ? 0 : msg.find(": ") + 2));
   }
   return built;
 }
 
-Result<std::vector<Lane>> Network::ParseLanes(std::string_view text, const std::string& name) {
+Result<Links> Network::ParseLinks(std::string_view text, const std::string& name) {
   auto loaded = LoadRoot(text, "invalid_lanes", name);
   if (!loaded.ok()) return loaded.status();
   const YAML::Node& root = *loaded;
-  std::vector<Lane> lanes;
+  Links links;
   try {
     RequireMap(root, "");
     for (const auto& kv : root) {
       const std::string key = Get<std::string>(kv.first, "", "a string key");
-      if (key != "lanes") throw FileError{kv.first.Mark(), "/" + key, "unknown field (expected lanes)"};
+      if (key != "lanes" && key != "transfers") {
+        throw FileError{kv.first.Mark(), "/" + key, "unknown field (expected lanes, transfers)"};
+      }
       const YAML::Node& x = kv.second;
-      if (!x.IsSequence()) throw FileError{x.Mark(), "/lanes", "must be a list"};
-      for (size_t i = 0; i < x.size(); ++i) lanes.push_back(ParseLane(x[i], "/lanes/" + std::to_string(i)));
+      if (!x.IsSequence()) throw FileError{x.Mark(), "/" + key, "must be a list"};
+      for (size_t i = 0; i < x.size(); ++i) {
+        const std::string at = "/" + key + "/" + std::to_string(i);
+        if (key == "lanes") links.lanes.push_back(ParseLane(x[i], at));
+        else links.transfers.push_back(ParseTransfer(x[i], at));
+      }
     }
   } catch (const FileError& e) {
     return FileStatus("invalid_lanes", name, e.mark, e.pointer, e.what);
   }
-  return lanes;
+  return links;
 }
 
 Result<Policy> Policy::Parse(std::string_view text, const std::string& name) {

@@ -78,6 +78,31 @@ struct Lane {
   std::vector<std::string> via;
 };
 
+// Stock moved between nodes before it ships (调拨): a scheduled run from
+// `from` to `to`. A parcel may leave `to` carrying lines whose units wait at
+// `from`, or further up a chain of transfers: one parcel instead of a split,
+// later by the transfer's hours. Chains must not loop (Build refuses a cycle).
+struct Transfer {
+  std::string from, to;   // node codes
+  double hours = 0;       // from dispatch at `from` to ready at `to`
+  int64_t cost_per_order = 0;  // per run an order uses
+  int64_t cost_per_unit = 0;
+};
+
+// A network's links besides its nodes: what a lanes document holds.
+struct Links {
+  std::vector<Lane> lanes;
+  std::vector<Transfer> transfers;
+};
+
+// A node that can supply another through one transfer or a chain of them:
+// the fastest chain, its hours and costs summed.
+struct Supplier {
+  uint32_t node = 0;
+  double hours = 0;
+  int64_t cost_per_order = 0, cost_per_unit = 0;
+};
+
 // Lanes not given are derived from the great-circle distance (README.md).
 inline constexpr double kDetour = 1.25;  // road km per great-circle km
 
@@ -113,13 +138,15 @@ struct Policy {
 class Network {
  public:
   // Validates and indexes. Errors name the field: "/nodes/3/capacity_orders".
-  static Result<Network> Build(std::vector<Node> nodes, std::vector<Lane> lanes);
+  // Transfers are checked too: from and to nodes that exist, no cycle.
+  static Result<Network> Build(std::vector<Node> nodes, std::vector<Lane> lanes,
+                               std::vector<Transfer> transfers = {});
   // YAML or JSON (docs/ROUTING.md has the format); errors name file, line and field.
   static Result<Network> LoadFile(const std::string& path);
   static Result<Network> Parse(std::string_view text, const std::string& name);
-  // A document with only `lanes` (the engine's nodes come from its catalog);
-  // origins and ranges are checked by Build.
-  static Result<std::vector<Lane>> ParseLanes(std::string_view text, const std::string& name);
+  // A document with `lanes` and `transfers` only (the engine's nodes come
+  // from its catalog); nodes named, ranges and cycles are checked by Build.
+  static Result<Links> ParseLinks(std::string_view text, const std::string& name);
 
   std::span<const Node> nodes() const { return nodes_; }
   uint32_t FindNode(std::string_view code) const;  // kNoNode when absent
@@ -138,13 +165,24 @@ class Network {
   // Explicit lanes from a node (indices into lanes()).
   std::span<const uint32_t> LanesFrom(uint32_t node) const { return lanes_from_[node]; }
   std::span<const Lane> lanes() const { return lanes_; }
+  std::span<const Transfer> transfers() const { return transfers_; }
+  // Who can supply `node` by transfer, and the nodes that have suppliers.
+  std::span<const Supplier> SuppliersOf(uint32_t node) const { return suppliers_[node]; }
+  std::span<const uint32_t> TransferHubs() const { return hubs_; }
   // Whether the lane is open between `origin` and the destination region.
   bool LaneOpen(const Lane& lane, const Node& origin, std::string_view destination) const;
 
  private:
+  // Checks transfers against the nodes (by_code_ filled) and derives the
+  // suppliers of each node.
+  Status IndexTransfers(std::span<const Transfer> transfers, size_t node_count);
+
   std::vector<Node> nodes_;
   std::vector<Lane> lanes_;
   std::vector<std::vector<uint32_t>> lanes_from_;
+  std::vector<Transfer> transfers_;
+  std::vector<std::vector<Supplier>> suppliers_;  // by node
+  std::vector<uint32_t> hubs_;
   std::unordered_map<std::string, uint32_t> by_code_;
   std::vector<std::string> closed_;
   uint64_t version_ = 1;
@@ -191,11 +229,20 @@ struct Shipment {
   double distance_km = 0;
   double carbon_kg = 0;
   double load_after = 0;        // the node's utilisation once this is assigned (0..1; 0 when unlimited)
+  // Lines whose units are brought to `node` by transfer before pickup;
+  // their cost is in `transfer_cost`, their hours in `pickup_at`.
+  struct Leg {
+    uint32_t line = 0;          // as in `lines`
+    uint32_t from = kNoNode;    // the supplier holding the units
+    double hours = 0;
+  };
+  std::vector<Leg> transfers;
+  int64_t transfer_cost = 0;
 };
 
 // The score's parts, in money-equivalents; score = their sum.
 struct ScoreParts {
-  double cost = 0;      // shipping + handling + split penalty
+  double cost = 0;      // shipping + handling + transfers + split penalty
   double lateness = 0;  // late_penalty x P(late)
   double time = 0;      // hour_value x p50 hours
   double carbon = 0;
@@ -205,7 +252,7 @@ struct ScoreParts {
 
 struct Plan {
   std::vector<Shipment> shipments;
-  int64_t cost = 0;             // shipping + handling + split penalty
+  int64_t cost = 0;             // shipping + handling + transfers + split penalty
   Micros eta_p50 = 0, eta_p90 = 0;
   double p_on_time = 0;         // every parcel on time
   double distance_km = 0;

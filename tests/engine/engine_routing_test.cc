@@ -154,7 +154,7 @@ TEST_F(EngineRoutingTest, ANodeAtItsDailyCapacityTakesNoMoreUntilTheNextDay) {
 }
 
 TEST_F(EngineRoutingTest, LanesAreCheckedAgainstTheTenantsNodes) {
-  auto lanes = routing::Network::ParseLanes(
+  auto lanes = routing::Network::ParseLinks(
       "lanes:\n  - {origin: XX, destination: '33', carrier: SF, level: express,"
       " rate: {first_weight: 900}, transit: {mean_hours: 20, sd_hours: 3}}\n",
       "lanes");
@@ -168,7 +168,7 @@ TEST_F(EngineRoutingTest, AnExplicitLaneIsPricedAndNamedInThePlan) {
   const std::string text =
       "lanes:\n  - {origin: BJ, destination: '33', carrier: JD, level: air,"
       " rate: {first_weight: 1}, transit: {mean_hours: 6, sd_hours: 1}}\n";
-  auto lanes = routing::Network::ParseLanes(text, "lanes");
+  auto lanes = routing::Network::ParseLinks(text, "lanes");
   ASSERT_TRUE(lanes.ok()) << lanes.status().ToString();
   Ok(SetLanes{"t1", text, *lanes});
   Ok(To("O1", kHangzhou, {{"A", 1}}));
@@ -200,13 +200,58 @@ TEST_F(EngineRoutingTest, ACheaperLaneMakesARerouteSaveAndSaysHowMuch) {
   const std::string text =
       "lanes:\n  - {origin: BJ, destination: '33', carrier: JD, level: air,"
       " rate: {first_weight: 1}, transit: {mean_hours: 6, sd_hours: 1}}\n";
-  Ok(SetLanes{"t1", text, *routing::Network::ParseLanes(text, "lanes")});
+  Ok(SetLanes{"t1", text, *routing::Network::ParseLinks(text, "lanes")});
   Ok(Again("O1"));
   EXPECT_EQ(NodeOf("O1"), "BJ");
   const std::string data = LastEventData();
   const size_t at = data.find("\"cost_change\":-");
   ASSERT_NE(at, std::string::npos) << "cheaper, so negative: " << data;
   EXPECT_NE(data.find("\"before\":{\"nodes\":\"SH\",\"cost\":"), std::string::npos) << data;
+}
+
+// A line brought in by transfer stays reserved where its units are, ships
+// with the rest from the node they are brought to, and a re-route without
+// the transfer leaves nothing reserved twice.
+TEST_F(EngineRoutingTest, ATransferredLineIsReservedAtItsSupplierAndShipsWithTheRest) {
+  Ok(Sku("C"));
+  Ok(Stock("C", "SH", 5));
+  const std::string text = "transfers:\n  - {from: BJ, to: SH, hours: 12, cost_per_order: 100}\n";
+  Ok(SetLanes{"t1", text, *routing::Network::ParseLinks(text, "lanes")});
+  Ok(To("O1", kHangzhou, {{"C", 1}, {"B", 2}}));
+  const OrderView o = *e_.FindOrder("t1", "O1");
+  EXPECT_EQ(o.line_node(0), "SH");
+  EXPECT_EQ(o.line_ship_node(0), "");
+  EXPECT_EQ(o.line_node(1), "BJ") << "reserved where the units are";
+  EXPECT_EQ(o.line_ship_node(1), "SH");
+  EXPECT_TRUE(o.AssignedTo("BJ") && o.AssignedTo("SH"));
+  EXPECT_EQ(Reserved("B", "BJ"), 2);
+  EXPECT_NE(LastEventData().find(R"("transfers":[{"line":1,"from":"BJ","hours":12}])"), std::string::npos)
+      << LastEventData();
+
+  // Without the transfer the order splits; the units stay reserved once.
+  Ok(SetLanes{"t1", "lanes: []\n", *routing::Network::ParseLinks("lanes: []\n", "lanes")});
+  Ok(Again("O1"));
+  const OrderView again = *e_.FindOrder("t1", "O1");
+  EXPECT_EQ(again.line_node(1), "BJ");
+  EXPECT_EQ(again.line_ship_node(1), "");
+  EXPECT_EQ(Reserved("B", "BJ"), 2);
+  Ok(Fire("O1", "cancel"));
+  EXPECT_EQ(Reserved("B", "BJ"), 0);
+  EXPECT_EQ(Reserved("C", "SH"), 0);
+}
+
+// A transfer must join two of the tenant's nodes and not loop.
+TEST_F(EngineRoutingTest, TransfersAreCheckedAgainstTheTenantsNodes) {
+  const std::string loop =
+      "transfers:\n  - {from: BJ, to: SH, hours: 12}\n  - {from: SH, to: BJ, hours: 12}\n";
+  Outcome out = Apply(SetLanes{"t1", loop, *routing::Network::ParseLinks(loop, "lanes")});
+  EXPECT_EQ(out.status.reason(), "invalid_lanes");
+  EXPECT_EQ(out.status.pointer(), "/transfers/0");  // the one that closes the loop, searching from SH
+  EXPECT_NE(out.status.message().find("transfers form a cycle: SH -> BJ -> SH"), std::string::npos)
+      << out.status.message();
+  const std::string nowhere = "transfers:\n  - {from: XX, to: SH, hours: 12}\n";
+  out = Apply(SetLanes{"t1", nowhere, *routing::Network::ParseLinks(nowhere, "lanes")});
+  EXPECT_EQ(out.status.pointer(), "/transfers/0/from");
 }
 
 TEST_F(EngineRoutingTest, PinsAndForbidsStayWithTheOrder) {
@@ -298,7 +343,7 @@ TEST_F(EngineRoutingTest, RoutingStateSurvivesASnapshot) {
   const std::string text =
       "lanes:\n  - {origin: BJ, destination: '33', carrier: JD, level: air,"
       " rate: {first_weight: 1}, transit: {mean_hours: 6, sd_hours: 1}}\n";
-  Ok(SetLanes{"t1", text, *routing::Network::ParseLanes(text, "lanes")});
+  Ok(SetLanes{"t1", text, *routing::Network::ParseLinks(text, "lanes")});
   const std::string policy_text = "max_shipments: 1\n";
   Ok(SetPolicy{"t1", policy_text, *routing::Policy::Parse(policy_text, "policy")});
   Ok(Disrupt{"t1", "G4", true, ""});

@@ -55,8 +55,8 @@ enum : uint32_t { kSkuA, kSkuB };
 class DecisionTest : public ::testing::Test {
  protected:
   void SetUp() override { Rebuild({}); }
-  void Rebuild(std::vector<Lane> lanes, std::vector<Node> nodes = DefaultNodes()) {
-    auto n = Network::Build(std::move(nodes), std::move(lanes));
+  void Rebuild(std::vector<Lane> lanes, std::vector<Node> nodes = DefaultNodes(), std::vector<Transfer> transfers = {}) {
+    auto n = Network::Build(std::move(nodes), std::move(lanes), std::move(transfers));
     ASSERT_TRUE(n.ok()) << n.status().ToString();
     network_ = std::move(*n);
   }
@@ -234,7 +234,9 @@ TEST_F(DecisionTest, APackedDecisionRendersAsTheDecisionDid) {
     const std::vector<std::string> codes = DetachNodes(&d, network_);
     std::string packed;
     PackDecision(d, codes, &packed);
-    if (d.routable()) EXPECT_LT(packed.size(), json.size() / 3) << json;
+    if (d.routable()) {
+      EXPECT_LT(packed.size(), json.size() / 3) << json;
+    }
     Decision back;
     std::vector<std::string> back_codes;
     ASSERT_TRUE(UnpackDecision(packed, &back, &back_codes));
@@ -249,6 +251,54 @@ TEST_F(DecisionTest, APackedDecisionRendersAsTheDecisionDid) {
   Decision d;
   std::vector<std::string> codes;
   EXPECT_FALSE(UnpackDecision("{\"routable\":true}", &d, &codes));
+}
+
+// A line the near node lacks is brought there by transfer, and the order
+// ships as one parcel instead of two, later by the transfer's hours.
+TEST_F(DecisionTest, ATransferSavesASplitWhenItCostsLess) {
+  stock_.Set(kSkuA, kSH, 10);
+  stock_.Set(kSkuB, kBJ, 10);
+  const Decision split = Decide("310104", {{kSkuA, 1}, {kSkuB, 2}});
+  ASSERT_TRUE(split.routable());
+  ASSERT_EQ(split.plans[0].shipments.size(), 2u);
+
+  Rebuild({}, DefaultNodes(), {Transfer{"BJ", "SH", 12, 200, 10}});
+  Decision d = Decide("310104", {{kSkuA, 1}, {kSkuB, 2}});
+  ASSERT_TRUE(d.routable());
+  const Plan& p = d.plans[0];
+  ASSERT_EQ(p.shipments.size(), 1u);
+  const Shipment& s = p.shipments[0];
+  EXPECT_EQ(s.node, kSH);
+  EXPECT_EQ(s.lines, (std::vector<uint32_t>{0, 1}));
+  ASSERT_EQ(s.transfers.size(), 1u);
+  EXPECT_EQ(s.transfers[0].line, 1u);
+  EXPECT_EQ(s.transfers[0].from, kBJ);
+  EXPECT_EQ(s.transfer_cost, 200 + 2 * 10);
+  EXPECT_EQ(p.cost, s.shipping + s.handling + s.transfer_cost);
+  EXPECT_GE(s.pickup_at, At("2026-11-24T02:00:00Z") + 12 * 3600 * kMicrosPerSecond);
+  EXPECT_LT(p.cost, split.plans[0].cost);
+  // The split stays an alternative, and the reasons say what happened.
+  EXPECT_TRUE(std::any_of(d.plans.begin() + 1, d.plans.end(), [](const Plan& q) { return q.shipments.size() == 2; }));
+  EXPECT_NE(Reasons(d, 0)[1].find("brought in by transfer first (12 h"), std::string::npos) << Reasons(d, 0)[1];
+  // Kept and read back with its transfer.
+  const std::string json = DecisionJson(d, network_);
+  EXPECT_NE(json.find(R"("transfers":[{"line":1,"from":"BJ","hours":12}],"transfer_cost":220)"), std::string::npos)
+      << json;
+  const std::vector<std::string> codes = DetachNodes(&d, network_);
+  std::string packed;
+  PackDecision(d, codes, &packed);
+  Decision back;
+  std::vector<std::string> back_codes;
+  ASSERT_TRUE(UnpackDecision(packed, &back, &back_codes));
+  EXPECT_EQ(DecisionJson(back, back_codes), json);
+
+  // A transfer that costs more than the split it saves is not chosen.
+  Rebuild({}, DefaultNodes(), {Transfer{"BJ", "SH", 12, 500000, 10}});
+  EXPECT_EQ(Decide("310104", {{kSkuA, 1}, {kSkuB, 2}}).plans[0].shipments.size(), 2u);
+  // Nor is one when the order's lines are pinned: a pin says where a line ships from.
+  Rebuild({}, DefaultNodes(), {Transfer{"BJ", "SH", 12, 200, 10}});
+  pinned_ = kSH;
+  EXPECT_FALSE(Decide("310104", {{kSkuA, 1}, {kSkuB, 2}}).routable());
 }
 
 TEST_F(DecisionTest, CapabilitiesAndClosedRegionsRuleNodesOut) {

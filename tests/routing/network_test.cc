@@ -109,10 +109,52 @@ TEST(NetworkFile, BadFilesAreRefusedWithFileLineAndField) {
   EXPECT_EQ(Error(Replace(kGood, "on_time_rate: 0.98", "on_time_rate: 1.5")),
             "net.yaml:3: /nodes/0/on_time_rate: must be 0..1");
   EXPECT_EQ(Error("nodes: {a: 1}"), "net.yaml:1: /nodes: must be a list");
-  EXPECT_EQ(Error("nodez: []"), "net.yaml:1: /nodez: unknown field (expected version, nodes, lanes)");
+  EXPECT_EQ(Error("nodez: []"), "net.yaml:1: /nodez: unknown field (expected version, nodes, lanes, transfers)");
   EXPECT_NE(Error("nodes: [").find("net.yaml:1"), std::string::npos);
   EXPECT_EQ(Error(Replace(kGood, "first_weight: 900", "first_weight: 90000000000")),
             "net.yaml:20: /lanes/0/rate/first_weight: must be at most 1000000000");
+}
+
+// A supply chain: the Shanghai DC feeds the Hangzhou warehouse, which feeds a store.
+constexpr const char* kChain = R"(nodes:
+  - {code: SH-DC, region_code: "310115", lat: 31.22, lng: 121.54}
+  - {code: HZ-RDC, region_code: "330106", lat: 30.26, lng: 120.13}
+  - {code: HZ-STORE, region_code: "330102", lat: 30.25, lng: 120.17}
+transfers:
+  - {from: SH-DC, to: HZ-RDC, hours: 10, cost_per_order: 300, cost_per_unit: 20}
+  - {from: HZ-RDC, to: HZ-STORE, hours: 4, cost_per_order: 100}
+)";
+
+TEST(NetworkFile, TransfersChainIntoSuppliersAndMayNotLoop) {
+  auto n = Network::Parse(kChain, "net.yaml");
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  const uint32_t dc = n->FindNode("SH-DC"), rdc = n->FindNode("HZ-RDC"), store = n->FindNode("HZ-STORE");
+  EXPECT_TRUE(n->SuppliersOf(dc).empty());
+  ASSERT_EQ(n->SuppliersOf(store).size(), 2u);  // the warehouse directly, the DC through it; fastest first
+  EXPECT_EQ(n->SuppliersOf(store)[0].node, rdc);
+  EXPECT_DOUBLE_EQ(n->SuppliersOf(store)[0].hours, 4);
+  EXPECT_EQ(n->SuppliersOf(store)[1].node, dc);
+  EXPECT_DOUBLE_EQ(n->SuppliersOf(store)[1].hours, 14);
+  EXPECT_EQ(n->SuppliersOf(store)[1].cost_per_order, 400);
+  EXPECT_EQ(n->SuppliersOf(store)[1].cost_per_unit, 20);
+  EXPECT_EQ(std::vector<uint32_t>(n->TransferHubs().begin(), n->TransferHubs().end()),
+            (std::vector<uint32_t>{rdc, store}));
+
+  const std::string loop = std::string(kChain) + "  - {from: HZ-STORE, to: SH-DC, hours: 12}\n";
+  EXPECT_EQ(Error(loop), "net.yaml:8: /transfers/2: transfers form a cycle: SH-DC -> HZ-RDC -> HZ-STORE -> SH-DC");
+  EXPECT_EQ(Error(Replace(kChain, "to: HZ-STORE, hours: 4", "to: HZ-SHOP, hours: 4")),
+            "net.yaml:7: /transfers/1/to: no node 'HZ-SHOP': a transfer to nowhere");
+  EXPECT_EQ(Error(Replace(kChain, "from: HZ-RDC, to: HZ-STORE", "from: HZ-RDC, to: HZ-RDC")),
+            "net.yaml:7: /transfers/1/to: a transfer from 'HZ-RDC' to itself");
+  EXPECT_EQ(Error(Replace(kChain, "hours: 10", "hours: -2")),
+            "net.yaml:6: /transfers/0/hours: must be more than 0 and less than 60 days");
+  EXPECT_EQ(Error(Replace(kChain, "cost_per_unit: 20", "cost_per_unit: -20")),
+            "net.yaml:6: /transfers/0/cost_per_unit: must not be negative");
+  EXPECT_EQ(Error(Replace(kChain, "from: HZ-RDC, to: HZ-STORE", "from: SH-DC, to: HZ-RDC")),
+            "net.yaml:7: /transfers/1/to: a second transfer from 'SH-DC' to 'HZ-RDC'");
+  EXPECT_EQ(Error(Replace(kChain, "hours: 4, ", "")), "net.yaml:7: /transfers/1/hours: missing");
+  EXPECT_EQ(Error(Replace(kChain, "hours: 4,", "hours: 4, by: truck,")),
+            "net.yaml:7: /transfers/1/by: unknown field (expected from, to, hours, cost_per_order, cost_per_unit)");
 }
 
 TEST(NetworkFile, AMissingFileIsAnIoError) {
