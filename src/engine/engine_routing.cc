@@ -542,6 +542,13 @@ Result<std::string> Engine::NetworkJson(std::string_view tenant) const {
       w.EndObject();
     }
   }
+  w.EndArray().Key("transfers").BeginArray();
+  if (net != nullptr) {
+    for (const routing::Transfer& t : net->transfers()) {
+      w.BeginObject().Field("from", t.from).Field("to", t.to).Key("hours").Double(t.hours);
+      w.Field("cost_per_order", t.cost_per_order).Field("cost_per_unit", t.cost_per_unit).EndObject();
+    }
+  }
   w.EndArray().Key("closed").BeginArray();
   for (const std::string& c : tr.closed()) w.String(c);
   w.EndArray().Field("policy", tr.policy().name).EndObject();
