@@ -212,7 +212,7 @@ int Route(int argc, char** argv) {
   if (!network.ok()) return Fail(network.status());
   if (verb == "check") {
     std::cout << args.values["network"] << ": " << network->nodes().size() << " nodes, " << network->lanes().size()
-              << " explicit lanes\n";
+              << " explicit lanes, " << network->transfers().size() << " transfers\n";
     return 0;
   }
   if (!args.values.count("stock") || !args.values.count("order")) return usage("route decide needs --stock and --order");

@@ -46,12 +46,18 @@ class RouteCliTest : public ::testing::Test {
 TEST_F(RouteCliTest, DecidesTheExampleOrderWithAlternatives) {
   std::string out;
   ASSERT_EQ(RunOrderhub("route check --network " + kExamples + "network.yaml", &out), 0) << out;
-  EXPECT_NE(out.find("5 nodes, 1 explicit lanes"), std::string::npos) << out;
+  EXPECT_NE(out.find("5 nodes, 1 explicit lanes, 1 transfers"), std::string::npos) << out;
   int status = -1;
   out = Decide(kExamples + "stock.csv", kExamples + "order.yaml", &status);
   ASSERT_EQ(status, 0) << out;
   EXPECT_EQ(out.rfind("{\"routable\":true,\"plans\":[{\"rank\":0,\"chosen\":true,", 0), 0u) << out;
-  // Only GZ-3PL holds both lines; splitting the tea to Hangzhou is the runner-up.
+  // The tea is in Hangzhou, the cup in Shanghai: the shuttle brings the tea to
+  // Shanghai and one parcel leaves there; GZ-3PL, the only node holding both,
+  // is the runner-up, then the split.
+  EXPECT_NE(out.find("\"shipments\":[{\"node\":\"SH-DC\",\"lines\":[0,1],"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"transfers\":[{\"line\":0,\"from\":\"HZ-WH\",\"hours\":6}],\"transfer_cost\":220"),
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("\"shipments\":[{\"node\":\"GZ-3PL\",\"lines\":[0,1],\"carrier\":\"SF\",\"level\":\"express\""),
             std::string::npos)
       << out;
