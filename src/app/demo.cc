@@ -16,6 +16,13 @@ constexpr char kDemoLanes[] = R"({"lanes":[
    "rate":{"first_weight_g":1000,"first_weight":1100,"additional_per_kg":450},"transit":{"mean_hours":24,"sd_hours":4}},
   {"origin":"DC-SH","destination":"33","carrier":"ZTO","level":"standard","via":["G60"],
    "rate":{"first_weight_g":1000,"first_weight":500,"additional_per_kg":200},"transit":{"mean_hours":20,"sd_hours":4}}
+],
+"transfers":[
+  {"from":"DC-SH","to":"WH-04","hours":8,"cost_per_order":200,"cost_per_unit":10},
+  {"from":"DC-SH","to":"WH-05","hours":8,"cost_per_order":200,"cost_per_unit":10},
+  {"from":"DC-SH","to":"WH-06","hours":6,"cost_per_order":150,"cost_per_unit":10},
+  {"from":"DC-GZ","to":"DC-SZ","hours":5,"cost_per_order":150,"cost_per_unit":8},
+  {"from":"DC-BJ","to":"WH-11","hours":5,"cost_per_order":150,"cost_per_unit":8}
 ]})";
 
 std::string Code(const char* prefix, int i, int width) {
@@ -96,6 +103,8 @@ Status SeedDemo(Hub& hub) {
   }
   // Contracted express lanes from the southern DCs, over named expressways:
   // closing a road (POST /v1/routing/disruptions {"close":"G15"}) closes them.
+  // Daily shuttles from the DCs to warehouses nearby (Hangzhou, Nanjing,
+  // Suzhou, Shenzhen, Tianjin) let those ship lines they lack in one parcel.
   p.Send("PUT", "/v1/routing/lanes", std::string(kDemoLanes));
   OH_RETURN_IF_ERROR(p.Wait());
 

@@ -69,6 +69,9 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& options, const Clock* c
   if (!keys.ok()) return keys.status();
   hub->data_keys_ = std::move(*keys);
 
+  if (const int stale = RemoveStaleSnapshotTemps(hub->SnapshotPath()); stale > 0) {
+    std::fprintf(stderr, "orderhub: removed %d unfinished snapshot file(s) of stopped processes\n", stale);
+  }
   // Restart: the snapshot, if there is a good one, then the journal after it.
   IdGenerator ids(static_cast<uint64_t>(std::random_device{}()));
   // A snapshot that cannot be used only costs time: start over from the journal.

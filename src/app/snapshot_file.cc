@@ -7,7 +7,9 @@
 #include <zlib.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <future>
@@ -70,6 +72,24 @@ Status WriteSnapshotFile(const std::string& path, const engine::Engine& e, store
     close(d);
   }
   return Status::OK();
+}
+
+int RemoveStaleSnapshotTemps(const std::string& path) {
+  const std::filesystem::path p(path);
+  const std::string prefix = p.filename().string() + ".tmp.";
+  std::error_code ec;
+  int removed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(p.parent_path().empty() ? "." : p.parent_path(), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    char* end = nullptr;
+    const long pid = std::strtol(name.c_str() + prefix.size(), &end, 10);
+    if (end == name.c_str() + prefix.size() || *end != '\0' || pid <= 0) continue;
+    // ESRCH: no such process. EPERM means it lives (another user's): keep.
+    if (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    if (std::filesystem::remove(entry.path(), ec)) ++removed;
+  }
+  return removed;
 }
 
 Result<store::JournalPosition> ReadSnapshotFile(const std::string& path, engine::Engine* e) {

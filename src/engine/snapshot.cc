@@ -11,8 +11,9 @@
 //     from the start so that a loader can borrow them in place)
 //   shipments, idempotency keys
 //   search postings by tenant, sku and customer, the greatest order id
-//   routing: the day's node loads, per tenant its lanes and policy (source
-//     text, parsed again on load) and closures, per-order overrides, and
+//   routing: the day's node loads, per tenant its last re-plan's report, its
+//     lanes and policy (source text, parsed again on load) and closures,
+//     per-order overrides, and
 //     the cost and priority of each open order's plan, the backorders
 // Expiries, state counts and hash indexes are derived, not stored.
 #include <algorithm>
@@ -216,9 +217,11 @@ void Engine::Save(const std::function<void(std::string_view)>& sink) const {
     out.Pod(lines);
   }
   out.Pod(static_cast<uint32_t>(routing_.size()));
-  for (const auto& r : routing_) {
+  for (NameId t = 0; t < routing_.size(); ++t) {
+    const auto& r = routing_[t];
     out.Pod(static_cast<uint8_t>(r != nullptr));
     if (r == nullptr) continue;
+    out.Str(t < last_replan_.size() ? std::string_view(last_replan_[t]) : std::string_view());
     out.Str(r->lanes_text());
     out.Str(r->policy_text());
     out.Pod(static_cast<uint32_t>(r->closed().size()));
@@ -431,6 +434,12 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
     uint8_t present;
     if (!in.Pod(&present)) return Bad("truncated routing");
     if (present == 0) continue;
+    std::string_view report;
+    if (!in.Str(&report)) return Bad("truncated routing");
+    if (!report.empty()) {
+      if (last_replan_.size() <= t) last_replan_.resize(t + 1);
+      last_replan_[t] = std::string(report);
+    }
     std::string lanes_text, policy_text;
     uint32_t closures;
     if (!in.Str(&lanes_text) || !in.Str(&policy_text) || !in.Pod(&closures) || closures > bytes.size()) {

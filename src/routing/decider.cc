@@ -560,7 +560,7 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
         if (serves(n, i)) continue;
         ok = false;
         for (const Supplier& s : network_->SuppliersOf(n)) {  // fastest first
-          if (!eligible(s.node) || !serves(s.node, i)) continue;
+          if (!eligible(s.node) || !serves(s.node, i) || !network_->ChainOpen(s)) continue;
           const bool new_run = std::none_of(scratch.legs.begin() + static_cast<ptrdiff_t>(first), scratch.legs.end(),
                                             [&](const Shipment::Leg& l) { return l.from == s.node; });
           cost += s.cost_per_unit * order.lines[i].quantity + (new_run ? s.cost_per_order : 0);

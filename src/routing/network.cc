@@ -174,14 +174,15 @@ Status Network::IndexTransfers(std::span<const Transfer> transfers, size_t node_
   hubs_.clear();
   for (uint32_t v = 0; v < node_count; ++v) {
     std::vector<Supplier>& mine = suppliers_[v];
-    std::vector<Supplier> todo = {Supplier{v, 0, 0, 0}};
+    std::vector<Supplier> todo = {Supplier{v, 0, 0, 0, {}}};
     while (!todo.empty()) {
       const Supplier at = todo.back();
       todo.pop_back();
       for (uint32_t t : in[at.node]) {
         const Transfer& x = transfers[t];
-        const Supplier s{ends[t].first, at.hours + x.hours, at.cost_per_order + x.cost_per_order,
-                         at.cost_per_unit + x.cost_per_unit};
+        Supplier s{ends[t].first, at.hours + x.hours, at.cost_per_order + x.cost_per_order,
+                   at.cost_per_unit + x.cost_per_unit, {t}};
+        s.chain.insert(s.chain.end(), at.chain.begin(), at.chain.end());
         auto it = std::find_if(mine.begin(), mine.end(), [&](const Supplier& m) { return m.node == s.node; });
         const bool better = it == mine.end() || s.hours < it->hours ||
                             (s.hours == it->hours && s.cost_per_order + s.cost_per_unit <
@@ -243,14 +244,28 @@ void Network::AddLoad(uint32_t node, int64_t orders, int64_t lines) {
   nodes_[node].load_lines += lines;
 }
 
-bool Network::LaneOpen(const Lane& lane, const Node& origin, std::string_view destination) const {
+bool Network::RouteOpen(std::span<const std::string> via, std::string_view from_region,
+                        std::string_view to_region) const {
   for (const std::string& c : closed_) {
     const bool region = !c.empty() && c.size() <= 6 &&
                         std::all_of(c.begin(), c.end(), [](unsigned char ch) { return ch >= '0' && ch <= '9'; });
-    if (region && (origin.region_code.rfind(c, 0) == 0 || destination.rfind(c, 0) == 0)) return false;
-    for (const std::string& v : lane.via) {
+    if (region && (from_region.rfind(c, 0) == 0 || to_region.rfind(c, 0) == 0)) return false;
+    for (const std::string& v : via) {
       if (v == c || (region && v.rfind(c, 0) == 0)) return false;
     }
+  }
+  return true;
+}
+
+bool Network::LaneOpen(const Lane& lane, const Node& origin, std::string_view destination) const {
+  return RouteOpen(lane.via, origin.region_code, destination);
+}
+
+bool Network::ChainOpen(const Supplier& s) const {
+  if (closed_.empty()) return true;
+  for (uint32_t t : s.chain) {
+    const Transfer& x = transfers_[t];
+    if (!RouteOpen(x.via, nodes_[FindNode(x.from)].region_code, nodes_[FindNode(x.to)].region_code)) return false;
   }
   return true;
 }

@@ -100,6 +100,14 @@ Node ParseNode(const YAML::Node& v, const std::string& at) {
   return n;
 }
 
+// The roads and regions a lane or transfer passes.
+std::vector<std::string> ParseVia(const YAML::Node& x, const std::string& p) {
+  if (!x.IsSequence()) throw FileError{x.Mark(), p, "must be a list of region codes and road names"};
+  std::vector<std::string> via;
+  for (size_t i = 0; i < x.size(); ++i) via.push_back(Get<std::string>(x[i], p + "/" + std::to_string(i), "a string"));
+  return via;
+}
+
 Lane ParseLane(const YAML::Node& v, const std::string& at) {
   RequireMap(v, at);
   Lane l;
@@ -140,8 +148,7 @@ Lane ParseLane(const YAML::Node& v, const std::string& at) {
         else throw FileError{r.first.Mark(), p + "/" + k, "unknown field"};
       }
     } else if (key == "via") {
-      if (!x.IsSequence()) throw FileError{x.Mark(), p, "must be a list of region codes and road names"};
-      for (size_t i = 0; i < x.size(); ++i) l.via.push_back(Get<std::string>(x[i], p + "/" + std::to_string(i), "a string"));
+      l.via = ParseVia(x, p);
     } else {
       throw FileError{kv.first.Mark(), p, "unknown field"};
     }
@@ -163,7 +170,10 @@ Transfer ParseTransfer(const YAML::Node& v, const std::string& at) {
     else if (key == "hours") t.hours = Get<double>(x, p, "a number of hours"), hours = true;
     else if (key == "cost_per_order") t.cost_per_order = Get<int64_t>(x, p, "an integer (minor units)");
     else if (key == "cost_per_unit") t.cost_per_unit = Get<int64_t>(x, p, "an integer (minor units)");
-    else throw FileError{kv.first.Mark(), p, "unknown field (expected from, to, hours, cost_per_order, cost_per_unit)"};
+    else if (key == "via") t.via = ParseVia(x, p);
+    else {
+      throw FileError{kv.first.Mark(), p, "unknown field (expected from, to, hours, cost_per_order, cost_per_unit, via)"};
+    }
   }
   if (t.from.empty()) throw FileError{v.Mark(), at + "/from", "missing"};
   if (t.to.empty()) throw FileError{v.Mark(), at + "/to", "missing"};

@@ -87,6 +87,8 @@ struct Transfer {
   double hours = 0;       // from dispatch at `from` to ready at `to`
   int64_t cost_per_order = 0;  // per run an order uses
   int64_t cost_per_unit = 0;
+  // Region codes and road names it passes: closing one closes it, as for lanes.
+  std::vector<std::string> via;
 };
 
 // A network's links besides its nodes: what a lanes document holds.
@@ -101,6 +103,7 @@ struct Supplier {
   uint32_t node = 0;
   double hours = 0;
   int64_t cost_per_order = 0, cost_per_unit = 0;
+  std::vector<uint32_t> chain;  // its transfers (indices into transfers()), supplier first
 };
 
 // Lanes not given are derived from the great-circle distance (README.md).
@@ -169,10 +172,15 @@ class Network {
   // Who can supply `node` by transfer, and the nodes that have suppliers.
   std::span<const Supplier> SuppliersOf(uint32_t node) const { return suppliers_[node]; }
   std::span<const uint32_t> TransferHubs() const { return hubs_; }
+  // Whether every transfer of the chain is open: none passes a closed road
+  // or region, and none starts or ends in a closed region. Only the fastest
+  // chain per supplier is kept: when it closes, that supplier is out.
+  bool ChainOpen(const Supplier& s) const;
   // Whether the lane is open between `origin` and the destination region.
   bool LaneOpen(const Lane& lane, const Node& origin, std::string_view destination) const;
 
  private:
+  bool RouteOpen(std::span<const std::string> via, std::string_view from_region, std::string_view to_region) const;
   // Checks transfers against the nodes (by_code_ filled) and derives the
   // suppliers of each node.
   Status IndexTransfers(std::span<const Transfer> transfers, size_t node_count);

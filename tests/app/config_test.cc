@@ -36,7 +36,8 @@ TEST_F(ConfigTest, EveryKeyIsApplied) {
                    "threads: 3\n"
                    "max_body_bytes: 4096\n"
                    "snapshot_every: 0\n"
-                   "prefault_memory: false\n")
+                   "prefault_memory: false\n"
+                   "replan_every_s: 30\n")
                   .ok());
   EXPECT_EQ(options_.data_dir, "/srv/oh");
   EXPECT_EQ(listen_, "0.0.0.0:9090");
@@ -45,6 +46,7 @@ TEST_F(ConfigTest, EveryKeyIsApplied) {
   EXPECT_EQ(options_.server.max_body_bytes, 4096u);
   EXPECT_EQ(options_.snapshot_every, 0);
   EXPECT_FALSE(options_.prefault_memory);
+  EXPECT_EQ(options_.replan_every_s, 30);
 }
 
 TEST_F(ConfigTest, BadFilesNameTheFileAndLine) {
@@ -61,6 +63,9 @@ TEST_F(ConfigTest, BadFilesNameTheFileAndLine) {
            Case{"threads: 0\n", ":1: threads must be 1..64"},
            Case{"data: x\nmax_body_bytes: -5\n", ":2: max_body_bytes must be"},
            Case{"max_body_bytes: 99999999999\n", ":1: max_body_bytes must be"},
+           Case{"data: x\nreplan_every_s: -1\n", ":2: replan_every_s must be 0 (never) to 86400"},
+           Case{"replan_every_s: 86401\n", ":1: replan_every_s must be 0 (never) to 86400"},
+           Case{"replan_every_s: soon\n", ":1:"},
            Case{"- a list\n", "the config must be a mapping"},
            Case{"data: [unclosed\n", ":"},
        }) {

@@ -3,6 +3,8 @@
 // another journal is set aside and the whole journal replayed. Either way the
 // hub comes back with exactly what it acknowledged.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -126,6 +128,26 @@ TEST_F(RestartTest, ADamagedSnapshotIsSetAsideAndTheJournalReplayed) {
   EXPECT_GT(hub_->replayed_records(), 2);     // catalog, stock and both orders
   EXPECT_EQ(Everything(), before);
   EXPECT_EQ(Engine(a), "created/4");
+}
+
+// A hub or snapshot child killed while writing leaves its temporary file;
+// the next start deletes those of processes that are gone, not others'.
+TEST_F(RestartTest, UnfinishedSnapshotFilesOfStoppedProcessesAreRemovedAtStart) {
+  hub_.reset();
+  const pid_t gone = fork();
+  if (gone == 0) _exit(0);
+  ASSERT_GT(gone, 0);
+  ASSERT_EQ(waitpid(gone, nullptr, 0), gone);
+  const fs::path dead = Snapshot().string() + ".tmp." + std::to_string(gone);
+  const fs::path live = Snapshot().string() + ".tmp." + std::to_string(getpid());
+  const fs::path other = Snapshot().string() + ".tmp.notapid";
+  for (const fs::path& p : {dead, live, other}) std::ofstream(p) << "half a snapshot";
+  Open();
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(live));
+  EXPECT_TRUE(fs::exists(other));
+  fs::remove(live);
+  fs::remove(other);
 }
 
 TEST_F(RestartTest, ASnapshotOfAnotherJournalIsNotLoaded) {

@@ -342,7 +342,8 @@ TEST_F(EngineRoutingTest, NodesOutsideKnownRegionsFallBackToStockAlone) {
 TEST_F(EngineRoutingTest, RoutingStateSurvivesASnapshot) {
   const std::string text =
       "lanes:\n  - {origin: BJ, destination: '33', carrier: JD, level: air,"
-      " rate: {first_weight: 1}, transit: {mean_hours: 6, sd_hours: 1}}\n";
+      " rate: {first_weight: 1}, transit: {mean_hours: 6, sd_hours: 1}}\n"
+      "transfers:\n  - {from: SH, to: BJ, hours: 5}\n";
   Ok(SetLanes{"t1", text, *routing::Network::ParseLinks(text, "lanes")});
   const std::string policy_text = "max_shipments: 1\n";
   Ok(SetPolicy{"t1", policy_text, *routing::Policy::Parse(policy_text, "policy")});
@@ -351,10 +352,14 @@ TEST_F(EngineRoutingTest, RoutingStateSurvivesASnapshot) {
   Reroute forbid = Again("O1");
   forbid.forbid_nodes = {"BJ"};
   Ok(forbid);
+  Ok(Replan{"t1", false, true, {}, "", "admin", "before the snapshot"});
   std::string bytes;
   e_.Save([&](std::string_view s) { bytes.append(s); });
   Engine loaded(&lifecycles_);
   ASSERT_TRUE(loaded.Load(bytes).ok());
+  EXPECT_NE(e_.LastReplan("t1"), "");
+  EXPECT_EQ(loaded.LastReplan("t1"), e_.LastReplan("t1")) << "the last re-plan's report outlives a restart";
+  EXPECT_NE(loaded.NetworkJson("t1")->find(R"("transfers":[{"from":"SH","to":"BJ","hours":5)"), std::string::npos);
   std::string again;
   loaded.Save([&](std::string_view s) { again.append(s); });
   EXPECT_EQ(bytes, again);

@@ -262,7 +262,7 @@ TEST_F(DecisionTest, ATransferSavesASplitWhenItCostsLess) {
   ASSERT_TRUE(split.routable());
   ASSERT_EQ(split.plans[0].shipments.size(), 2u);
 
-  Rebuild({}, DefaultNodes(), {Transfer{"BJ", "SH", 12, 200, 10}});
+  Rebuild({}, DefaultNodes(), {Transfer{"BJ", "SH", 12, 200, 10, {}}});
   Decision d = Decide("310104", {{kSkuA, 1}, {kSkuB, 2}});
   ASSERT_TRUE(d.routable());
   const Plan& p = d.plans[0];
@@ -292,11 +292,22 @@ TEST_F(DecisionTest, ATransferSavesASplitWhenItCostsLess) {
   ASSERT_TRUE(UnpackDecision(packed, &back, &back_codes));
   EXPECT_EQ(DecisionJson(back, back_codes), json);
 
+  // A closed road it passes, or a closed region at either end, closes it.
+  Rebuild({}, DefaultNodes(), {Transfer{"BJ", "SH", 12, 200, 10, {"G2"}}});
+  EXPECT_EQ(Decide("310104", {{kSkuA, 1}, {kSkuB, 2}}).plans[0].shipments.size(), 1u);
+  network_.Close("G2");
+  EXPECT_EQ(Decide("310104", {{kSkuA, 1}, {kSkuB, 2}}).plans[0].shipments.size(), 2u);
+  network_.Reopen("G2");
+  network_.Close("11");  // Beijing: the transfer starts there (the split's Beijing parcel too)
+  EXPECT_FALSE(Decide("310104", {{kSkuA, 1}, {kSkuB, 2}}).routable());
+  network_.Reopen("11");
+  EXPECT_EQ(Decide("310104", {{kSkuA, 1}, {kSkuB, 2}}).plans[0].shipments.size(), 1u);
+
   // A transfer that costs more than the split it saves is not chosen.
-  Rebuild({}, DefaultNodes(), {Transfer{"BJ", "SH", 12, 500000, 10}});
+  Rebuild({}, DefaultNodes(), {Transfer{"BJ", "SH", 12, 500000, 10, {}}});
   EXPECT_EQ(Decide("310104", {{kSkuA, 1}, {kSkuB, 2}}).plans[0].shipments.size(), 2u);
   // Nor is one when the order's lines are pinned: a pin says where a line ships from.
-  Rebuild({}, DefaultNodes(), {Transfer{"BJ", "SH", 12, 200, 10}});
+  Rebuild({}, DefaultNodes(), {Transfer{"BJ", "SH", 12, 200, 10, {}}});
   pinned_ = kSH;
   EXPECT_FALSE(Decide("310104", {{kSkuA, 1}, {kSkuB, 2}}).routable());
 }

@@ -154,7 +154,7 @@ TEST(NetworkFile, TransfersChainIntoSuppliersAndMayNotLoop) {
             "net.yaml:7: /transfers/1/to: a second transfer from 'SH-DC' to 'HZ-RDC'");
   EXPECT_EQ(Error(Replace(kChain, "hours: 4, ", "")), "net.yaml:7: /transfers/1/hours: missing");
   EXPECT_EQ(Error(Replace(kChain, "hours: 4,", "hours: 4, by: truck,")),
-            "net.yaml:7: /transfers/1/by: unknown field (expected from, to, hours, cost_per_order, cost_per_unit)");
+            "net.yaml:7: /transfers/1/by: unknown field (expected from, to, hours, cost_per_order, cost_per_unit, via)");
 }
 
 TEST(NetworkFile, AMissingFileIsAnIoError) {
