@@ -107,6 +107,28 @@ TEST_F(RoutingApiTest, AnOrdersPlanIsItsDecisionWithAlternatives) {
   EXPECT_EQ(Reserved("SH"), 1);
 }
 
+// A line whose units a transfer brings to the node of the other: the order
+// says where each line is reserved and where it ships from, the plan why.
+TEST_F(RoutingApiTest, ATransferredLineShowsWhereItShipsFrom) {
+  Expect(200, "PUT", "/v1/skus/B", R"({"name":"杯盖","weight_g":50})");
+  Expect(200, "PUT", "/v1/inventory/B/BJ", R"({"on_hand":5,"reason":"count"})");
+  Expect(200, "PUT", "/v1/routing/lanes",
+         R"({"transfers":[{"from":"BJ","to":"SH","hours":8,"cost_per_order":100,"cost_per_unit":5}]})");
+  EXPECT_TRUE(Has(Expect(200, "GET", "/v1/routing/network"), R"("transfers":[{"from":"BJ","to":"SH","hours":8,)"));
+  const HttpResponse r = Expect(201, "POST", "/v1/orders",
+                                R"({"channel":"tmall","channel_order_id":"T1","customer_id":"C1","currency":"CNY",)"
+                                R"("paid":true,"lines":[{"sku":"A","quantity":1,"unit_price":100},)"
+                                R"({"sku":"B","quantity":1,"unit_price":100}],"ship_to":{"region_code":"310104",)"
+                                R"("address":"某路1号","name":"李四","phone":"13900139000"}})");
+  const std::string id = r.body.substr(r.body.find("\"id\":\"") + 6, 26);
+  const HttpResponse order = Expect(200, "GET", "/v1/orders/" + id);
+  EXPECT_TRUE(Has(order, R"("sku":"B")")) << order.body;
+  EXPECT_TRUE(Has(order, R"("node":"BJ","ships_from":"SH","reserved":1)")) << order.body;
+  EXPECT_TRUE(Has(order, R"("node":"SH","reserved":1)")) << order.body;
+  const HttpResponse plan = Expect(200, "GET", "/v1/orders/" + id + "/plan");
+  EXPECT_TRUE(Has(plan, R"("transfers":[{"line":1,"from":"BJ","hours":8}],"transfer_cost":105)")) << plan.body;
+}
+
 TEST_F(RoutingApiTest, ADisruptionAndARerouteMoveTheOrderAndSurviveARestart) {
   const std::string id = Create("D1", "330106");
   ASSERT_EQ(Reserved("SH"), 1);
@@ -164,6 +186,11 @@ TEST_F(RoutingApiTest, BadInputNamesTheField) {
       {"PUT", "/v1/routing/lanes", R"({"lanes":[{"origin":"BJ","destination":"99","carrier":"SF","level":"air",)"
                                    R"("rate":{"first_weight":1},"transit":{"mean_hours":8,"sd_hours":2}}]})",
        400, "/lanes/0/destination"},
+      {"PUT", "/v1/routing/lanes", R"({"transfers":[{"from":"BJ","to":"SH","hours":8},{"from":"SH","to":"BJ","hours":8}]})",
+       400, "/transfers/0"},  // a cycle
+      {"PUT", "/v1/routing/lanes", R"({"transfers":[{"from":"BJ","to":"GZ","hours":8}]})", 400, "/transfers/0/to"},
+      {"PUT", "/v1/routing/lanes", R"({"transfers":[{"from":"BJ","to":"SH","hours":-1}]})", 400, "/transfers/0/hours"},
+      {"PUT", "/v1/routing/lanes", R"({"transfers":[{"from":"BJ","to":"SH"}]})", 400, "/transfers/0/hours"},
       {"PUT", "/v1/routing/policy", R"({"max_shipments":0})", 400, "/max_shipments"},
       {"PUT", "/v1/routing/policy", R"({"speed":1})", 400, "/speed"},
       {"POST", "/v1/quote", R"({"lines":[{"sku":"A","quantity":1}]})", 400, "/region_code"},
