@@ -21,7 +21,6 @@ constexpr char kDemoLanes[] = R"({"lanes":[
   {"from":"DC-SH","to":"WH-04","hours":8,"cost_per_order":200,"cost_per_unit":10},
   {"from":"DC-SH","to":"WH-05","hours":8,"cost_per_order":200,"cost_per_unit":10},
   {"from":"DC-SH","to":"WH-06","hours":6,"cost_per_order":150,"cost_per_unit":10},
-  {"from":"DC-GZ","to":"DC-SZ","hours":5,"cost_per_order":150,"cost_per_unit":8},
   {"from":"DC-BJ","to":"WH-11","hours":5,"cost_per_order":150,"cost_per_unit":8}
 ]})";
 
@@ -104,7 +103,7 @@ Status SeedDemo(Hub& hub) {
   // Contracted express lanes from the southern DCs, over named expressways:
   // closing a road (POST /v1/routing/disruptions {"close":"G15"}) closes them.
   // Daily shuttles from the DCs to warehouses nearby (Hangzhou, Nanjing,
-  // Suzhou, Shenzhen, Tianjin) let those ship lines they lack in one parcel.
+  // Suzhou, Tianjin) let those ship lines they lack in one parcel.
   p.Send("PUT", "/v1/routing/lanes", std::string(kDemoLanes));
   OH_RETURN_IF_ERROR(p.Wait());
 
