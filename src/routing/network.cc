@@ -169,7 +169,14 @@ Status Network::IndexTransfers(std::span<const Transfer> transfers, size_t node_
     if (mark[v] == kNew) OH_RETURN_IF_ERROR(visit(v));
   }
   // Suppliers of each node: up its incoming chains (finite: no cycle), the
-  // fastest chain per supplier, cheapest on a tie.
+  // kChainsPerSupplier fastest chains per supplier (cheapest on a tie), so
+  // that a closure on one leaves the next. Only kept chains are extended:
+  // the work stays bounded by nodes x chains, not by the paths of the graph.
+  constexpr size_t kChainsPerSupplier = 3;
+  auto faster = [](const Supplier& a, const Supplier& b) {
+    if (a.hours != b.hours) return a.hours < b.hours;
+    return a.cost_per_order + a.cost_per_unit < b.cost_per_order + b.cost_per_unit;
+  };
   suppliers_.assign(node_count, {});
   hubs_.clear();
   for (uint32_t v = 0; v < node_count; ++v) {
@@ -183,17 +190,21 @@ Status Network::IndexTransfers(std::span<const Transfer> transfers, size_t node_
         Supplier s{ends[t].first, at.hours + x.hours, at.cost_per_order + x.cost_per_order,
                    at.cost_per_unit + x.cost_per_unit, {t}};
         s.chain.insert(s.chain.end(), at.chain.begin(), at.chain.end());
-        auto it = std::find_if(mine.begin(), mine.end(), [&](const Supplier& m) { return m.node == s.node; });
-        const bool better = it == mine.end() || s.hours < it->hours ||
-                            (s.hours == it->hours && s.cost_per_order + s.cost_per_unit <
-                                                         it->cost_per_order + it->cost_per_unit);
-        if (!better) continue;
-        if (it == mine.end()) mine.push_back(s);
-        else *it = s;
+        // The slowest kept chain from the same supplier, if it has them all.
+        size_t kept = 0;
+        auto slowest = mine.end();
+        for (auto it = mine.begin(); it != mine.end(); ++it) {
+          if (it->node != s.node) continue;
+          ++kept;
+          if (slowest == mine.end() || faster(*slowest, *it)) slowest = it;
+        }
+        if (kept < kChainsPerSupplier) mine.push_back(s);
+        else if (faster(s, *slowest)) *slowest = s;
+        else continue;
         todo.push_back(s);
       }
     }
-    std::sort(mine.begin(), mine.end(), [](const Supplier& a, const Supplier& b) {
+    std::stable_sort(mine.begin(), mine.end(), [](const Supplier& a, const Supplier& b) {
       return a.hours != b.hours ? a.hours < b.hours : a.node < b.node;
     });
     if (!mine.empty()) hubs_.push_back(v);

@@ -97,8 +97,9 @@ struct Links {
   std::vector<Transfer> transfers;
 };
 
-// A node that can supply another through one transfer or a chain of them:
-// the fastest chain, its hours and costs summed.
+// A node that can supply another through one transfer or a chain of them,
+// its hours and costs summed. A supplier may come more than once, by other
+// chains (up to three, the fastest).
 struct Supplier {
   uint32_t node = 0;
   double hours = 0;
@@ -173,8 +174,8 @@ class Network {
   std::span<const Supplier> SuppliersOf(uint32_t node) const { return suppliers_[node]; }
   std::span<const uint32_t> TransferHubs() const { return hubs_; }
   // Whether every transfer of the chain is open: none passes a closed road
-  // or region, and none starts or ends in a closed region. Only the fastest
-  // chain per supplier is kept: when it closes, that supplier is out.
+  // or region, and none starts or ends in a closed region. The decider takes
+  // a supplier's fastest open chain.
   bool ChainOpen(const Supplier& s) const;
   // Whether the lane is open between `origin` and the destination region.
   bool LaneOpen(const Lane& lane, const Node& origin, std::string_view destination) const;

@@ -303,6 +303,22 @@ TEST_F(DecisionTest, ATransferSavesASplitWhenItCostsLess) {
   network_.Reopen("11");
   EXPECT_EQ(Decide("310104", {{kSkuA, 1}, {kSkuB, 2}}).plans[0].shipments.size(), 1u);
 
+  // Two chains from Beijing: through Hangzhou (6 h, over the G2) or direct
+  // (12 h). The faster serves until the G2 closes; then the other.
+  Rebuild({}, DefaultNodes(),
+          {Transfer{"BJ", "HZ", 4, 100, 5, {"G2"}}, Transfer{"HZ", "SH", 2, 100, 5, {}},
+           Transfer{"BJ", "SH", 12, 100, 5, {}}});
+  ASSERT_EQ(network_.SuppliersOf(kSH).size(), 3u);  // HZ, BJ by HZ, BJ direct
+  auto leg_hours = [&] {
+    const Decision x = Decide("310104", {{kSkuA, 1}, {kSkuB, 2}});
+    const Shipment& s = x.plans[0].shipments[0];
+    return x.plans[0].shipments.size() == 1 && s.transfers.size() == 1 ? s.transfers[0].hours : -1.0;
+  };
+  EXPECT_DOUBLE_EQ(leg_hours(), 6);
+  network_.Close("G2");
+  EXPECT_DOUBLE_EQ(leg_hours(), 12);
+  network_.Reopen("G2");
+
   // A transfer that costs more than the split it saves is not chosen.
   Rebuild({}, DefaultNodes(), {Transfer{"BJ", "SH", 12, 500000, 10, {}}});
   EXPECT_EQ(Decide("310104", {{kSkuA, 1}, {kSkuB, 2}}).plans[0].shipments.size(), 2u);
