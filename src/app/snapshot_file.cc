@@ -18,7 +18,7 @@
 namespace orderhub::app {
 namespace {
 
-constexpr char kMagic[8] = {'O', 'H', 'S', 'N', 'A', 'P', '0', '8'};  // the last two: format version
+constexpr char kMagic[8] = {'O', 'H', 'S', 'N', 'A', 'P', '0', '9'};  // the last two: format version
 // Magic, seq, record crc, 4 zero bytes: the engine bytes start 8-aligned, so
 // loaded orders can borrow their blocks from the mapping.
 constexpr size_t kHeader = sizeof kMagic + sizeof(int64_t) + 2 * sizeof(uint32_t);

@@ -1,7 +1,7 @@
 // Snapshot files: the engine after journal record N, so that a restart loads
 // it and replays only what came after (engine/snapshot.cc has the contents).
 //
-//   "OHSNAP08" | u64 seq | u32 crc of record seq | u32 0 | engine bytes | u32 crc32 of all before
+//   "OHSNAP09" | u64 seq | u32 crc of record seq | u32 0 | engine bytes | u32 crc32 of all before
 //
 // The journal stays the truth: a snapshot that is missing, damaged, written
 // under other lifecycles, or names a record the journal does not hold is set

@@ -340,7 +340,16 @@ Result<PersonalData> OpenPersonal(const engine::OrderView& o, const crypto::Data
 
 void WriteOrder(const engine::OrderView& o, JsonWriter& w, const PersonalData* unmasked) {
   const engine::OrderRecord& r = o.record();
-  const auto lines = o.lines();
+  // Per line its records summed: a line split between nodes has one per node.
+  struct Sums {
+    int64_t quantity = 0, reserved = 0, shipped = 0;
+  };
+  std::vector<Sums> lines(o.line_count());
+  for (const engine::LineRecord& l : o.lines()) {
+    lines[l.line].quantity += l.quantity;
+    lines[l.line].reserved += l.reserved;
+    lines[l.line].shipped += l.shipped;
+  }
   // Details are absent only for orders made without codec (engine tests).
   OrderDetail d;
   if (!DecodeOrderDetail(o.detail(), &d)) d.currency = "";
@@ -371,6 +380,7 @@ void WriteOrder(const engine::OrderView& o, JsonWriter& w, const PersonalData* u
       w.Field("start", FormatRfc3339(l.appointment_start)).Field("end", FormatRfc3339(l.appointment_end));
       w.EndObject();
     }
+    const std::span<const engine::LineRecord> parts = o.line_parts(i);
     w.Key("node");
     if (const std::string_view node = o.line_node(i); node.empty()) {
       w.Null();
@@ -380,6 +390,17 @@ void WriteOrder(const engine::OrderView& o, JsonWriter& w, const PersonalData* u
     // Its units are transferred to another node, whose parcel carries it.
     if (const std::string_view via = o.line_ship_node(i); !via.empty()) w.Field("ships_from", via);
     w.Field("reserved", lines[i].reserved).Field("shipped", lines[i].shipped);
+    // No node could fill it alone: what each gives.
+    if (parts.size() > 1) {
+      w.Key("allocations").BeginArray();
+      for (const engine::LineRecord& p : parts) {
+        w.BeginObject().Field("node", o.node_code(p.node));
+        if (p.ship_node != model::kNone) w.Field("ships_from", o.node_code(p.ship_node));
+        w.Field("quantity", static_cast<int64_t>(p.quantity)).Field("reserved", static_cast<int64_t>(p.reserved));
+        w.Field("shipped", static_cast<int64_t>(p.shipped)).EndObject();
+      }
+      w.EndArray();
+    }
     if (!l.attributes.empty()) w.Key("attributes").Raw(l.attributes);
     w.EndObject();
   }

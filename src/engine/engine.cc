@@ -3,6 +3,7 @@
 #include <absl/hash/hash.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "base/json_writer.h"
 
@@ -89,21 +90,24 @@ std::string_view OrderView::state() const { return e_->LifecycleOf(*r_).state_na
 
 std::span<const LineRecord> OrderView::lines() const { return r_->block.lines(); }
 
-std::string_view OrderView::line_sku(size_t i) const { return e_->skus_[lines()[i].sku].code; }
+size_t OrderView::line_count() const { return lines().empty() ? 0 : lines().back().line + 1u; }
 
-std::string_view OrderView::line_node(size_t i) const {
-  const model::NodeIndex n = lines()[i].node;
-  return n == model::kNone ? std::string_view() : std::string_view(e_->nodes_[n].code);
+std::span<const LineRecord> OrderView::line_parts(size_t line) const {
+  const std::span<const LineRecord> all = lines();
+  auto first = std::find_if(all.begin(), all.end(), [&](const LineRecord& l) { return l.line == line; });
+  auto last = std::find_if(first, all.end(), [&](const LineRecord& l) { return l.line != line; });
+  return {first, last};
 }
 
-std::string_view OrderView::line_ship_node(size_t i) const {
-  const model::NodeIndex n = lines()[i].ship_node;
+std::string_view OrderView::line_sku(size_t line) const { return e_->skus_[line_parts(line)[0].sku].code; }
+
+std::string_view OrderView::node_code(model::NodeIndex n) const {
   return n == model::kNone ? std::string_view() : std::string_view(e_->nodes_[n].code);
 }
 
 bool OrderView::AssignedTo(std::string_view node) const {
-  for (size_t i = 0; i < lines().size(); ++i) {
-    if (line_node(i) == node || line_ship_node(i) == node) return true;
+  for (const LineRecord& l : lines()) {
+    if (node_code(l.node) == node || node_code(l.ship_node) == node) return true;
   }
   return false;
 }
@@ -285,14 +289,14 @@ Status Engine::PlanReservations(std::vector<LineRecord>& lines, uint32_t flags, 
     if (!node_can_serve(l.node)) {
       return Status::Conflict("node_unavailable",
                               "node '" + node + "' is down or lacks a capability the order needs",
-                              LinePointer(i, "node"));
+                              LinePointer(l.line, "node"));
     }
     const int64_t avail = free_at(l.sku, l.node);
     if (avail < l.quantity) {
       return Status::Insufficient("insufficient_stock",
                                   "sku '" + sku + "' at node '" + node + "': requested " +
                                       std::to_string(l.quantity) + ", available " + std::to_string(avail),
-                                  LinePointer(i, "quantity"));
+                                  LinePointer(l.line, "quantity"));
     }
     taken_at(l.sku, l.node) += l.quantity;
   }
@@ -306,16 +310,19 @@ Status Engine::PlanReservations(std::vector<LineRecord>& lines, uint32_t flags, 
     if (std::optional<Status> routed = Route(lines, open, flags, *route, result)) {
       if (!routed->ok()) return *routed;
       // The decider counted each line alone; two lines of one sku at one
-      // node must both fit.
-      for (uint32_t i : open) {
-        const LineRecord& l = lines[i];
+      // node must both fit. (Routing may have split lines: every record
+      // placed and not yet holding stock is counted again.)
+      taken.clear();
+      for (const auto& [k, units] : route->credits) taken.emplace_back(k, -units);
+      for (const LineRecord& l : lines) {
+        if (l.is_service || l.reserved > 0 || l.node == model::kNone) continue;
         const int64_t avail = free_at(l.sku, l.node);
         if (avail < l.quantity) {
           return Status::Insufficient("insufficient_stock",
                                       "sku '" + skus_[l.sku].code + "' at node '" + nodes_[l.node].code +
                                           "': requested " + std::to_string(l.quantity) + ", available " +
                                           std::to_string(avail) + " after the order's other lines",
-                                      LinePointer(i, "quantity"));
+                                      LinePointer(l.line, "quantity"));
         }
         taken_at(l.sku, l.node) += l.quantity;
       }
@@ -377,7 +384,7 @@ Status Engine::PlanReservations(std::vector<LineRecord>& lines, uint32_t flags, 
                                   "sku '" + skus_[l.sku].code + "': requested " + std::to_string(l.quantity) +
                                       ", at most " + std::to_string(avail) +
                                       " available at nodes able to serve the order, none with enough alone",
-                                  LinePointer(i, "quantity"));
+                                  LinePointer(l.line, "quantity"));
     }
     l.node = chosen;
     taken_at(l.sku, chosen) += l.quantity;
@@ -444,6 +451,7 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
     }
     l.quantity = src.quantity;
     l.is_service = src.is_service;
+    l.line = static_cast<uint16_t>(i);
     // Few skus have pause rules: a bit per sku spares reading the others.
     for (const auto& [channel, threshold] :
          sku_pausable_[l.sku] ? skus_[l.sku].channel_pause_below : kNoPauseRules) {
@@ -487,7 +495,7 @@ Outcome Engine::ApplyCreate(const CreateOrder& c, Micros now, Changes* ch) {
     }
     backordered = true;
     routed = RouteResult{};
-    for (LineRecord& l : lines) l.node = l.ship_node = model::kNone;
+    lines = Unplaced(lines);
   }
 
   // Everything checked: mutate.
@@ -584,7 +592,7 @@ Outcome Engine::ApplyFire(const FireEvent& c, Micros now, Changes* ch) {
   }
 
   // Plan the effects that can fail before changing anything.
-  const std::span<LineRecord> lines = o.block.lines();
+  const std::span<const LineRecord> lines = std::as_const(o.block).lines();
   std::vector<LineRecord> planned;
   const bool reserve = Contains(t->effects, "reserve_stock");
   if (reserve) {
@@ -596,11 +604,10 @@ Outcome Engine::ApplyFire(const FireEvent& c, Micros now, Changes* ch) {
   }
   for (const std::string& g : t->guards) {
     if (g == "stock_reserved") {
-      for (size_t i = 0; i < lines.size(); ++i) {
-        const LineRecord& l = reserve ? planned[i] : lines[i];
+      for (const LineRecord& l : reserve ? std::span<const LineRecord>(planned) : lines) {
         if (!l.is_service && l.reserved == 0 && l.node == model::kNone) {
           out.status = Status::Conflict("guard_failed", "'" + c.event + "' needs stock reserved for every line",
-                                        LinePointer(i, "quantity"));
+                                        LinePointer(l.line, "quantity"));
           return out;
         }
       }
@@ -616,16 +623,7 @@ Outcome Engine::ApplyFire(const FireEvent& c, Micros now, Changes* ch) {
   const uint16_t from = o.state;
   const uint16_t to = t->to_previous ? o.held_from : t->to;
   if (Contains(t->effects, "mark_paid")) o.paid = true;
-  if (reserve) {
-    for (size_t i = 0; i < lines.size(); ++i) {
-      LineRecord& l = lines[i];
-      if (l.is_service || l.reserved > 0 || planned[i].node == model::kNone) continue;
-      l.node = planned[i].node;
-      l.ship_node = planned[i].ship_node;
-      pool_.Reserve(l.sku, l.node, l.quantity);
-      l.reserved = l.quantity;
-    }
-  }
+  if (reserve) Place(o, planned);
   std::string data;
   const bool consume = Contains(t->effects, "consume_stock");
   const bool release = Contains(t->effects, "release_stock");
@@ -636,7 +634,7 @@ Outcome Engine::ApplyFire(const FireEvent& c, Micros now, Changes* ch) {
       w.BeginObject().Field("carrier", c.carrier).Field("tracking_number", c.tracking_number).EndObject();
     }
     std::vector<model::NodeIndex> shipped_from;
-    for (const LineRecord& l : lines) {
+    for (const LineRecord& l : o.block.lines()) {
       const model::NodeIndex n = l.ships_from();
       if (n != model::kNone && std::find(shipped_from.begin(), shipped_from.end(), n) == shipped_from.end()) {
         shipped_from.push_back(n);
@@ -675,6 +673,31 @@ Outcome Engine::ApplyTracking(const AttachTracking& c, Micros now, Changes* ch) 
   Record(idx, c.at != 0 ? c.at : now, "tracking", c.code, o.state, o.state, c.actor, "", std::move(data), ch);
   out.mutated = true;
   return out;
+}
+
+std::vector<LineRecord> Engine::Unplaced(std::span<const LineRecord> lines) {
+  std::vector<LineRecord> out;
+  out.reserve(lines.size());
+  for (const LineRecord& l : lines) {
+    if (!out.empty() && out.back().line == l.line) {
+      out.back().quantity += l.quantity;
+      continue;
+    }
+    LineRecord& u = out.emplace_back(l);
+    if (u.is_service) continue;
+    u.node = u.ship_node = model::kNone;
+    u.reserved = 0;
+  }
+  return out;
+}
+
+void Engine::Place(OrderRecord& o, std::span<LineRecord> placed) {
+  for (LineRecord& l : placed) {
+    if (l.is_service || l.reserved > 0 || l.node == model::kNone) continue;
+    pool_.Reserve(l.sku, l.node, l.quantity);
+    l.reserved = l.quantity;
+  }
+  o.block.SetLines(placed);
 }
 
 void Engine::ReleaseStock(uint32_t idx, Changes* ch) {

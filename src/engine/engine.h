@@ -95,12 +95,18 @@ class OrderView {
   std::string_view line_detail(size_t i) const {
     return r_->block.segment(OrderBlock::kFirstLine + static_cast<uint32_t>(i));
   }
+  // The line records: one per line, more for a line split between nodes.
   std::span<const LineRecord> lines() const;
-  std::string_view line_sku(size_t i) const;
-  std::string_view line_node(size_t i) const;  // empty when not placed
-  // Where its parcel leaves when its units are transferred there first; else empty.
-  std::string_view line_ship_node(size_t i) const;
-  // Whether a line of the order is placed at `node`.
+  size_t line_count() const;  // the order's lines
+  std::span<const LineRecord> line_parts(size_t line) const;  // the records of one
+  std::string_view line_sku(size_t line) const;
+  // Where a line is placed (empty: nowhere yet) and where its parcel leaves
+  // when its units are transferred there first (else empty); for a line
+  // split between nodes, its first part's.
+  std::string_view line_node(size_t line) const { return node_code(line_parts(line)[0].node); }
+  std::string_view line_ship_node(size_t line) const { return node_code(line_parts(line)[0].ship_node); }
+  std::string_view node_code(model::NodeIndex n) const;  // empty for kNone
+  // Whether a line of the order is placed at `node`, or ships from it.
   bool AssignedTo(std::string_view node) const;
   const std::vector<model::Shipment>& shipments() const;
 
@@ -333,12 +339,11 @@ class Engine {
   using LoadDeltas = std::vector<std::pair<int64_t, int64_t>>;
   void AddLoad(NameId tenant, std::span<const LineRecord> lines, int sign, LoadDeltas* applied = nullptr);
   void UndoLoad(NameId tenant, std::span<const LineRecord> lines, const LoadDeltas& applied);
-  // Puts the order's lines where `placed` (the same lines, routed again)
-  // puts them: the old reservations released, the new taken, the day's load
-  // moved, its plan's cost and stamp updated. Returns the nodes before and
-  // after, as comma-separated codes.
-  std::pair<std::string, std::string> MovePlan(uint32_t idx, std::span<const LineRecord> placed,
-                                               const RouteResult& plan);
+  // Puts the order's lines where `placed` (the same lines, routed again:
+  // Unplaced, then PlanReservations) puts them: the old reservations
+  // released, the new taken, the day's load moved, its plan's cost and stamp
+  // updated. Returns the nodes before and after, as comma-separated codes.
+  std::pair<std::string, std::string> MovePlan(uint32_t idx, std::span<LineRecord> placed, const RouteResult& plan);
   // Whether routing may still move the order: it holds stock, nothing has
   // shipped, and it is not released to a warehouse nor finished.
   bool Reroutable(const OrderRecord& o) const;
@@ -362,6 +367,12 @@ class Engine {
   void ExpireIdempotencyKeys(Micros now, Changes* ch);
   void ReleaseStock(uint32_t idx, Changes* ch);
   void ConsumeStock(uint32_t idx, Changes* ch);
+  // The lines with no node and nothing reserved, the parts of a split line
+  // joined again: what routing places afresh.
+  static std::vector<LineRecord> Unplaced(std::span<const LineRecord> lines);
+  // Makes `placed` the order's lines, reserving what they place and do not
+  // hold yet (its current lines must hold nothing `placed` does not).
+  void Place(OrderRecord& o, std::span<LineRecord> placed);
   void SetState(OrderRecord& o, uint16_t to);
   // Postings stay sorted by id: ids are issued before commands are applied,
   // so two creates can arrive a little out of id order.

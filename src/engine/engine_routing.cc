@@ -3,6 +3,7 @@
 // one order, and quotes.
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include "base/json_writer.h"
 #include "base/varint.h"
@@ -26,18 +27,20 @@ bool PastRelease(std::string_view state) {
 }
 
 // The decider's per-line problems as one status naming the first line.
+// `line_of`: the lines' records by request; `sku_of`, `order_line_of`: of a record.
 Status Unroutable(const routing::Decision& d, std::span<const uint32_t> line_of,
-                  const std::function<std::string(uint32_t)>& sku_of) {
+                  const std::function<std::string(uint32_t)>& sku_of,
+                  const std::function<uint32_t(uint32_t)>& order_line_of) {
   std::string msg;
   bool only_stock = true;
   uint32_t first = UINT32_MAX;
   for (const routing::LineProblem& p : d.problems) {
-    const uint32_t line = p.line < line_of.size() ? line_of[p.line] : 0;
+    const uint32_t line = p.line < line_of.size() ? order_line_of(line_of[p.line]) : 0;
     first = std::min(first, line);
     only_stock = only_stock && p.reason == "no_stock";
     if (!msg.empty()) msg += "; ";
     msg += "line " + std::to_string(line);
-    if (p.line < line_of.size()) msg += " (sku '" + sku_of(line) + "')";
+    if (p.line < line_of.size()) msg += " (sku '" + sku_of(line_of[p.line]) + "')";
     msg += ": " + p.reason;
     const size_t colon = p.detail.find(": ");
     if (colon != std::string::npos) msg += " - " + p.detail.substr(colon + 2);
@@ -46,6 +49,88 @@ Status Unroutable(const routing::Decision& d, std::span<const uint32_t> line_of,
   // No node holds enough of something: the stock answer clients already know.
   if (only_stock) return Status::Insufficient("insufficient_stock", "not enough stock: " + msg, at + "/quantity");
   return Status::Conflict("unroutable", "no node can serve the order: " + msg, at);
+}
+
+// Puts each line where the decision's chosen plan does: reserved where its
+// units are (a transferred line at its supplier, shipping from the hub), and
+// a line the plan splits by quantity as one record per node. The decision's
+// lines are then numbered as the order numbers them, with the units of a
+// parcel that carries part of a line.
+void PlaceAsDecided(std::vector<LineRecord>& lines, std::span<const routing::LineRequest> requests,
+                    std::span<const uint32_t> line_of, routing::Decision* d, const TenantRouting& tr) {
+  // Records of one line already (parts placed before), or a split now: the general way.
+  bool parts = !lines.empty() && lines.back().line + 1u != lines.size();
+  for (const routing::Shipment& s : d->plans[0].shipments) parts = parts || !s.quantities.empty();
+  auto placed_at = [&](const routing::Shipment& s, uint32_t r, model::NodeIndex* node, model::NodeIndex* ship) {
+    *node = tr.EngineNode(s.node);
+    *ship = model::kNone;
+    for (const routing::Shipment::Leg& leg : s.transfers) {
+      if (leg.line == r) *node = tr.EngineNode(leg.from), *ship = tr.EngineNode(s.node);
+    }
+  };
+  if (!parts) {
+    for (const routing::Shipment& s : d->plans[0].shipments) {
+      for (uint32_t r : s.lines) placed_at(s, r, &lines[line_of[r]].node, &lines[line_of[r]].ship_node);
+    }
+  } else {
+    struct Part {
+      uint32_t record;
+      model::NodeIndex node, ship;
+      int64_t units;
+    };
+    std::vector<Part> placed;
+    for (const routing::Shipment& s : d->plans[0].shipments) {
+      for (size_t k = 0; k < s.lines.size(); ++k) {
+        const uint32_t r = s.lines[k];
+        Part p{line_of[r], 0, 0, s.quantities.empty() ? requests[r].quantity : s.quantities[k]};
+        placed_at(s, r, &p.node, &p.ship);
+        placed.push_back(p);
+      }
+    }
+    std::stable_sort(placed.begin(), placed.end(), [](const Part& a, const Part& b) { return a.record < b.record; });
+    std::vector<LineRecord> out;
+    out.reserve(lines.size() + placed.size());
+    size_t k = 0;
+    for (uint32_t j = 0; j < lines.size(); ++j) {
+      if (k == placed.size() || placed[k].record != j) {
+        out.push_back(lines[j]);
+        continue;
+      }
+      for (; k < placed.size() && placed[k].record == j; ++k) {
+        LineRecord& l = out.emplace_back(lines[j]);
+        l.node = placed[k].node;
+        l.ship_node = placed[k].ship;
+        l.quantity = static_cast<int32_t>(placed[k].units);
+      }
+    }
+    std::vector<int64_t> line_units;  // per order line, over its records
+    for (const LineRecord& l : lines) {
+      if (line_units.size() <= l.line) line_units.resize(l.line + 1u, 0);
+      line_units[l.line] += l.quantity;
+    }
+    // Renumbered below from the records as they were.
+    std::vector<uint16_t> order_line(line_of.size());
+    for (size_t r = 0; r < line_of.size(); ++r) order_line[r] = lines[line_of[r]].line;
+    lines.swap(out);
+    for (routing::Plan& p : d->plans) {
+      for (routing::Shipment& s : p.shipments) {
+        bool part = !s.quantities.empty();
+        for (uint32_t r : s.lines) part = part || requests[r].quantity != line_units[order_line[r]];
+        if (part && s.quantities.empty()) {
+          for (uint32_t r : s.lines) s.quantities.push_back(requests[r].quantity);
+        }
+        for (uint32_t& l : s.lines) l = order_line[l];
+        for (routing::Shipment::Leg& leg : s.transfers) leg.line = order_line[leg.line];
+      }
+    }
+    return;
+  }
+  for (routing::Plan& p : d->plans) {
+    for (routing::Shipment& s : p.shipments) {
+      for (uint32_t& l : s.lines) l = lines[line_of[l]].line;
+      for (routing::Shipment::Leg& leg : s.transfers) leg.line = lines[line_of[leg.line]].line;
+    }
+  }
 }
 
 }  // namespace
@@ -177,26 +262,10 @@ std::optional<Status> Engine::Route(std::vector<LineRecord>& lines, std::span<co
   routing::Decider* decider = result != nullptr && result->lean ? tr.lean_decider() : tr.decider();
   routing::Decision d = decider->Decide(req, stock);
   if (!d.routable()) {
-    return Unroutable(d, line_of, [&](uint32_t line) { return skus_[lines[line].sku].code; });
+    return Unroutable(d, line_of, [&](uint32_t r) { return skus_[lines[r].sku].code; },
+                      [&](uint32_t r) { return lines[r].line; });
   }
-  // Number the lines as the order does, for the stored decision.
-  for (routing::Plan& p : d.plans) {
-    for (routing::Shipment& s : p.shipments) {
-      for (uint32_t& l : s.lines) l = line_of[l];
-      for (routing::Shipment::Leg& leg : s.transfers) leg.line = line_of[leg.line];
-    }
-  }
-  // A line brought in by transfer is reserved where its units are.
-  for (const routing::Shipment& s : d.plans[0].shipments) {
-    for (uint32_t l : s.lines) {
-      lines[l].node = tr.EngineNode(s.node);
-      lines[l].ship_node = model::kNone;
-    }
-    for (const routing::Shipment::Leg& leg : s.transfers) {
-      lines[leg.line].node = tr.EngineNode(leg.from);
-      lines[leg.line].ship_node = tr.EngineNode(s.node);
-    }
-  }
+  PlaceAsDecided(lines, requests, line_of, &d, tr);
   if (result != nullptr) {
     result->cost = d.plans[0].cost;
     result->p_on_time = d.plans[0].p_on_time;
@@ -296,25 +365,32 @@ std::optional<std::string> EventDecisionJson(std::string_view data) {
   return std::string(data.substr(at + kKey, data.size() - at - kKey - 1));
 }
 
-std::pair<std::string, std::string> Engine::MovePlan(uint32_t idx, std::span<const LineRecord> placed,
+std::pair<std::string, std::string> Engine::MovePlan(uint32_t idx, std::span<LineRecord> placed,
                                                     const RouteResult& plan) {
   OrderRecord& o = orders_[idx];
-  std::span<LineRecord> mine = o.block.lines();
   std::string before, after;
-  AddLoad(o.tenant, mine, -1);
-  for (size_t i = 0; i < mine.size(); ++i) {
-    LineRecord& l = mine[i];
-    if (l.is_service) continue;
-    before += (before.empty() ? "" : ",") + nodes_[l.ships_from()].code;
-    if (l.node != placed[i].node) StockFreed(l.sku, pool_.Available(l.sku, l.node));
-    if (l.reserved > 0) pool_.Release(l.sku, l.node, l.reserved);
-    l.node = placed[i].node;
-    l.ship_node = placed[i].ship_node;
-    pool_.Reserve(l.sku, l.node, l.quantity);
-    l.reserved = l.quantity;
-    after += (after.empty() ? "" : ",") + nodes_[l.ships_from()].code;
+  // "A,B" per line; "A+B" for a line split between nodes.
+  auto nodes_of = [&](std::span<const LineRecord> lines, std::string* out) {
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i].is_service) continue;
+      if (!out->empty()) *out += i > 0 && lines[i - 1].line == lines[i].line ? "+" : ",";
+      *out += nodes_[lines[i].ships_from()].code;
+    }
+  };
+  AddLoad(o.tenant, std::as_const(o.block).lines(), -1);
+  nodes_of(std::as_const(o.block).lines(), &before);
+  for (LineRecord& l : o.block.lines()) {
+    if (l.is_service || l.reserved == 0) continue;
+    // Freed where nothing of the new plan takes the sku back.
+    const bool kept = std::any_of(placed.begin(), placed.end(),
+                                  [&](const LineRecord& p) { return p.sku == l.sku && p.node == l.node; });
+    if (!kept) StockFreed(l.sku, pool_.Available(l.sku, l.node));
+    pool_.Release(l.sku, l.node, l.reserved);
+    l.reserved = 0;
   }
-  AddLoad(o.tenant, mine, +1);
+  Place(o, placed);
+  nodes_of(std::as_const(o.block).lines(), &after);
+  AddLoad(o.tenant, std::as_const(o.block).lines(), +1);
   const auto was = open_plans_.find(idx);
   const double priority = was != open_plans_.end() ? was->second.priority : 0;
   open_plans_[idx] = OpenPlan{plan.cost, plan.p_on_time, ++route_seq_, priority};
@@ -390,7 +466,7 @@ Outcome Engine::ApplyReroute(const Reroute& c, Micros now, Changes* ch) {
   }
   OrderRecord& o = orders_[idx];
   out.order_id = o.id.view();
-  const std::span<const LineRecord> current = o.block.lines();
+  const std::span<const LineRecord> current = std::as_const(o.block).lines();
   if (!Reroutable(o)) {
     out.status = Status::Conflict("not_reroutable", "order '" + c.order_id + "' is " +
                                                         LifecycleOf(o).state_name(o.state) +
@@ -442,12 +518,7 @@ Outcome Engine::ApplyReroute(const Reroute& c, Micros now, Changes* ch) {
     const RouteContext rc{o.tenant, region, now, o.promise_at, nullptr, credits};
     if (std::optional<Status> st = Route(same, {}, o.flags, rc, &before); !st || !st->ok()) before.routed = false;
   }
-  std::vector<LineRecord> lines(current.begin(), current.end());
-  for (LineRecord& l : lines) {
-    if (l.is_service) continue;
-    l.reserved = 0;
-    l.node = l.ship_node = model::kNone;
-  }
+  std::vector<LineRecord> lines = Unplaced(current);
   RouteContext rc{o.tenant, region, now, o.promise_at, &ov, credits};
   RouteResult after;
   if (Status st = PlanReservations(lines, o.flags, &rc, &after); !st.ok()) {

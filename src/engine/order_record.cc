@@ -1,5 +1,7 @@
 #include "engine/order_record.h"
 
+#include <algorithm>
+
 namespace orderhub::engine {
 
 uintptr_t OrderBlock::Own(const char* bytes, size_t size) {
@@ -8,7 +10,7 @@ uintptr_t OrderBlock::Own(const char* bytes, size_t size) {
   return reinterpret_cast<uintptr_t>(p);
 }
 
-OrderBlock::OrderBlock(const std::vector<LineRecord>& lines, const std::vector<std::string_view>& segments,
+OrderBlock::OrderBlock(std::span<const LineRecord> lines, std::span<const std::string_view> segments,
                        Arena* arena) {
   const auto n = static_cast<uint32_t>(segments.size());
   const size_t lines_at = sizeof(uint32_t) * (3 + n);
@@ -50,6 +52,16 @@ std::span<LineRecord> OrderBlock::lines() {
 std::span<const LineRecord> OrderBlock::lines() const {
   if (tagged_ == 0) return {};
   return {reinterpret_cast<const LineRecord*>(data() + LinesOffset()), Header()[1]};
+}
+
+void OrderBlock::SetLines(std::span<const LineRecord> lines) {
+  if (lines.size() == this->lines().size()) {
+    std::copy(lines.begin(), lines.end(), this->lines().begin());
+    return;
+  }
+  std::vector<std::string_view> segments(segment_count());
+  for (uint32_t i = 0; i < segments.size(); ++i) segments[i] = segment(i);
+  *this = OrderBlock(lines, segments);
 }
 
 std::string_view OrderBlock::segment(uint32_t i) const {

@@ -26,14 +26,17 @@ namespace orderhub::engine {
 // every order.
 using NameId = uint32_t;
 
+// An order line, or the part of it one node gives when no node can fill it
+// alone (a quantity split, routing::Shipment::quantities): the parts of a
+// line follow each other, in the order's line order, with the line's index.
 struct LineRecord {
   model::SkuIndex sku = model::kNone;
   model::NodeIndex node = model::kNone;  // where the line is reserved
-  int32_t quantity = 0;
+  int32_t quantity = 0;                  // of the line, or of this part of it
   int32_t reserved = 0;                   // units currently reserved at `node`
   int32_t shipped = 0;
-  uint32_t is_service = 0;               // a word, not a bool: no padding bytes, so
-                                         // snapshots of equal states are equal bytes
+  uint16_t is_service = 0;               // not bools: no padding bytes, so snapshots
+  uint16_t line = 0;                     // of equal states are equal bytes
   // Where its parcel leaves when its units are transferred there first
   // (routing::Transfer); kNone: it ships from `node`.
   model::NodeIndex ship_node = model::kNone;
@@ -54,7 +57,7 @@ class OrderBlock {
 
   OrderBlock() = default;
   // In `arena` when given (never freed, mutable in place), else on the heap.
-  OrderBlock(const std::vector<LineRecord>& lines, const std::vector<std::string_view>& segments,
+  OrderBlock(std::span<const LineRecord> lines, std::span<const std::string_view> segments,
              Arena* arena = nullptr);
   OrderBlock(OrderBlock&& o) noexcept : tagged_(std::exchange(o.tagged_, 0)) {}
   OrderBlock& operator=(OrderBlock&& o) noexcept;
@@ -63,6 +66,10 @@ class OrderBlock {
   // The mutable lines: a borrowed block becomes owned first.
   std::span<LineRecord> lines();
   std::span<const LineRecord> lines() const;
+  // Replaces the lines, in place when their count is the same, else in a
+  // new block on the heap (an arena block's bytes are left behind: a split
+  // made or undone is rare).
+  void SetLines(std::span<const LineRecord> lines);
   std::string_view segment(uint32_t i) const;
   uint32_t segment_count() const { return tagged_ == 0 ? 0 : Header()[0]; }
   // The whole block, position-independent, for snapshots.

@@ -10,6 +10,7 @@
 // customer_tier and priority_boost. The urgency term grows as the promise
 // nears, so it is computed when the order is compared, never stored.
 #include <algorithm>
+#include <utility>
 
 #include "base/json_writer.h"
 #include "engine/engine.h"
@@ -70,18 +71,11 @@ void Engine::FillBackorders(NameId tenant, model::SkuIndex sku, Micros now, Chan
     const RouteContext rc{o.tenant, region, now, o.promise_at, ov == overrides_.end() ? nullptr : &ov->second, {}};
     RouteResult routed;
     if (!PlanReservations(lines, o.flags, &rc, &routed).ok()) continue;  // still short: keeps waiting
-    std::span<LineRecord> mine = o.block.lines();
-    for (size_t i = 0; i < mine.size(); ++i) {
-      if (mine[i].is_service || lines[i].node == model::kNone) continue;
-      mine[i].node = lines[i].node;
-      mine[i].ship_node = lines[i].ship_node;
-      pool_.Reserve(mine[i].sku, mine[i].node, mine[i].quantity);
-      mine[i].reserved = mine[i].quantity;
-    }
+    Place(o, lines);
     const double base = backorders_[q.order].priority;
     backorders_.erase(q.order);
     if (routed.routed) {
-      AddLoad(o.tenant, mine, +1);
+      AddLoad(o.tenant, std::as_const(o.block).lines(), +1);
       open_plans_[q.order] = OpenPlan{routed.cost, routed.p_on_time, ++route_seq_, base};
     }
     o.updated_at = now;

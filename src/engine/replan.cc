@@ -12,6 +12,7 @@
 // bench/routing_quality (BENCHMARKS.md).
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include "base/json_writer.h"
 #include "engine/engine.h"
@@ -39,7 +40,7 @@ bool Engine::ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::
     if (plan != open_plans_.end() && !Improvable(idx, plan->second)) return false;
   }
   const std::string region = RegionText(o.region);
-  const std::span<LineRecord> current = o.block.lines();
+  const std::span<const LineRecord> current = std::as_const(o.block).lines();
   std::vector<std::pair<uint64_t, int64_t>> credits;
   for (const LineRecord& l : current) {
     if (l.reserved > 0) credits.emplace_back(static_cast<uint64_t>(l.sku) << 32 | l.node, l.reserved);
@@ -77,18 +78,14 @@ bool Engine::ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::
     if (before.routed) return false;
   }
   ++tally->examined;
-  std::vector<LineRecord> lines(current.begin(), current.end());
-  for (LineRecord& l : lines) {
-    if (l.is_service) continue;
-    l.reserved = 0;
-    l.node = l.ship_node = model::kNone;
-  }
+  std::vector<LineRecord> lines = Unplaced(current);
   RouteResult after;
   after.lean = true;
   const Status st = PlanReservations(lines, o.flags, &rc, &after);
-  bool same = true;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    same = same && lines[i].node == current[i].node && lines[i].ship_node == current[i].ship_node;
+  bool same = lines.size() == current.size();
+  for (size_t i = 0; same && i < lines.size(); ++i) {
+    same = lines[i].node == current[i].node && lines[i].ship_node == current[i].ship_node &&
+           lines[i].quantity == current[i].quantity;
   }
   if (!priced && !same) price_current(&before);
   const bool broken = (priced || !same) && !before.routed;

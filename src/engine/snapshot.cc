@@ -18,6 +18,7 @@
 // Expiries, state counts and hash indexes are derived, not stored.
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "engine/engine.h"
 
@@ -350,11 +351,14 @@ Status Engine::Load(std::string_view bytes, std::shared_ptr<const void> backing)
         o.channel >= channels_.size() || o.block.segment_count() < OrderBlock::kFirstLine) {
       return Bad("order out of range");
     }
-    for (const LineRecord& l : o.block.lines()) {
+    uint32_t next_line = 0;  // records go line by line, a split line's parts together
+    for (const LineRecord& l : std::as_const(o.block).lines()) {
       if (l.sku >= skus_.size() || (l.node != model::kNone && l.node >= nodes_.size()) ||
-          (l.ship_node != model::kNone && l.ship_node >= nodes_.size())) {
+          (l.ship_node != model::kNone && l.ship_node >= nodes_.size()) ||
+          (l.line != next_line && l.line + 1u != next_line)) {
         return Bad("order line out of range");
       }
+      next_line = l.line + 1u;
     }
     const auto idx = static_cast<uint32_t>(i);
     if (!order_by_id_.insert(Slot{idx, HashId(o.id.view())}).second ||

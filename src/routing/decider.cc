@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "routing/quantity_split.h"
 #include "routing/routing.h"
 
 namespace orderhub::routing {
@@ -12,11 +13,11 @@ namespace {
 
 constexpr Micros kHour = 3600 * kMicrosPerSecond;
 constexpr Micros kDay = 24 * kHour;
-constexpr int kMaxSplitLines = 16;  // more lines: one-parcel plans only
 constexpr int kExhaustiveLines = 4; // up to this many lines every assignment is tried; beyond, greedy
 constexpr size_t kKeepPerLine = 3;  // split candidates kept per line, by the line's own parcel score
 constexpr size_t kFewHolders = 64; // a sku held by no more nodes is found from its holders, not by a walk
 constexpr size_t kTransferHubs = 4; // nearest nodes with suppliers tried for one parcel after transfers
+constexpr size_t kPartNodes = 8;    // nearest eligible nodes with some units, per line, for quantity splits
 
 // Hours as a duration in whole seconds (ETAs are not more precise than that).
 Micros Hours(double h) { return static_cast<Micros>(std::llround(h * 3600)) * kMicrosPerSecond; }
@@ -98,6 +99,9 @@ struct Decider::Evaluated {
   // Lines brought to the node by transfer first: Scratch::legs[legs_from, +legs_count).
   int64_t transfer_cost = 0;
   uint32_t legs_from = 0, legs_count = 0;
+  // A parcel of a quantity split: the units of each line it carries,
+  // Scratch::parts[parts_from, +parts_count) (line, units).
+  uint32_t parts_from = 0, parts_count = 0;
 };
 
 // A node as this decision sees it: what does not depend on which lines a
@@ -137,6 +141,10 @@ struct Decider::Scratch {
   std::vector<Evaluated> memo;                  // parcels priced
   std::vector<Candidate> ranked;                // plans scored
   std::vector<Shipment::Leg> legs;              // of transfer parcels in memo
+  std::vector<std::pair<uint32_t, int64_t>> parts;  // of quantity-split parcels in memo
+  std::vector<std::vector<SplitNode>> split_nodes;  // per line, for quantity splits
+  std::vector<SplitParcel> split_parcels;
+  std::vector<uint32_t> split_found;
   std::vector<uint32_t> hubs;
 };
 
@@ -225,6 +233,7 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
   if (view_of.size() != nodes.size()) view_of.assign(nodes.size(), -1);
   std::vector<Evaluated>& memo = scratch.memo;
   memo.clear();
+  scratch.parts.clear();
   auto line_bit = [](size_t i) { return i < 32 ? uint32_t{1} << i : 0u; };
   const uint32_t all_lines = n_lines >= 32 ? UINT32_MAX : (uint32_t{1} << n_lines) - 1;
   // Pickup: the node's first cut-off at or after `t` (today's, or tomorrow's when it has passed).
@@ -286,8 +295,9 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     }
     return v;
   };
-  // A parcel from node v carrying `mask`, picked up at `pickup`.
-  auto price = [&](NodeView& v, uint32_t mask, Micros pickup) {
+  // A parcel from node v carrying `mask`, picked up at `pickup`; `units`:
+  // per line the units it carries when not the line's quantity.
+  auto price = [&](NodeView& v, uint32_t mask, Micros pickup, const int64_t* units = nullptr) {
     const uint32_t n = v.node;
     Evaluated e;
     e.node = n;
@@ -298,7 +308,7 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     int64_t weight = 0, lines = 0;
     for (size_t i = 0; i < n_lines; ++i) {
       if (mask == all_lines || (mask & line_bit(i))) {
-        weight += order.lines[i].quantity * order.lines[i].unit_weight_g;
+        weight += (units != nullptr ? units[i] : order.lines[i].quantity) * order.lines[i].unit_weight_g;
         ++lines;
       }
     }
@@ -335,7 +345,9 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     }
     if (v.n_parcels == v.parcels.size()) {
       for (size_t i = 0; i < memo.size(); ++i) {
-        if (memo[i].node == n && memo[i].mask == mask && memo[i].legs_count == 0) return static_cast<uint32_t>(i);
+        if (memo[i].node == n && memo[i].mask == mask && memo[i].legs_count == 0 && memo[i].parts_count == 0) {
+          return static_cast<uint32_t>(i);
+        }
       }
     }
     memo.push_back(price(v, mask, v.pickup_at));
@@ -594,6 +606,64 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     }
   }
 
+  // Quantity splits: a line's units from several nodes. Only when no plan
+  // carries every line whole, since a split costs a parcel more than such a plan.
+  const int max_split = std::min(policy.max_shipments, 8);
+  if (ranked.empty() && max_split >= 2 && order.pinned_node == kNoNode && n_lines <= kMaxSplitLines) {
+    std::vector<std::vector<SplitNode>>& split_nodes = scratch.split_nodes;
+    split_nodes.resize(std::max(split_nodes.size(), n_lines));
+    std::array<SplitLine, kMaxSplitLines> split_lines;
+    std::vector<uint32_t>& found = scratch.split_found;
+    for (size_t i = 0; i < n_lines; ++i) {
+      // The nearest eligible nodes with some units and a way to the destination.
+      const LineRequest& l = order.lines[i];
+      auto some = [&](uint32_t n) { return !pinned_elsewhere(n, i) && stock.Available(l.sku, n) > 0; };
+      if (few(i)) {
+        nearest_of(line_stock[i].holders, kPartNodes, found, some);
+      } else {
+        found.clear();
+        for (uint32_t n : near.order) {
+          if (found.size() == kPartNodes) break;
+          if (eligible(n) && some(n)) found.push_back(n);
+        }
+      }
+      std::vector<SplitNode>& options = split_nodes[i];
+      options.clear();
+      for (uint32_t n : found) {
+        const Evaluated& e = memo[evaluate(n, line_bit(i))];
+        if (e.feasible) options.push_back({n, stock.Available(l.sku, n), near.rank[n], e.score});
+      }
+      split_lines[i] = SplitLine{l.sku, l.quantity, options};
+    }
+    std::vector<SplitParcel>& parcels = scratch.split_parcels;
+    std::vector<std::vector<SplitParcel>> seen;  // rare enough to allocate
+    for (FillOrder fill : {FillOrder::kMostUnits, FillOrder::kNearest, FillOrder::kCheapest}) {
+      const std::span<const SplitLine> lines(split_lines.data(), n_lines);
+      if (!FillQuantities(lines, max_split, fill, &parcels)) continue;
+      // The same parcels by another order of preference: scored already.
+      if (std::find(seen.begin(), seen.end(), parcels) != seen.end()) continue;
+      seen.push_back(parcels);
+      std::array<uint32_t, 8> priced{};
+      for (size_t k = 0; k < parcels.size(); ++k) {
+        const SplitParcel& p = parcels[k];
+        uint32_t mask = 0;
+        for (size_t i = 0; i < n_lines; ++i) {
+          if (p.units[i] > 0) mask |= line_bit(i);
+        }
+        NodeView& v = view(p.node);
+        Evaluated e = price(v, mask, v.pickup_at, p.units.data());
+        e.parts_from = static_cast<uint32_t>(scratch.parts.size());
+        for (size_t i = 0; i < n_lines; ++i) {
+          if (p.units[i] > 0) scratch.parts.emplace_back(static_cast<uint32_t>(i), p.units[i]);
+        }
+        e.parts_count = static_cast<uint32_t>(scratch.parts.size() - e.parts_from);
+        memo.push_back(e);
+        priced[k] = static_cast<uint32_t>(memo.size() - 1);
+      }
+      add_plan(priced.data(), static_cast<int>(parcels.size()));
+    }
+  }
+
   if (ranked.empty()) {
     // Why: per line, the first thing that rules every node out.
     for (size_t i = 0; i < n_lines; ++i) {
@@ -657,8 +727,20 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
       const Evaluated& e = memo[c.parcels[k]];
       Shipment s;
       s.node = e.node;
-      for (size_t i = 0; i < n_lines; ++i) {
-        if (e.mask == all_lines || (e.mask & line_bit(i))) s.lines.push_back(static_cast<uint32_t>(i));
+      if (e.parts_count > 0) {
+        // Units only when the parcel carries part of a line.
+        bool part = false;
+        for (uint32_t k = e.parts_from; k < e.parts_from + e.parts_count; ++k) {
+          const auto [line, units] = scratch.parts[k];
+          s.lines.push_back(line);
+          s.quantities.push_back(units);
+          part = part || units != order.lines[line].quantity;
+        }
+        if (!part) s.quantities.clear();
+      } else {
+        for (size_t i = 0; i < n_lines; ++i) {
+          if (e.mask == all_lines || (e.mask & line_bit(i))) s.lines.push_back(static_cast<uint32_t>(i));
+        }
       }
       s.carrier = std::string(e.lane.carrier);
       s.level = e.lane.level;

@@ -6,12 +6,12 @@
 //
 // Layout (all integers zigzag varints, base/varint.h): a format version;
 // the node codes; the split penalty; a base time; the plans, each with its
-// parcels; the problems. Format 2 added each parcel's transfers (format 1,
-// before transfers, still reads). Times are offsets from the base. Fractional values
-// are kept as integers at a thousandth of the precision the JSON shows (a
-// thousandth of a fen for money-equivalents, 1e-6 for probabilities and
-// load, a metre, a gram of CO2e), so what is read back renders as it would
-// have at once.
+// parcels; the problems. Format 2 added each parcel's transfers, format 3
+// the units of a parcel that carries part of a line (older formats still
+// read). Times are offsets from the base. Fractional values are kept as
+// integers at a thousandth of the precision the JSON shows (a thousandth of
+// a fen for money-equivalents, 1e-6 for probabilities and load, a metre, a
+// gram of CO2e), so what is read back renders as it would have at once.
 
 #include <cmath>
 #include <limits>
@@ -22,7 +22,7 @@
 namespace orderhub::routing {
 namespace {
 
-constexpr int64_t kFormat = 2;
+constexpr int64_t kFormat = 3;
 constexpr double kMoney = 1e3, kProbability = 1e6, kKm = 1e3, kKg = 1e6;
 
 int64_t Fixed(double v, double scale) {
@@ -90,6 +90,8 @@ void PackDecision(const Decision& d, std::span<const std::string> node_codes, st
       PutVarint(o, s.node);
       PutVarint(o, static_cast<int64_t>(s.lines.size()));
       for (uint32_t l : s.lines) PutVarint(o, l);
+      PutVarint(o, static_cast<int64_t>(s.quantities.size()));  // 0, or one per line
+      for (int64_t q : s.quantities) PutVarint(o, q);
       PutBytes(o, s.carrier);
       PutVarint(o, static_cast<int64_t>(s.level));
       PutVarint(o, s.shipping);
@@ -151,6 +153,14 @@ bool UnpackDecision(std::string_view in, Decision* d, std::vector<std::string>* 
       s.lines.resize(n);
       for (uint32_t& l : s.lines) {
         if (!u.Whole(&l)) return false;
+      }
+      s.quantities.clear();
+      if (format >= 3) {
+        if (!u.Count(&n) || (n != 0 && n != s.lines.size())) return false;
+        s.quantities.resize(n);
+        for (int64_t& q : s.quantities) {
+          if (!u.Whole(&q)) return false;
+        }
       }
       if (!u.Text(&s.carrier) || !u.Whole(&level) || level > static_cast<uint8_t>(ServiceLevel::kFreight)) {
         return false;

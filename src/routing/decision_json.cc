@@ -34,6 +34,11 @@ void WriteShipment(JsonWriter& w, const Shipment& s, const CodeOf& code_of) {
   w.Key("lines").BeginArray();
   for (uint32_t l : s.lines) w.Int(l);
   w.EndArray();
+  if (!s.quantities.empty()) {
+    w.Key("quantities").BeginArray();
+    for (int64_t q : s.quantities) w.Int(q);
+    w.EndArray();
+  }
   w.Field("carrier", s.carrier).Field("level", ServiceLevelName(s.level));
   w.Field("shipping", s.shipping).Field("handling", s.handling);
   w.Field("pickup_at", FormatRfc3339(s.pickup_at)).Field("eta_p50", FormatRfc3339(s.eta_p50));
@@ -70,6 +75,23 @@ std::vector<std::string> Reasons(const Decision& d, size_t plan) {
       r.push_back(std::to_string(s.transfers.size()) + (s.transfers.size() == 1 ? " line" : " lines") +
                   " brought in by transfer first (" + std::to_string(std::llround(hours)) + " h, " +
                   Money(static_cast<double>(s.transfer_cost)) + ") to ship together");
+    }
+    // Lines whose units come from several nodes: none holds them all.
+    std::vector<std::pair<uint32_t, int>> split;  // line, parcels carrying part of it
+    for (const Shipment& s : best.shipments) {
+      for (size_t k = 0; k < s.quantities.size(); ++k) {
+        auto it = std::find_if(split.begin(), split.end(), [&](const auto& x) { return x.first == s.lines[k]; });
+        if (it == split.end()) {
+          split.emplace_back(s.lines[k], 1);
+        } else {
+          ++it->second;
+        }
+      }
+    }
+    for (const auto& [line, parcels] : split) {
+      if (parcels < 2) continue;
+      r.push_back("line " + std::to_string(line) + " split between " + std::to_string(parcels) +
+                  " nodes: no node can fill it alone");
     }
     // Why not something cheaper, when there is one.
     for (size_t i = 1; i < d.plans.size(); ++i) {

@@ -230,6 +230,9 @@ struct OrderRequest {
 struct Shipment {
   uint32_t node = kNoNode;
   std::vector<uint32_t> lines;  // indices into the request's lines
+  // Per entry of `lines`, the units this parcel carries, when the plan
+  // splits a line's quantity between nodes; empty: every line whole.
+  std::vector<int64_t> quantities;
   std::string carrier;          // "" for a derived lane
   ServiceLevel level = ServiceLevel::kStandard;
   int64_t shipping = 0, handling = 0;

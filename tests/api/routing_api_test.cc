@@ -129,6 +129,44 @@ TEST_F(RoutingApiTest, ATransferredLineShowsWhereItShipsFrom) {
   EXPECT_TRUE(Has(plan, R"("transfers":[{"line":1,"from":"BJ","hours":8}],"transfer_cost":105)")) << plan.body;
 }
 
+// A quantity no node holds alone: the order's line shows each node's part,
+// and the plan the units of each parcel; after a restart too.
+TEST_F(RoutingApiTest, ALineSplitBetweenNodesShowsItsAllocations) {
+  const std::string body = R"({"channel":"tmall","channel_order_id":"Q1","customer_id":"C1","currency":"CNY",)"
+                           R"("paid":true,"lines":[{"sku":"A","quantity":15,"unit_price":100}],)"
+                           R"("ship_to":{"region_code":"310104","address":"某路1号","name":"李四","phone":"13900139000"}})";
+  const HttpResponse quote = Expect(200, "POST", "/v1/quote",
+                                    R"({"region_code":"310104","lines":[{"sku":"A","quantity":15}]})");
+  EXPECT_TRUE(Has(quote, R"("node":"SH","lines":[0],"quantities":[10])")) << quote.body;
+  const HttpResponse r = Expect(201, "POST", "/v1/orders", body);
+  const std::string id = r.body.substr(r.body.find("\"id\":\"") + 6, 26);
+  EXPECT_EQ(Reserved("SH"), 10);
+  EXPECT_EQ(Reserved("BJ"), 5);
+  auto check = [&] {
+    const HttpResponse order = Expect(200, "GET", "/v1/orders/" + id);
+    EXPECT_TRUE(Has(order, R"("sku":"A","quantity":15,"unit_price":100,"discount":0,"total":1500,"node":"SH",)"
+                           R"("reserved":15,"shipped":0,"allocations":[{"node":"SH","quantity":10,"reserved":10,)"
+                           R"("shipped":0},{"node":"BJ","quantity":5,"reserved":5,"shipped":0}])"))
+        << order.body;
+    const HttpResponse plan = Expect(200, "GET", "/v1/orders/" + id + "/plan");
+    EXPECT_TRUE(Has(plan, R"("node":"BJ","lines":[0],"quantities":[5])")) << plan.body;
+    EXPECT_TRUE(Has(plan, "line 0 split between 2 nodes")) << plan.body;
+  };
+  check();
+  client_.reset();
+  hub_.reset();
+  Open(/*fresh=*/false);
+  check();
+  // More than the nodes hold together: refused, nothing reserved.
+  const HttpResponse more = Expect(409, "POST", "/v1/orders",
+                                   R"({"channel":"tmall","channel_order_id":"Q2","customer_id":"C1","currency":"CNY",)"
+                                   R"("paid":true,"lines":[{"sku":"A","quantity":6,"unit_price":100}],)"
+                                   R"("ship_to":{"region_code":"310104","address":"某路1号","name":"李四","phone":"13900139000"}})");
+  EXPECT_TRUE(Has(more, R"("pointer":"/lines/0/quantity")")) << more.body;
+  EXPECT_EQ(Reserved("SH"), 10);
+  EXPECT_EQ(Reserved("BJ"), 5);
+}
+
 TEST_F(RoutingApiTest, ADisruptionAndARerouteMoveTheOrderAndSurviveARestart) {
   const std::string id = Create("D1", "330106");
   ASSERT_EQ(Reserved("SH"), 1);

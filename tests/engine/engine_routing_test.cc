@@ -240,6 +240,73 @@ TEST_F(EngineRoutingTest, ATransferredLineIsReservedAtItsSupplierAndShipsWithThe
   EXPECT_EQ(Reserved("C", "SH"), 0);
 }
 
+// A line no node can fill alone is reserved in parts, one per node: one
+// line of the order with its parts, a parcel from each node; kept by
+// snapshots, released by a cancel, joined again when routed again.
+TEST_F(EngineRoutingTest, ALineNoNodeCanFillAloneIsReservedInPartsAtEachNode) {
+  Ok(Stock("A", "SH", 6));
+  Ok(Stock("A", "BJ", 5));
+  Ok(To("O1", kHangzhou, {{"A", 10}, {"B", 1}}));
+  const std::string data = LastEventData();
+  EXPECT_NE(data.find(R"("node":"SH","lines":[0],"quantities":[6])"), std::string::npos) << data;
+  EXPECT_NE(data.find(R"("node":"BJ","lines":[0,1],"quantities":[4,1])"), std::string::npos) << data;
+  const OrderView o = *e_.FindOrder("t1", "O1");
+  ASSERT_EQ(o.line_count(), 2u);
+  ASSERT_EQ(o.lines().size(), 3u);
+  const std::span<const LineRecord> parts = o.line_parts(0);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(o.node_code(parts[0].node), "SH");
+  EXPECT_EQ(o.node_code(parts[1].node), "BJ");
+  EXPECT_EQ(parts[0].quantity, 6);
+  EXPECT_EQ(parts[0].reserved, 6);
+  EXPECT_EQ(parts[1].quantity, 4);
+  EXPECT_EQ(parts[1].reserved, 4);
+  EXPECT_EQ(o.line_node(1), "BJ") << "the other line rides in Beijing's parcel";
+  EXPECT_EQ(Reserved("A", "SH"), 6);
+  EXPECT_EQ(Reserved("A", "BJ"), 4);
+
+  // A snapshot keeps the parts; a load reads them back byte for byte.
+  std::string bytes, again;
+  e_.Save([&](std::string_view s) { bytes.append(s); });
+  Engine loaded(&lifecycles_);
+  ASSERT_TRUE(loaded.Load(bytes).ok());
+  ASSERT_EQ(loaded.FindOrder("t1", "O1")->lines().size(), 3u);
+  loaded.Save([&](std::string_view s) { again.append(s); });
+  EXPECT_EQ(bytes, again);
+
+  // Shipped: a parcel per node, every part consumed where it was reserved.
+  for (const char* event : {"confirm", "allocate", "release_to_warehouse", "pick", "ship"}) Ok(Fire("O1", event));
+  const OrderView shipped = *e_.FindOrder("t1", "O1");
+  ASSERT_EQ(shipped.shipments().size(), 2u);
+  EXPECT_EQ(shipped.shipments()[0].node, "SH");
+  EXPECT_EQ(shipped.shipments()[1].node, "BJ");
+  EXPECT_EQ(shipped.line_parts(0)[0].shipped, 6);
+  EXPECT_EQ(shipped.line_parts(0)[1].shipped, 4);
+  EXPECT_EQ(e_.Stock("t1", "A", "SH")->on_hand, 0);
+  EXPECT_EQ(e_.Stock("t1", "A", "BJ")->on_hand, 1);
+
+  // Cancelled: both parts released.
+  Ok(Stock("A", "SH", 6));
+  Ok(Stock("A", "BJ", 5));
+  Ok(To("O2", kHangzhou, {{"A", 10}}));
+  ASSERT_EQ(e_.FindOrder("t1", "O2")->lines().size(), 2u);
+  Ok(Fire("O2", "cancel"));
+  EXPECT_EQ(Reserved("A", "SH"), 0);
+  EXPECT_EQ(Reserved("A", "BJ"), 0);
+
+  // Routed again once one node holds it all: one record, reserved there only.
+  Ok(To("O3", kHangzhou, {{"A", 10}}));
+  Ok(Stock("A", "SH", 20));
+  Ok(Again("O3"));
+  const OrderView whole = *e_.FindOrder("t1", "O3");
+  ASSERT_EQ(whole.lines().size(), 1u);
+  EXPECT_EQ(whole.line_node(0), "SH");
+  EXPECT_EQ(whole.lines()[0].quantity, 10);
+  EXPECT_EQ(Reserved("A", "SH"), 10);
+  EXPECT_EQ(Reserved("A", "BJ"), 0);
+  EXPECT_NE(LastEventData().find(R"("before":{"nodes":"SH+BJ")"), std::string::npos) << LastEventData();
+}
+
 // A transfer must join two of the tenant's nodes and not loop.
 TEST_F(EngineRoutingTest, TransfersAreCheckedAgainstTheTenantsNodes) {
   const std::string loop =

@@ -408,6 +408,79 @@ TEST_F(DecisionTest, TwoLinesOfOneSkuNeedTheirSumAtOneNode) {
   EXPECT_EQ(NodesOf(d.plans[0]), std::vector<uint32_t>{kGZ});
 }
 
+// A line no node can fill alone takes its units from several; never when
+// one node can, and never beyond the policy's parcels or the stock in reach.
+TEST_F(DecisionTest, ALineNoNodeCanFillAloneTakesItsUnitsFromSeveral) {
+  stock_.Set(kSkuA, kSH, 6);
+  stock_.Set(kSkuA, kHZ, 5);
+  stock_.Set(kSkuA, kGZ, 3);
+  Decision d = Decide("310104", {{kSkuA, 10}});
+  ASSERT_TRUE(d.routable());
+  const Plan& p = d.plans[0];
+  ASSERT_EQ(p.shipments.size(), 2u);
+  EXPECT_EQ(NodesOf(p), (std::vector<uint32_t>{kSH, kHZ}));
+  EXPECT_EQ(p.shipments[0].lines, std::vector<uint32_t>{0});
+  EXPECT_EQ(p.shipments[0].quantities, std::vector<int64_t>{6});
+  EXPECT_EQ(p.shipments[1].quantities, std::vector<int64_t>{4});
+  EXPECT_EQ(p.cost, p.shipments[0].shipping + p.shipments[0].handling + p.shipments[1].shipping +
+                        p.shipments[1].handling + policy_.split_penalty);
+  EXPECT_NE(Reasons(d, 0)[1].find("line 0 split between 2 nodes"), std::string::npos) << Reasons(d, 0)[1];
+  // A parcel is priced by what it carries: Shanghai's six units as an order of six.
+  const Decision six = Decide("310104", {{kSkuA, 6, 2000}});
+  const Decision ten = Decide("310104", {{kSkuA, 10, 2000}});
+  ASSERT_TRUE(six.routable() && ten.routable());
+  EXPECT_EQ(NodesOf(six.plans[0]), std::vector<uint32_t>{kSH});
+  EXPECT_EQ(ten.plans[0].shipments[0].shipping, six.plans[0].shipments[0].shipping);
+  // Kept and read back with its units.
+  const std::string json = DecisionJson(d, network_);
+  EXPECT_NE(json.find(R"("node":"SH","lines":[0],"quantities":[6])"), std::string::npos) << json;
+  const std::vector<std::string> codes = DetachNodes(&d, network_);
+  std::string packed;
+  PackDecision(d, codes, &packed);
+  Decision back;
+  std::vector<std::string> back_codes;
+  ASSERT_TRUE(UnpackDecision(packed, &back, &back_codes));
+  EXPECT_EQ(DecisionJson(back, back_codes), json);
+
+  // Another line rides in a parcel the split ships anyway.
+  stock_.Set(kSkuB, kHZ, 1);
+  stock_.Set(kSkuB, kBJ, 1);
+  d = Decide("310104", {{kSkuA, 10}, {kSkuB, 1}});
+  ASSERT_TRUE(d.routable());
+  ASSERT_EQ(d.plans[0].shipments.size(), 2u);
+  const Shipment& hz = d.plans[0].shipments[1];
+  EXPECT_EQ(hz.node, kHZ);
+  EXPECT_EQ(hz.lines, (std::vector<uint32_t>{0, 1}));
+  EXPECT_EQ(hz.quantities, (std::vector<int64_t>{4, 1}));
+  // Forbidden nodes give nothing; the rest comes from further away.
+  forbidden_ = {kHZ};
+  stock_.Set(kSkuA, kGZ, 4);
+  d = Decide("310104", {{kSkuA, 10}});
+  ASSERT_TRUE(d.routable());
+  EXPECT_EQ(NodesOf(d.plans[0]), (std::vector<uint32_t>{kSH, kGZ}));
+  forbidden_.clear();
+
+  // One node that holds it all: no split, however far.
+  stock_.Set(kSkuA, kCD, 10);
+  d = Decide("310104", {{kSkuA, 10}});
+  ASSERT_TRUE(d.routable());
+  EXPECT_EQ(NodesOf(d.plans[0]), std::vector<uint32_t>{kCD});
+  EXPECT_TRUE(d.plans[0].shipments[0].quantities.empty());
+  stock_.Set(kSkuA, kCD, 0);
+  // Not enough in reach, or more parcels than the policy allows: unroutable.
+  d = Decide("310104", {{kSkuA, 16}});
+  ASSERT_FALSE(d.routable());
+  EXPECT_EQ(d.problems[0].reason, "no_stock");
+  policy_.max_shipments = 2;
+  EXPECT_TRUE(Decide("310104", {{kSkuA, 10}}).routable());
+  EXPECT_FALSE(Decide("310104", {{kSkuA, 14}}).routable());  // SH 6 + HZ 5 + GZ 4: three parcels
+  policy_.max_shipments = 3;
+  EXPECT_TRUE(Decide("310104", {{kSkuA, 14}}).routable());
+  // An order pinned to one node cannot split.
+  pinned_ = kSH;
+  EXPECT_FALSE(Decide("310104", {{kSkuA, 10}}).routable());
+}
+
 TEST_F(DecisionTest, ADegradedNodeIsLessLikelyOnTimeAndTheSameInputGivesTheSamePlan) {
   stock_.Set(kSkuA, kSH, 5);
   const Decision a = Decide("310104", {{kSkuA, 1}});
