@@ -144,7 +144,10 @@ routing::OrderRequest RequestOf(const InstanceOrder& o) {
 
 void Reserve(Instance& in, const InstanceOrder& order, const routing::Plan& plan) {
   for (const routing::Shipment& s : plan.shipments) {
-    for (uint32_t l : s.lines) in.stock.at(order.lines[l].sku, s.node) -= static_cast<int32_t>(order.lines[l].quantity);
+    for (size_t k = 0; k < s.lines.size(); ++k) {
+      const routing::LineRequest& l = order.lines[s.lines[k]];
+      in.stock.at(l.sku, s.node) -= static_cast<int32_t>(s.quantities.empty() ? l.quantity : s.quantities[k]);
+    }
     in.network.AddLoad(s.node, 1, static_cast<int64_t>(s.lines.size()));
   }
 }

@@ -42,7 +42,10 @@ Column ColumnOf(uint32_t order, const InstanceOrder& o, const routing::Plan& p) 
   Column c{order, p.score, {}, {}};
   for (const routing::Shipment& s : p.shipments) {
     c.nodes.push_back(s.node);
-    for (uint32_t l : s.lines) c.units.emplace_back(static_cast<uint64_t>(o.lines[l].sku) << 32 | s.node, o.lines[l].quantity);
+    for (size_t k = 0; k < s.lines.size(); ++k) {
+      const routing::LineRequest& l = o.lines[s.lines[k]];
+      c.units.emplace_back(static_cast<uint64_t>(l.sku) << 32 | s.node, s.quantities.empty() ? l.quantity : s.quantities[k]);
+    }
   }
   return c;
 }

@@ -65,7 +65,9 @@ void PlaceAsDecided(std::vector<LineRecord>& lines, std::span<const routing::Lin
     *node = tr.EngineNode(s.node);
     *ship = model::kNone;
     for (const routing::Shipment::Leg& leg : s.transfers) {
-      if (leg.line == r) *node = tr.EngineNode(leg.from), *ship = tr.EngineNode(s.node);
+      if (leg.line != r) continue;
+      *node = tr.EngineNode(leg.from);
+      *ship = tr.EngineNode(s.node);
     }
   };
   if (!parts) {
@@ -572,6 +574,7 @@ Result<std::string> Engine::Quote(const QuoteRequest& q) const {
                               "/lines/" + std::to_string(i) + "/sku");
     }
     lines[i].quantity = static_cast<int32_t>(q.lines[i].quantity);
+    lines[i].line = static_cast<uint16_t>(i);
     open.push_back(static_cast<uint32_t>(i));
   }
   RouteContext rc{tenant, q.region_code, q.now, q.promise_at, nullptr, {}};

@@ -246,8 +246,16 @@ TEST_F(EngineRoutingTest, ATransferredLineIsReservedAtItsSupplierAndShipsWithThe
 TEST_F(EngineRoutingTest, ALineNoNodeCanFillAloneIsReservedInPartsAtEachNode) {
   Ok(Stock("A", "SH", 6));
   Ok(Stock("A", "BJ", 5));
+  Engine::QuoteRequest q;
+  q.tenant = "t1";
+  q.region_code = kHangzhou;
+  q.now = kT0;
+  q.lines = {{"A", 10}, {"B", 1}};
+  auto quote = e_.Quote(q);
+  ASSERT_TRUE(quote.ok()) << quote.status().ToString();
   Ok(To("O1", kHangzhou, {{"A", 10}, {"B", 1}}));
   const std::string data = LastEventData();
+  EXPECT_EQ(data, "{\"routing\":" + *quote + "}") << "the quote said so";
   EXPECT_NE(data.find(R"("node":"SH","lines":[0],"quantities":[6])"), std::string::npos) << data;
   EXPECT_NE(data.find(R"("node":"BJ","lines":[0,1],"quantities":[4,1])"), std::string::npos) << data;
   const OrderView o = *e_.FindOrder("t1", "O1");
