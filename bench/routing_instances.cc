@@ -142,13 +142,13 @@ routing::OrderRequest RequestOf(const InstanceOrder& o) {
   return r;
 }
 
-void Reserve(Instance& in, const InstanceOrder& order, const routing::Plan& plan) {
+void Reserve(Instance& in, const InstanceOrder& order, const routing::Plan& plan, int sign) {
   for (const routing::Shipment& s : plan.shipments) {
     for (size_t k = 0; k < s.lines.size(); ++k) {
       const routing::LineRequest& l = order.lines[s.lines[k]];
-      in.stock.at(l.sku, s.node) -= static_cast<int32_t>(s.quantities.empty() ? l.quantity : s.quantities[k]);
+      in.stock.at(l.sku, s.node) -= sign * static_cast<int32_t>(s.quantities.empty() ? l.quantity : s.quantities[k]);
     }
-    in.network.AddLoad(s.node, 1, static_cast<int64_t>(s.lines.size()));
+    in.network.AddLoad(s.node, sign, sign * static_cast<int64_t>(s.lines.size()));
   }
 }
 

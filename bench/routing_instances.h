@@ -80,7 +80,8 @@ Instance MakeInstance(const InstanceOptions& o);
 // The decider's request for an instance order (no pins, no forbidden nodes).
 routing::OrderRequest RequestOf(const InstanceOrder& o);
 
-// Takes a plan's units out of the stock and adds its load, as a reservation would.
-void Reserve(Instance& in, const InstanceOrder& order, const routing::Plan& plan);
+// Takes a plan's units out of the stock and adds its load, as a reservation
+// would; `sign` -1 gives them back (a re-plan moving the order).
+void Reserve(Instance& in, const InstanceOrder& order, const routing::Plan& plan, int sign = 1);
 
 }  // namespace orderhub::bench

@@ -531,23 +531,45 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
         if (i == n_lines) break;
       }
     } else if (every_line_has_one) {
-      // Greedy: each line to the node whose parcel it makes cheapest, the
-      // nearest first when that is a tie; then the plan is scored as a whole.
+      // Greedy: each line to the node where it adds least to the plan (a
+      // parcel's price with it less without it; a new parcel costs the split
+      // penalty too, and none is opened beyond the policy's limit), among its
+      // own candidates and the nodes already shipping that hold it; the
+      // nearest first when that is a tie. Then the plan is scored as a whole.
+      auto parcel_cost = [&](const Evaluated& e) {
+        return static_cast<double>(e.shipping + e.handling) + policy.late_penalty * (1 - e.p_on_time);
+      };
+      std::array<uint32_t, 8> shipping{};
+      int parcels = 0;
       for (size_t i = 0; i < n_lines; ++i) {
         double best = INFINITY;
-        for (uint32_t n : per_line[i]) {
-          uint32_t mask = line_bit(i);
+        auto consider = [&](uint32_t n) {
+          uint32_t before = 0;
           for (size_t j = 0; j < i; ++j) {
-            if (assign[j] == n) mask |= line_bit(j);
+            if (assign[j] == n) before |= line_bit(j);
           }
-          const Evaluated& e = memo[evaluate(n, mask)];
-          if (!e.feasible) continue;
-          const double s = static_cast<double>(e.shipping + e.handling) + policy.late_penalty * (1 - e.p_on_time);
-          if (s < best) best = s, assign[i] = n;
+          if (before == 0 && parcels == max_parcels) return;
+          const Evaluated& e = memo[evaluate(n, before | line_bit(i))];
+          if (!e.feasible) return;
+          double added = parcel_cost(e);
+          if (before != 0) {
+            added -= parcel_cost(memo[evaluate(n, before)]);
+          } else if (i > 0) {
+            added += static_cast<double>(policy.split_penalty);
+          }
+          if (added < best) best = added, assign[i] = n;
+        };
+        for (uint32_t n : per_line[i]) consider(n);
+        for (int k = 0; k < parcels; ++k) {
+          const uint32_t n = shipping[static_cast<size_t>(k)];
+          if (std::find(per_line[i].begin(), per_line[i].end(), n) == per_line[i].end() && serves(n, i)) consider(n);
         }
-        if (best == INFINITY) assign[i] = per_line[i][0];
+        if (best == INFINITY) break;  // no room for it: no greedy plan
+        if (std::find(shipping.begin(), shipping.begin() + parcels, assign[i]) == shipping.begin() + parcels) {
+          shipping[static_cast<size_t>(parcels++)] = assign[i];
+        }
+        if (i + 1 == n_lines) try_assignment();
       }
-      try_assignment();
     }
   }
 
