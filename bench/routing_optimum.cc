@@ -32,6 +32,7 @@ namespace {
 constexpr int kCandidates = 8;
 constexpr double kUnserved = 1e6;  // fen: above any plan's score
 constexpr int kReplanPasses = 2;   // as many as `orderhub bench routing_replan --passes 2`
+constexpr int kSwapPartners = 3;   // as Engine::Swaps
 
 // A plan as the model sees it: its score and what it takes.
 struct Column {
@@ -95,6 +96,66 @@ Optimum GapToOptimum(const InstanceOptions& options, routing::Policy policy) {
     }
     out.replan_moves += moved;
     if (moved == 0) break;
+  }
+  // And its swaps (Engine::Swaps, `"swaps": true`): an order whose plan would
+  // score better were nothing reserved takes the units another order holds
+  // when the two, routed again (the order first), score better together.
+  // One sweep, after the passes; partners in order index order.
+  const Instance unreserved = MakeInstance(options);
+  auto holds = [&](uint32_t i, const routing::Plan& p) {
+    std::map<uint64_t, int64_t> m;
+    for (const routing::Shipment& s : p.shipments) {
+      for (size_t k = 0; k < s.lines.size(); ++k) {
+        const routing::LineRequest& l = in.orders[i].lines[s.lines[k]];
+        m[static_cast<uint64_t>(l.sku) << 32 | s.node] += s.quantities.empty() ? l.quantity : s.quantities[k];
+      }
+    }
+    return m;
+  };
+  for (uint32_t a = 0; a < in.orders.size(); ++a) {
+    if (!plan[a]) continue;
+    const routing::Decision wish = decider.Decide(RequestOf(in.orders[a]), unreserved.stock);
+    if (!wish.routable() || wish.plans[0].score >= plan[a]->score - 1e-6) continue;
+    const std::map<uint64_t, int64_t> own = holds(a, *plan[a]);
+    std::map<uint64_t, int64_t> lacks;
+    for (const auto& [key, units] : holds(a, wish.plans[0])) {
+      const auto it = own.find(key);
+      const int64_t free = in.stock.Available(static_cast<uint32_t>(key >> 32), static_cast<uint32_t>(key)) +
+                           (it == own.end() ? 0 : it->second);
+      if (units > free) lacks[key] = units - free;
+    }
+    if (lacks.empty()) continue;
+    int tried = 0;
+    for (uint32_t b = 0; b < in.orders.size() && tried < kSwapPartners; ++b) {
+      if (b == a || !plan[b]) continue;
+      const std::map<uint64_t, int64_t> theirs = holds(b, *plan[b]);
+      if (!theirs.contains(lacks.begin()->first)) continue;
+      const bool covers = std::all_of(lacks.begin(), lacks.end(), [&](const auto& need) {
+        const auto it = theirs.find(need.first);
+        return it != theirs.end() && it->second >= need.second;
+      });
+      if (!covers) continue;
+      ++tried;
+      Reserve(in, in.orders[a], *plan[a], -1);
+      Reserve(in, in.orders[b], *plan[b], -1);
+      routing::Decision da = decider.Decide(RequestOf(in.orders[a]), in.stock);
+      bool better = false;
+      routing::Decision db;
+      if (da.routable()) {
+        Reserve(in, in.orders[a], da.plans[0]);
+        db = decider.Decide(RequestOf(in.orders[b]), in.stock);
+        better = db.routable() && da.plans[0].score + db.plans[0].score < plan[a]->score + plan[b]->score - 1e-6;
+        Reserve(in, in.orders[a], da.plans[0], -1);
+      }
+      if (better) {
+        plan[a] = std::move(da.plans[0]);
+        plan[b] = std::move(db.plans[0]);
+        ++out.swaps;
+      }
+      Reserve(in, in.orders[a], *plan[a]);
+      Reserve(in, in.orders[b], *plan[b]);
+      if (better) break;
+    }
   }
   tally(&out.orderhub_score, &out.orderhub_served);
   std::vector<Column> columns;

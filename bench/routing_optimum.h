@@ -13,7 +13,7 @@ struct Optimum {
   // re-plan, in arrival order before it, and the optimum.
   double orderhub_score = 0, arrival_score = 0, optimum_score = 0;
   int64_t orderhub_served = 0, arrival_served = 0, optimum_served = 0;
-  int64_t replan_moves = 0;
+  int64_t replan_moves = 0, swaps = 0;
   // (OrderHub - optimum) / optimum on plan scores: meaningful when both
   // serve as many orders (the optimum serves the most it can first).
   double gap_pct = 0, arrival_gap_pct = 0;

@@ -216,10 +216,10 @@ int RoutingQuality(int argc, char** argv) {
   auto report = [](const char* what, const Optimum& opt) {
     std::fprintf(stderr,
                  "optimum, %s: %d columns x %d rows, %s in %.1f s; OrderHub in arrival order %.0f (%lld served, gap "
-                 "%.3f%%), after its re-plan (%lld moves) %.0f (%lld served), optimum %.0f (%lld served): gap %.3f%%\n",
+                 "%.3f%%), after its re-plan (%lld moves, %lld swaps) %.0f (%lld served), optimum %.0f (%lld served): gap %.3f%%\n",
                  what, opt.columns, opt.rows, opt.proven_optimal ? "proven optimal" : "NOT proven optimal",
                  opt.solver_seconds, opt.arrival_score, static_cast<long long>(opt.arrival_served), opt.arrival_gap_pct,
-                 static_cast<long long>(opt.replan_moves), opt.orderhub_score,
+                 static_cast<long long>(opt.replan_moves), static_cast<long long>(opt.swaps), opt.orderhub_score,
                  static_cast<long long>(opt.orderhub_served), opt.optimum_score,
                  static_cast<long long>(opt.optimum_served), opt.gap_pct);
   };

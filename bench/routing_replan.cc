@@ -63,15 +63,18 @@ model::Node ToModel(const routing::Node& n) {
 int RoutingReplan(int argc, char** argv) {
   InstanceOptions o;
   int64_t passes = 1;
+  bool swaps = false;
   for (int i = 1; i < argc; ++i) {
     auto next = [&] { return i + 1 < argc ? std::atoll(argv[++i]) : -1; };
     if (std::strcmp(argv[i], "--orders") == 0) o.orders = static_cast<int>(next());
     else if (std::strcmp(argv[i], "--nodes") == 0) o.nodes = static_cast<int>(next());
     else if (std::strcmp(argv[i], "--seed") == 0) o.seed = static_cast<uint64_t>(next());
     else if (std::strcmp(argv[i], "--passes") == 0) passes = next();
+    else if (std::strcmp(argv[i], "--swaps") == 0) swaps = true;
     else if (std::strcmp(argv[i], "--help") == 0) {
-      std::cout << "orderhub bench routing_replan [--orders N] [--nodes N] [--seed S] [--passes 1..3]\n"
-                   "  defaults: 100000 orders (a realistic basket mix), 500 nodes, seed 1, 1 pass\n";
+      std::cout << "orderhub bench routing_replan [--orders N] [--nodes N] [--seed S] [--passes 1..3] [--swaps]\n"
+                   "  defaults: 100000 orders (a realistic basket mix), 500 nodes, seed 1, 1 pass; --swaps: the\n"
+                   "  full re-plan lets orders trade stock too\n";
       return 0;
     } else {
       std::cerr << "orderhub: unknown option " << argv[i] << "\n";
@@ -154,7 +157,8 @@ int RoutingReplan(int argc, char** argv) {
   };
   Micros now = last + kMicrosPerSecond;
   // Every open order examined: what a re-plan costs when everything may have changed.
-  const double full_s = replan(engine::Replan{kTenant, false, true, {}, "", "bench", "full re-plan", passes}, now);
+  const double full_s =
+      replan(engine::Replan{kTenant, false, true, {}, "", "bench", "full re-plan", passes, swaps}, now);
   const std::string full = e.LastReplan(kTenant);
   std::cerr << "full re-plan: " << full_s << " s " << full.substr(0, 300) << "\n";
   // A receipt: a tenth of the held (sku, node) pairs get half as much again.
@@ -171,7 +175,8 @@ int RoutingReplan(int argc, char** argv) {
       receipts += apply(std::move(a), now + 1).status.ok();
     }
   }
-  const double changed_s = replan(engine::Replan{kTenant, false, false, {}, "", "bench", "after receipts", passes}, now + 2);
+  const double changed_s =
+      replan(engine::Replan{kTenant, false, false, {}, "", "bench", "after receipts", passes, false}, now + 2);
   const std::string changed = e.LastReplan(kTenant);
   std::cerr << receipts << " receipts, then a re-plan of what they improve: " << changed_s << " s "
             << changed.substr(0, 300) << "\n";
@@ -202,13 +207,14 @@ int RoutingReplan(int argc, char** argv) {
 
   std::printf(
       "{\"bench\":\"routing_replan\",\"orders\":%lld,\"nodes\":%d,\"seed\":%llu,\"create_per_order_us\":%.2f,"
-      "\"seconds\":%.3f,\"passes\":%.0f,\"examined\":%.0f,\"moved\":%.0f,\"cost_change\":%.0f,"
+      "\"seconds\":%.3f,\"passes\":%.0f,\"examined\":%.0f,\"moved\":%.0f,\"swaps\":%.0f,\"cost_change\":%.0f,"
       "\"after_receipts_seconds\":%.3f,\"after_receipts_examined\":%.0f,\"after_receipts_moved\":%.0f,"
       "\"dc_down_seconds\":%.3f,\"dc_down_moved\":%.0f,\"dc_down_stranded\":%.0f,"
       "\"region_closed_seconds\":%.3f,\"region_closed_moved\":%.0f,\"region_closed_stranded\":%.0f}\n",
       static_cast<long long>(ReportNumber(full, "open_orders")), o.nodes, static_cast<unsigned long long>(o.seed),
       create_s / static_cast<double>(std::max<int64_t>(created, 1)) * 1e6, full_s, ReportNumber(full, "passes"),
-      ReportNumber(full, "examined"), ReportNumber(full, "moved"), ReportNumber(full, "cost_change"), changed_s,
+      ReportNumber(full, "examined"), ReportNumber(full, "moved"), ReportNumber(full, "swaps"),
+      ReportNumber(full, "cost_change"), changed_s,
       ReportNumber(changed, "examined"), ReportNumber(changed, "moved"), down_s,
       ReportNumber(after_down, "moved"), ReportNumber(after_down, "stranded"), close_s,
       ReportNumber(after_close, "moved"), ReportNumber(after_close, "stranded"));

@@ -326,12 +326,19 @@ Result<engine::Replan> ParseReplan(std::string_view body) {
                                           {"scope", false, Id(&scope)},
                                           {"reason", false, Text(&c.reason)},
                                           {"passes", false, Int(&c.passes, 1, 3)},
+                                          {"swaps", false, [&](value v, const std::string& p) {
+                                             return ReadBool(v, p, &c.swaps);
+                                           }},
                                       }));
   if (scope != "changed" && scope != "all" && scope != "broken") {
     return Status::InvalidArgument("invalid_scope", "must be changed, all or broken", "/scope");
   }
   c.only_broken = scope == "broken";
   c.every_order = scope == "all";
+  if (c.swaps && c.only_broken) {
+    return Status::InvalidArgument("invalid_swaps", "swaps need scope changed or all: broken plans are only moved",
+                                   "/swaps");
+  }
   return c;
 }
 

@@ -144,6 +144,8 @@ struct Replan {
   // second finds what the moves of the first made possible: about an
   // eighth more saving for as much time again (BENCHMARKS.md).
   int64_t passes = 1;
+  // Then let orders trade stock (engine/replan.cc, Swaps): not with only_broken.
+  bool swaps = false;
 };
 
 using CommandBody = std::variant<CreateOrder, FireEvent, AttachTracking, UpsertNode, UpsertSku, SetStock,

@@ -305,6 +305,10 @@ class Engine {
   struct ReplanTally;
   bool ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::string_view reason, bool only_broken,
                    bool every_order, ReplanTally* tally, Changes* ch);
+  // Orders taking units other open orders hold (replan.cc). Returns the swaps made.
+  int64_t Swaps(std::span<const uint32_t> open, Micros now, const Replan& c, ReplanTally* tally, Changes* ch);
+  // What an order reserves, by (sku << 32 | node): the credits of a re-route.
+  std::vector<std::pair<uint64_t, int64_t>> Holdings(uint32_t idx) const;
 
   // What routing an order's lines needs besides the lines.
   struct RouteContext {
@@ -314,6 +318,7 @@ class Engine {
     const RoutingOverride* overrides = nullptr;
     // Units reserved by the order itself that count as free: (sku << 32 | node, units).
     std::span<const std::pair<uint64_t, int64_t>> credits;
+    bool all_stock = false;  // as if nothing were reserved (PoolStock::IgnoreReservations)
   };
   struct RouteResult {
     bool lean = false;  // no alternatives (re-plans)
@@ -344,6 +349,12 @@ class Engine {
   // released, the new taken, the day's load moved, its plan's cost and stamp
   // updated. Returns the nodes before and after, as comma-separated codes.
   std::pair<std::string, std::string> MovePlan(uint32_t idx, std::span<LineRecord> placed, const RouteResult& plan);
+  // MovePlan's halves, for two orders trading stock (a re-plan's swaps):
+  // Unhold releases what the order holds and its load (`next`: where it goes,
+  // so that a sku it keeps at a node is not reported freed); Hold takes
+  // `placed`. Each returns the order's nodes then.
+  std::string Unhold(uint32_t idx, std::span<const LineRecord> next);
+  std::string Hold(uint32_t idx, std::span<LineRecord> placed, const RouteResult& plan);
   // Whether routing may still move the order: it holds stock, nothing has
   // shipped, and it is not released to a warehouse nor finished.
   bool Reroutable(const OrderRecord& o) const;

@@ -236,6 +236,7 @@ std::optional<Status> Engine::Route(std::vector<LineRecord>& lines, std::span<co
   }
   if (requests.empty()) return std::nullopt;
   PoolStock& stock = tr.Stock(&pool_);
+  if (rc.all_stock) stock.IgnoreReservations();
   for (const auto& [k, units] : rc.credits) {
     stock.Credit(static_cast<model::SkuIndex>(k >> 32), static_cast<model::NodeIndex>(k & 0xffffffffu), units);
   }
@@ -367,36 +368,51 @@ std::optional<std::string> EventDecisionJson(std::string_view data) {
   return std::string(data.substr(at + kKey, data.size() - at - kKey - 1));
 }
 
-std::pair<std::string, std::string> Engine::MovePlan(uint32_t idx, std::span<LineRecord> placed,
-                                                    const RouteResult& plan) {
+namespace {
+
+// "A,B" per line; "A+B" for a line split between nodes.
+std::string NodesOf(std::span<const LineRecord> lines, std::span<const model::Node> nodes) {
+  std::string out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].is_service) continue;
+    if (!out.empty()) out += i > 0 && lines[i - 1].line == lines[i].line ? "+" : ",";
+    out += nodes[lines[i].ships_from()].code;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Engine::Unhold(uint32_t idx, std::span<const LineRecord> next) {
   OrderRecord& o = orders_[idx];
-  std::string before, after;
-  // "A,B" per line; "A+B" for a line split between nodes.
-  auto nodes_of = [&](std::span<const LineRecord> lines, std::string* out) {
-    for (size_t i = 0; i < lines.size(); ++i) {
-      if (lines[i].is_service) continue;
-      if (!out->empty()) *out += i > 0 && lines[i - 1].line == lines[i].line ? "+" : ",";
-      *out += nodes_[lines[i].ships_from()].code;
-    }
-  };
   AddLoad(o.tenant, std::as_const(o.block).lines(), -1);
-  nodes_of(std::as_const(o.block).lines(), &before);
+  std::string before = NodesOf(std::as_const(o.block).lines(), nodes_);
   for (LineRecord& l : o.block.lines()) {
     if (l.is_service || l.reserved == 0) continue;
-    // Freed where nothing of the new plan takes the sku back.
-    const bool kept = std::any_of(placed.begin(), placed.end(),
+    // Freed where nothing of the next plan takes the sku back.
+    const bool kept = std::any_of(next.begin(), next.end(),
                                   [&](const LineRecord& p) { return p.sku == l.sku && p.node == l.node; });
     if (!kept) StockFreed(l.sku, pool_.Available(l.sku, l.node));
     pool_.Release(l.sku, l.node, l.reserved);
     l.reserved = 0;
   }
+  return before;
+}
+
+std::string Engine::Hold(uint32_t idx, std::span<LineRecord> placed, const RouteResult& plan) {
+  OrderRecord& o = orders_[idx];
   Place(o, placed);
-  nodes_of(std::as_const(o.block).lines(), &after);
   AddLoad(o.tenant, std::as_const(o.block).lines(), +1);
   const auto was = open_plans_.find(idx);
   const double priority = was != open_plans_.end() ? was->second.priority : 0;
   open_plans_[idx] = OpenPlan{plan.cost, plan.p_on_time, ++route_seq_, priority};
-  return {std::move(before), std::move(after)};
+  return NodesOf(std::as_const(o.block).lines(), nodes_);
+}
+
+std::pair<std::string, std::string> Engine::MovePlan(uint32_t idx, std::span<LineRecord> placed,
+                                                    const RouteResult& plan) {
+  std::string before = Unhold(idx, placed);
+  return {std::move(before), Hold(idx, placed, plan)};
 }
 
 // ---- commands ---------------------------------------------------------------

@@ -164,6 +164,7 @@ void PoolStock::Reset(size_t network_nodes) {
   used_ = 0;
   network_nodes_ = network_nodes;
   credits_.clear();
+  ignore_reserved_ = false;
 }
 
 const PoolStock::Sku& PoolStock::Laid(uint32_t sku) const {
@@ -179,7 +180,8 @@ const PoolStock::Sku& PoolStock::Laid(uint32_t sku) const {
     const uint32_t at = routing_->NetworkNode(nodes[i]);
     if (at == routing::kNoNode) continue;
     s.holders.push_back(at);
-    s.available[at] = levels[i].Available();
+    const model::StockLevel& l = levels[i];
+    s.available[at] = ignore_reserved_ ? std::max<int64_t>(0, l.on_hand - l.safety) : l.Available();
   }
   for (const CreditEntry& c : credits_) {
     const uint32_t at = routing_->NetworkNode(c.node);

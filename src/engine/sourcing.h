@@ -104,6 +104,9 @@ class PoolStock final : public routing::Stock {
   // Forgets what was laid out and credited; keeps the memory (one per tenant, reused).
   void Reset(size_t network_nodes);
   void Credit(model::SkuIndex sku, model::NodeIndex node, int64_t units) { credits_.push_back({sku, node, units}); }
+  // Until the next Reset: every unit on hand counts, reserved or not (what
+  // an order could have were nothing held; a re-plan's swaps ask it).
+  void IgnoreReservations() { ignore_reserved_ = true; }
   int64_t Available(uint32_t sku, uint32_t node) const override { return Laid(sku).available[node]; }
   std::span<const uint32_t> Holders(uint32_t sku) const override { return Laid(sku).holders; }
 
@@ -124,6 +127,7 @@ class PoolStock final : public routing::Stock {
   const TenantRouting* routing_;
   size_t network_nodes_;
   std::vector<CreditEntry> credits_;
+  bool ignore_reserved_ = false;
   mutable std::vector<Sku> skus_;  // orders have few skus: a short list
   mutable size_t used_ = 0;        // skus_[0, used_) are laid out for this decision
 };

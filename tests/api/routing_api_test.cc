@@ -281,6 +281,11 @@ TEST_F(RoutingApiTest, OpenOrdersAreReplannedOnDemandAndOnATimer) {
   EXPECT_TRUE(Has(idle, R"("moved":0)")) << idle.body;
   EXPECT_TRUE(Has(Expect(400, "POST", "/v1/routing/replan", R"({"passes":4})"), R"("pointer":"/passes")"));
   EXPECT_TRUE(Has(Expect(400, "POST", "/v1/routing/replan", R"({"scope":"some"})"), R"("pointer":"/scope")"));
+  const HttpResponse swaps = Expect(200, "POST", "/v1/routing/replan", R"({"scope":"all","swaps":true})");
+  EXPECT_TRUE(Has(swaps, R"("moved":0,"stranded":0,"swaps":0)")) << swaps.body;
+  EXPECT_TRUE(Has(Expect(400, "POST", "/v1/routing/replan", R"({"scope":"broken","swaps":true})"),
+                  R"("pointer":"/swaps")"));
+  EXPECT_TRUE(Has(Expect(400, "POST", "/v1/routing/replan", R"({"swaps":"yes"})"), R"("pointer":"/swaps")"));
 
   // Stock arrives near the customer; the timer (every second here) moves the order there.
   client_.reset();

@@ -528,6 +528,38 @@ TEST_F(EngineRoutingTest, AFullReplanMovesOrdersToBetterPlansAsStockArrives) {
   EXPECT_NE(e_.LastReplan("t1").find("\"moved\":0"), std::string::npos) << e_.LastReplan("t1");
 }
 
+// One unit in Shanghai, one in Beijing. A Nanjing order came first and took
+// Shanghai's (nearer for it); a Hangzhou order then got Beijing's. Neither
+// moves alone, each other's unit being held; with swaps they trade, as
+// Hangzhou gains far more than Nanjing loses.
+TEST_F(EngineRoutingTest, SwapsLetTwoOrdersTradeStockNeitherCouldTakeAlone) {
+  Ok(Stock("A", "SH", 1));
+  Ok(Stock("A", "BJ", 1));
+  Ok(To("O1", "320102", {{"A", 1}}));  // Nanjing
+  Ok(To("O2", kHangzhou, {{"A", 1}}));
+  ASSERT_EQ(NodeOf("O1"), "SH");
+  ASSERT_EQ(NodeOf("O2"), "BJ");
+  Replan all = All();
+  all.every_order = true;
+  Ok(all);
+  EXPECT_EQ(NodeOf("O2"), "BJ") << "no single move helps";
+  all.swaps = true;
+  Ok(all);
+  EXPECT_EQ(NodeOf("O1"), "BJ");
+  EXPECT_EQ(NodeOf("O2"), "SH");
+  EXPECT_EQ(Reserved("A", "SH"), 1);
+  EXPECT_EQ(Reserved("A", "BJ"), 1);
+  const std::string report = e_.LastReplan("t1");
+  EXPECT_NE(report.find(R"("moved":2,"stranded":0,"swaps":1)"), std::string::npos) << report;
+  EXPECT_NE(report.find(R"("order_id":"O2","broken":false,"swap_with":"O1")"), std::string::npos) << report;
+  EXPECT_NE(report.find(R"("cost_change":-)"), std::string::npos) << report;
+  EXPECT_NE(LastEventData().find(R"("swap_with":)"), std::string::npos) << LastEventData();
+  // Traded once: the next re-plan with swaps finds nothing better.
+  Ok(all);
+  EXPECT_NE(e_.LastReplan("t1").find(R"("moved":0,"stranded":0,"swaps":0)"), std::string::npos)
+      << e_.LastReplan("t1");
+}
+
 TEST_F(EngineRoutingTest, ReplansRespectOverrides) {
   Ok(Stock("A", "SH", 0));
   Ok(To("O1", kHangzhou, {{"A", 1}}));
