@@ -84,6 +84,16 @@ class DecisionTest : public ::testing::Test {
     o.lines = lines_;
     return o;
   }
+  // The decision's JSON once packed as the store keeps it and read back.
+  std::string StoredJson(Decision d) {
+    const std::vector<std::string> codes = DetachNodes(&d, network_);
+    std::string packed;
+    PackDecision(d, codes, &packed);
+    Decision back;
+    std::vector<std::string> back_codes;
+    EXPECT_TRUE(UnpackDecision(packed, &back, &back_codes));
+    return DecisionJson(back, back_codes);
+  }
   static std::vector<uint32_t> NodesOf(const Plan& p) {
     std::vector<uint32_t> out;
     for (const Shipment& s : p.shipments) out.push_back(s.node);
@@ -284,13 +294,7 @@ TEST_F(DecisionTest, ATransferSavesASplitWhenItCostsLess) {
   const std::string json = DecisionJson(d, network_);
   EXPECT_NE(json.find(R"("transfers":[{"line":1,"from":"BJ","hours":12}],"transfer_cost":220)"), std::string::npos)
       << json;
-  const std::vector<std::string> codes = DetachNodes(&d, network_);
-  std::string packed;
-  PackDecision(d, codes, &packed);
-  Decision back;
-  std::vector<std::string> back_codes;
-  ASSERT_TRUE(UnpackDecision(packed, &back, &back_codes));
-  EXPECT_EQ(DecisionJson(back, back_codes), json);
+  EXPECT_EQ(StoredJson(d), json);
 
   // A closed road it passes, or a closed region at either end, closes it.
   Rebuild({}, DefaultNodes(), {Transfer{"BJ", "SH", 12, 200, 10, {"G2"}}});
@@ -434,13 +438,7 @@ TEST_F(DecisionTest, ALineNoNodeCanFillAloneTakesItsUnitsFromSeveral) {
   // Kept and read back with its units.
   const std::string json = DecisionJson(d, network_);
   EXPECT_NE(json.find(R"("node":"SH","lines":[0],"quantities":[6])"), std::string::npos) << json;
-  const std::vector<std::string> codes = DetachNodes(&d, network_);
-  std::string packed;
-  PackDecision(d, codes, &packed);
-  Decision back;
-  std::vector<std::string> back_codes;
-  ASSERT_TRUE(UnpackDecision(packed, &back, &back_codes));
-  EXPECT_EQ(DecisionJson(back, back_codes), json);
+  EXPECT_EQ(StoredJson(d), json);
 
   // Another line rides in a parcel the split ships anyway.
   stock_.Set(kSkuB, kHZ, 1);
