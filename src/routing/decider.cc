@@ -22,15 +22,28 @@ constexpr size_t kPartNodes = 8;    // nearest eligible nodes with some units, p
 // Hours as a duration in whole seconds (ETAs are not more precise than that).
 Micros Hours(double h) { return static_cast<Micros>(std::llround(h * 3600)) * kMicrosPerSecond; }
 
-// The standard normal CDF: Zelen & Severo's approximation (Abramowitz and
-// Stegun 26.2.17), absolute error below 7.5e-8, one exp instead of erfc.
+// The standard normal CDF, tabulated at 1/256 steps over [-8, 8] and
+// interpolated linearly: within 5e-7 of the exact value, which moves a plan's
+// lateness term by under a thousandth of a fen. Evaluating it (two per lane
+// of every node a decision looks at) was a fifth of a decision's time.
+constexpr int kCdfSteps = 256;  // per unit of z
+constexpr double kCdfRange = 8;
+const std::array<double, 2 * kCdfSteps * 8 + 1> kCdf = [] {
+  std::array<double, 2 * kCdfSteps * 8 + 1> t{};
+  for (size_t i = 0; i < t.size(); ++i) {
+    const double z = static_cast<double>(i) / kCdfSteps - kCdfRange;
+    t[i] = 0.5 * std::erfc(-z / std::sqrt(2.0));
+  }
+  return t;
+}();
+
 double NormalCdf(double z) {
-  if (z > 8) return 1;
-  if (z < -8) return 0;
-  const double t = 1 / (1 + 0.2316419 * std::fabs(z));
-  const double poly = t * (0.319381530 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))));
-  const double tail = 0.3989422804014327 * std::exp(-0.5 * z * z) * poly;
-  return z >= 0 ? 1 - tail : tail;
+  if (!(z > -kCdfRange)) return 0;  // NaN too: never on time
+  if (z >= kCdfRange) return 1;
+  const double x = (z + kCdfRange) * kCdfSteps;
+  const size_t i = static_cast<size_t>(x);
+  const double f = x - static_cast<double>(i);
+  return kCdf[i] + f * (kCdf[i + 1] - kCdf[i]);
 }
 
 // A way to carry one parcel from a node to the destination.

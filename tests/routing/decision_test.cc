@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "model/order.h"
@@ -477,6 +478,32 @@ TEST_F(DecisionTest, ALineNoNodeCanFillAloneTakesItsUnitsFromSeveral) {
   // An order pinned to one node cannot split.
   pinned_ = kSH;
   EXPECT_FALSE(Decide("310104", {{kSkuA, 10}}).routable());
+}
+
+// The odds of the promise follow the lane's transit distribution: the
+// parcel handed over by the cut-off as often as the node manages (its
+// on-time rate), then a normal transit time; else a day later.
+TEST_F(DecisionTest, OnTimeOddsFollowTheTransitDistribution) {
+  Lane lane;
+  lane.origin = "SH";
+  lane.destination = "31";
+  lane.level = ServiceLevel::kExpress;
+  lane.rate.first_weight_price = 1000;
+  lane.transit = {20, 6};
+  Rebuild({lane});
+  stock_.Set(kSkuA, kSH, 5);
+  lines_ = {{kSkuA, 1}};
+  auto phi = [](double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); };
+  for (int promise_hours : {22, 30, 40, 60, 90}) {
+    const Micros now = At("2026-11-24T02:00:00Z");
+    const OrderRequest o = Request("310104", now, now + promise_hours * 3600 * kMicrosPerSecond);
+    Decider decider(&network_, &policy_);
+    const Decision d = decider.Decide(o, stock_);
+    ASSERT_TRUE(d.routable());
+    const Shipment& s = d.plans[0].shipments[0];
+    const double slack = static_cast<double>(o.promise_at - s.pickup_at) / (3600.0 * kMicrosPerSecond) - 20;
+    EXPECT_NEAR(s.p_on_time, 0.97 * phi(slack / 6) + 0.03 * phi((slack - 24) / 6), 1e-6) << promise_hours;
+  }
 }
 
 TEST_F(DecisionTest, ADegradedNodeIsLessLikelyOnTimeAndTheSameInputGivesTheSamePlan) {
