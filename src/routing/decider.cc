@@ -19,8 +19,12 @@ constexpr size_t kFewHolders = 64; // a sku held by no more nodes is found from 
 constexpr size_t kTransferHubs = 4; // nearest nodes with suppliers tried for one parcel after transfers
 constexpr size_t kPartNodes = 8;    // nearest eligible nodes with some units, per line, for quantity splits
 
+// To the nearest integer, halves away from zero: std::llround without its
+// library call (a decision rounds a few hundred times).
+int64_t Round(double x) { return static_cast<int64_t>(x < 0 ? x - 0.5 : x + 0.5); }
+
 // Hours as a duration in whole seconds (ETAs are not more precise than that).
-Micros Hours(double h) { return static_cast<Micros>(std::llround(h * 3600)) * kMicrosPerSecond; }
+Micros Hours(double h) { return Round(h * 3600) * kMicrosPerSecond; }
 
 // The standard normal CDF, tabulated at 1/256 steps over [-8, 8] and
 // interpolated linearly: within 5e-7 of the exact value, which moves a plan's
@@ -69,7 +73,7 @@ double CarbonKg(ServiceLevel level, double road_km, double gc_km, int64_t weight
 // destination (README.md, "Derived lanes").
 int DerivedLanes(double gc_km, std::array<LaneOption, 3>& out) {
   const double road = std::max(5.0, gc_km * kDetour);
-  auto fen = [](double x) { return static_cast<int64_t>(std::llround(x)); };
+  auto fen = [](double x) { return Round(x); };
   LaneOption standard;
   standard.level = ServiceLevel::kStandard;
   standard.transit.mean_hours = 18 + road / 30;
@@ -224,7 +228,8 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
                                                : order.now + static_cast<Micros>(policy.promise_hours * kHour);
   auto forbidden = [&](uint32_t n) {
     if (order.pinned_node != kNoNode && n != order.pinned_node) return true;
-    return std::find(order.forbidden_nodes.begin(), order.forbidden_nodes.end(), n) != order.forbidden_nodes.end();
+    return !order.forbidden_nodes.empty() &&
+           std::find(order.forbidden_nodes.begin(), order.forbidden_nodes.end(), n) != order.forbidden_nodes.end();
   };
   // A line pinned to a node (a manual override) is served from it or not at all.
   auto pinned_elsewhere = [&](uint32_t n, size_t line) {
