@@ -666,6 +666,24 @@ TEST_F(PriorityTest, ACancelledBackorderLeavesTheQueue) {
   EXPECT_EQ(Reserved("A", "SH"), 0);
 }
 
+// A backorder no node can fill alone is filled once the nodes together can,
+// in parts.
+TEST_F(PriorityTest, ABackorderIsFilledInPartsWhenNoNodeHasEnoughAlone) {
+  Ok(To("O1", kHangzhou, {{"A", 3}}));
+  ASSERT_EQ(Waiting(), std::vector<std::string>{"O1"});
+  Ok(Stock("A", "SH", 2));
+  EXPECT_EQ(Waiting(), std::vector<std::string>{"O1"}) << "2 of 3 in reach: still waiting, holding nothing";
+  EXPECT_EQ(Reserved("A", "SH"), 0);
+  Ok(Stock("A", "BJ", 2));
+  EXPECT_TRUE(Waiting().empty());
+  const OrderView o = *e_.FindOrder("t1", "O1");
+  ASSERT_EQ(o.line_parts(0).size(), 2u);
+  EXPECT_EQ(o.line_parts(0)[0].quantity + o.line_parts(0)[1].quantity, 3);
+  EXPECT_EQ(Reserved("A", "SH"), 2);
+  EXPECT_EQ(Reserved("A", "BJ"), 1);
+  EXPECT_NE(LastEventData().find(R"("quantities":[2])"), std::string::npos) << LastEventData();
+}
+
 TEST_F(PriorityTest, ANodesReleaseQueueIsInPriorityOrder) {
   Ok(Stock("A", "SH", 10));
   Ok(Tiered("O1", ""));
