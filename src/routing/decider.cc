@@ -226,21 +226,25 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
   const geo::UnitVector dest_unit = geo::ToUnitVector(dest->at);
   const Micros promise = order.promise_at != 0 ? order.promise_at
                                                : order.now + static_cast<Micros>(policy.promise_hours * kHour);
-  auto forbidden = [&](uint32_t n) {
-    if (order.pinned_node != kNoNode && n != order.pinned_node) return true;
+  auto forbidden_outright = [&](uint32_t n) {
     return !order.forbidden_nodes.empty() &&
            std::find(order.forbidden_nodes.begin(), order.forbidden_nodes.end(), n) != order.forbidden_nodes.end();
+  };
+  auto forbidden = [&](uint32_t n) {
+    return (order.pinned_node != kNoNode && n != order.pinned_node) || forbidden_outright(n);
   };
   // A line pinned to a node (a manual override) is served from it or not at all.
   auto pinned_elsewhere = [&](uint32_t n, size_t line) {
     return line < order.line_nodes.size() && order.line_nodes[line] != kNoNode && order.line_nodes[line] != n;
   };
-  auto eligible = [&](uint32_t n) {
+  // Up, capable, with room; whether the order may use it is `eligible`.
+  auto usable = [&](uint32_t n) {
     const Node& x = nodes[n];
-    return x.status != NodeStatus::kDown && (x.capabilities & order.needs) == order.needs && !forbidden(n) &&
+    return x.status != NodeStatus::kDown && (x.capabilities & order.needs) == order.needs &&
            (x.capacity_orders == 0 || x.load_orders < x.capacity_orders) &&
            (x.capacity_lines == 0 || x.load_lines < x.capacity_lines);
   };
+  auto eligible = [&](uint32_t n) { return !forbidden(n) && usable(n); };
 
   // Per node once (NodeView), then parcels (node, lines) priced by weight,
   // memoised: split plans reuse them.
@@ -593,12 +597,13 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
 
   // Transfer plans: one parcel from a node near the destination that lacks
   // some lines, their units brought first from its fastest supplier that
-  // holds them. Not for orders with pinned nodes: a pin names where a line
-  // ships from, and a transfer would move its stock.
-  const bool pins = order.pinned_node != kNoNode ||
-                    std::any_of(order.line_nodes.begin(), order.line_nodes.end(), [](uint32_t n) { return n != kNoNode; });
+  // holds them. An order pinned to a node ships from it, so only that node
+  // is tried, its suppliers free to send what it lacks. Not for orders with
+  // lines pinned one by one: such a pin names where the line's units are.
+  const bool line_pins =
+      std::any_of(order.line_nodes.begin(), order.line_nodes.end(), [](uint32_t n) { return n != kNoNode; });
   scratch.legs.clear();
-  if (!network_->TransferHubs().empty() && !pins) {
+  if (!network_->TransferHubs().empty() && !line_pins) {
     std::vector<uint32_t>& hubs = scratch.hubs;
     nearest_of(network_->TransferHubs(), kTransferHubs, hubs, [&](uint32_t n) { return !fits_all(n); });
     std::vector<uint32_t> source(n_lines);
@@ -612,7 +617,7 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
         if (serves(n, i)) continue;
         ok = false;
         for (const Supplier& s : network_->SuppliersOf(n)) {  // fastest first
-          if (!eligible(s.node) || !serves(s.node, i) || !network_->ChainOpen(s)) continue;
+          if (forbidden_outright(s.node) || !usable(s.node) || !serves(s.node, i) || !network_->ChainOpen(s)) continue;
           const bool new_run = std::none_of(scratch.legs.begin() + static_cast<ptrdiff_t>(first), scratch.legs.end(),
                                             [&](const Shipment::Leg& l) { return l.from == s.node; });
           cost += s.cost_per_unit * order.lines[i].quantity + (new_run ? s.cost_per_order : 0);

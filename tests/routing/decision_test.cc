@@ -327,10 +327,24 @@ TEST_F(DecisionTest, ATransferSavesASplitWhenItCostsLess) {
   // A transfer that costs more than the split it saves is not chosen.
   Rebuild({}, DefaultNodes(), {Transfer{"BJ", "SH", 12, 500000, 10, {}}});
   EXPECT_EQ(Decide("310104", {{kSkuA, 1}, {kSkuB, 2}}).plans[0].shipments.size(), 2u);
-  // Nor is one when the order's lines are pinned: a pin says where a line ships from.
+  // An order pinned to a node ships from it: what it lacks comes by transfer.
   Rebuild({}, DefaultNodes(), {Transfer{"BJ", "SH", 12, 200, 10, {}}});
   pinned_ = kSH;
+  d = Decide("310104", {{kSkuA, 1}, {kSkuB, 2}});
+  ASSERT_TRUE(d.routable());
+  EXPECT_EQ(NodesOf(d.plans[0]), std::vector<uint32_t>{kSH});
+  ASSERT_EQ(d.plans[0].shipments[0].transfers.size(), 1u);
+  EXPECT_EQ(d.plans[0].shipments[0].transfers[0].from, kBJ);
+  // Pinned to a node nothing is transferred to: nothing serves the order.
+  pinned_ = kHZ;
   EXPECT_FALSE(Decide("310104", {{kSkuA, 1}, {kSkuB, 2}}).routable());
+  // Lines pinned one by one get no transfer: such a pin names where the units are.
+  pinned_ = kNoNode;
+  lines_ = {{kSkuA, 1}, {kSkuB, 2}};
+  const std::vector<uint32_t> line_pins = {kSH, kSH};
+  OrderRequest o = Request("310104");
+  o.line_nodes = line_pins;
+  EXPECT_FALSE(Decider(&network_, &policy_).Decide(o, stock_).routable());
 }
 
 TEST_F(DecisionTest, CapabilitiesAndClosedRegionsRuleNodesOut) {
