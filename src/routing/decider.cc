@@ -162,6 +162,7 @@ struct Decider::Scratch {
   std::vector<std::vector<SplitNode>> split_nodes;  // per line, for quantity splits
   std::vector<SplitParcel> split_parcels;
   std::vector<uint32_t> split_found;
+  std::vector<uint32_t> wanting;                // lines a walk still finds nodes for
   std::vector<uint32_t> hubs;
 };
 
@@ -476,19 +477,29 @@ Decision Decider::Decide(const OrderRequest& order, const Stock& stock) {
     whole.clear();
   }
   if (walk) {
+    // The lines whose lists still want nodes; a line leaves when its list is full.
+    std::vector<uint32_t>& wanting = scratch.wanting;
+    wanting.clear();
+    for (size_t i = 0; i < n_lines; ++i) {
+      if (!few(i) && per_line[i].size() < want_line) wanting.push_back(static_cast<uint32_t>(i));
+    }
+    const bool walk_whole = !few(rarest);
     for (uint32_t n : near.order) {
+      if (wanting.empty() && (!walk_whole || whole.size() >= want_whole)) break;
       if (!eligible(n)) continue;
-      bool full = true;
-      for (size_t i = 0; i < n_lines; ++i) {
-        if (few(i) || per_line[i].size() == want_line) continue;
-        if (serves(n, i)) per_line[i].push_back(n);
-        full = full && per_line[i].size() == want_line;
+      for (size_t k = 0; k < wanting.size();) {
+        const uint32_t i = wanting[k];
+        if (serves(n, i)) {
+          per_line[i].push_back(n);
+          if (per_line[i].size() >= want_line) {
+            wanting[k] = wanting.back();
+            wanting.pop_back();
+            continue;
+          }
+        }
+        ++k;
       }
-      if (!few(rarest) && whole.size() < want_whole) {
-        if (fits_all(n)) whole.push_back(n);
-        full = full && whole.size() == want_whole;
-      }
-      if (full) break;
+      if (walk_whole && whole.size() < want_whole && fits_all(n)) whole.push_back(n);
     }
   }
   const size_t singles = whole.size();
