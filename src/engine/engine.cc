@@ -245,6 +245,13 @@ Status Engine::ResolveSkuNode(std::string_view tenant, std::string_view sku, std
   return Status::OK();
 }
 
+namespace {
+
+// Nodes a line sourced by stock alone may be split between.
+constexpr size_t kStockSplitNodes = 3;
+
+}  // namespace
+
 Status Engine::PlanReservations(std::vector<LineRecord>& lines, uint32_t flags, const RouteContext* route,
                                 RouteResult* result) const {
   const uint32_t needed_caps = flags & kCapabilityFlags;
@@ -376,15 +383,43 @@ Status Engine::PlanReservations(std::vector<LineRecord>& lines, uint32_t flags, 
       }
     }
     if (chosen == model::kNone) {
-      int64_t avail = 0;
+      // No node has enough alone: the nodes with the most give a part each
+      // (a quantity split, as routing makes them), at most kStockSplitNodes.
+      std::vector<std::pair<int64_t, model::NodeIndex>> have;
       for (model::NodeIndex n : pool_.NodesOf(l.sku)) {
-        if (node_can_serve(n)) avail += std::max<int64_t>(0, free_at(l.sku, n));
+        const int64_t a = free_at(l.sku, n);
+        if (a > 0 && node_can_serve(n)) have.emplace_back(a, n);
       }
-      return Status::Insufficient("insufficient_stock",
-                                  "sku '" + skus_[l.sku].code + "': requested " + std::to_string(l.quantity) +
-                                      ", at most " + std::to_string(avail) +
-                                      " available at nodes able to serve the order, none with enough alone",
-                                  LinePointer(l.line, "quantity"));
+      std::sort(have.begin(), have.end(),
+                [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+      int64_t avail = 0, within = 0;
+      for (size_t k = 0; k < have.size(); ++k) {
+        avail += have[k].first;
+        if (k < kStockSplitNodes) within += have[k].first;
+      }
+      if (within < l.quantity) {
+        return Status::Insufficient(
+            "insufficient_stock",
+            "sku '" + skus_[l.sku].code + "': requested " + std::to_string(l.quantity) + ", " +
+                (avail < l.quantity ? "at most " + std::to_string(avail) + " available at nodes able to serve the order"
+                                    : std::to_string(avail) + " available but spread over more than " +
+                                          std::to_string(kStockSplitNodes) + " nodes"),
+            LinePointer(l.line, "quantity"));
+      }
+      const LineRecord whole = l;
+      std::vector<LineRecord> parts;
+      for (int64_t left = whole.quantity; left > 0;) {
+        const auto [units, n] = have[parts.size()];
+        LineRecord& p = parts.emplace_back(whole);
+        p.node = n;
+        p.quantity = static_cast<int32_t>(std::min(units, left));
+        taken_at(p.sku, n) += p.quantity;
+        left -= p.quantity;
+      }
+      lines[i] = parts[0];
+      lines.insert(lines.begin() + static_cast<ptrdiff_t>(i) + 1, parts.begin() + 1, parts.end());
+      i += parts.size() - 1;
+      continue;
     }
     l.node = chosen;
     taken_at(l.sku, chosen) += l.quantity;

@@ -363,7 +363,8 @@ class Engine {
   void SettlePlan(uint32_t idx);
 
   // Chooses a node for each stock line that has none and checks every line
-  // can be reserved. Fills `node` of the lines; mutates nothing else.
+  // can be reserved. Fills `node` of the lines, and splits a line no node
+  // can fill alone into parts (more records); mutates nothing else.
   // With `route`, the tenant's routing network chooses (Route).
   Status PlanReservations(std::vector<LineRecord>& lines, uint32_t flags, const RouteContext* route = nullptr,
                           RouteResult* routed = nullptr) const;

@@ -70,6 +70,39 @@ TEST_F(EngineTest, SplitsAcrossNodesWhenNoSingleNodeHasAll) {
   EXPECT_EQ(o->line_node(1), "WH2");
 }
 
+// Sourced by stock alone (here: an order abroad, outside routing), a line no
+// node can fill alone is split between the nodes with the most, three at most.
+TEST_F(EngineTest, StockAloneSplitsALineNoNodeFillsBetweenTheNodesWithTheMost) {
+  Ok(Node("WH3"));
+  Ok(Node("WH4"));
+  Ok(Stock("A", "WH3", 2));
+  Ok(Stock("A", "WH4", 1));  // A: WH1 10, WH2 3, WH3 2, WH4 1
+  auto abroad = [](std::string id, int32_t quantity) {
+    CreateOrder c = Order(id, "c-" + id, {{"A", quantity}});
+    c.order.ship_to.country = "US";
+    c.order.ship_to.region_code = "";
+    return c;
+  };
+  Outcome out = Apply(abroad("O1", 16));
+  EXPECT_EQ(out.status.reason(), "insufficient_stock");
+  EXPECT_EQ(out.status.pointer(), "/lines/0/quantity");
+  EXPECT_NE(out.status.message().find("16 available but spread over more than 3 nodes"), std::string::npos)
+      << out.status.message();
+  EXPECT_EQ(Reserved("A", "WH1"), 0);
+  Ok(abroad("O2", 14));
+  const auto o = e_.FindOrder("t1", "O2");
+  ASSERT_EQ(o->line_count(), 1u);
+  ASSERT_EQ(o->line_parts(0).size(), 3u);
+  EXPECT_EQ(Reserved("A", "WH1"), 10);
+  EXPECT_EQ(Reserved("A", "WH2"), 3);
+  EXPECT_EQ(Reserved("A", "WH3"), 1);
+  EXPECT_EQ(Reserved("A", "WH4"), 0);
+  out = Apply(abroad("O3", 3));
+  EXPECT_NE(out.status.message().find("at most 2 available"), std::string::npos) << out.status.message();
+  Ok(Fire("O2", "cancel"));
+  for (const char* n : {"WH1", "WH2", "WH3", "WH4"}) EXPECT_EQ(Reserved("A", n), 0) << n;
+}
+
 TEST_F(EngineTest, UnknownSkuNamesTheLine) {
   Outcome out = Apply(Order("O1", "c1", {{"A", 1}, {"NOPE", 1}}));
   EXPECT_EQ(out.status.reason(), "unknown_sku");
