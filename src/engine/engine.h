@@ -358,6 +358,9 @@ class Engine {
   // Whether routing may still move the order: it holds stock, nothing has
   // shipped, and it is not released to a warehouse nor finished.
   bool Reroutable(const OrderRecord& o) const;
+  // The order's plan priced where its lines are now, each pinned to its
+  // node: `r->routed` false when it can no longer ship so (broken).
+  void PriceAsPlaced(uint32_t idx, const RouteContext& rc, RouteResult* r) const;
   // After a transition: an order that can no longer move leaves open_plans_
   // and overrides_.
   void SettlePlan(uint32_t idx);

@@ -70,67 +70,66 @@ void PlaceAsDecided(std::vector<LineRecord>& lines, std::span<const routing::Lin
       *ship = tr.EngineNode(s.node);
     }
   };
-  if (!parts) {
+  if (!parts) {  // one record per line, each placed whole: in place
     for (const routing::Shipment& s : d->plans[0].shipments) {
       for (uint32_t r : s.lines) placed_at(s, r, &lines[line_of[r]].node, &lines[line_of[r]].ship_node);
     }
-  } else {
-    struct Part {
-      uint32_t record;
-      model::NodeIndex node, ship;
-      int64_t units;
-    };
-    std::vector<Part> placed;
-    for (const routing::Shipment& s : d->plans[0].shipments) {
-      for (size_t k = 0; k < s.lines.size(); ++k) {
-        const uint32_t r = s.lines[k];
-        Part p{line_of[r], 0, 0, s.quantities.empty() ? requests[r].quantity : s.quantities[k]};
-        placed_at(s, r, &p.node, &p.ship);
-        placed.push_back(p);
-      }
-    }
-    std::stable_sort(placed.begin(), placed.end(), [](const Part& a, const Part& b) { return a.record < b.record; });
-    std::vector<LineRecord> out;
-    out.reserve(lines.size() + placed.size());
-    size_t k = 0;
-    for (uint32_t j = 0; j < lines.size(); ++j) {
-      if (k == placed.size() || placed[k].record != j) {
-        out.push_back(lines[j]);
-        continue;
-      }
-      for (; k < placed.size() && placed[k].record == j; ++k) {
-        LineRecord& l = out.emplace_back(lines[j]);
-        l.node = placed[k].node;
-        l.ship_node = placed[k].ship;
-        l.quantity = static_cast<int32_t>(placed[k].units);
-      }
-    }
-    std::vector<int64_t> line_units;  // per order line, over its records
-    for (const LineRecord& l : lines) {
-      if (line_units.size() <= l.line) line_units.resize(l.line + 1u, 0);
-      line_units[l.line] += l.quantity;
-    }
-    // Renumbered below from the records as they were.
-    std::vector<uint16_t> order_line(line_of.size());
-    for (size_t r = 0; r < line_of.size(); ++r) order_line[r] = lines[line_of[r]].line;
-    lines.swap(out);
     for (routing::Plan& p : d->plans) {
       for (routing::Shipment& s : p.shipments) {
-        bool part = !s.quantities.empty();
-        for (uint32_t r : s.lines) part = part || requests[r].quantity != line_units[order_line[r]];
-        if (part && s.quantities.empty()) {
-          for (uint32_t r : s.lines) s.quantities.push_back(requests[r].quantity);
-        }
-        for (uint32_t& l : s.lines) l = order_line[l];
-        for (routing::Shipment::Leg& leg : s.transfers) leg.line = order_line[leg.line];
+        for (uint32_t& l : s.lines) l = lines[line_of[l]].line;
+        for (routing::Shipment::Leg& leg : s.transfers) leg.line = lines[line_of[leg.line]].line;
       }
     }
     return;
   }
+  struct Part {
+    uint32_t record;
+    model::NodeIndex node, ship;
+    int64_t units;
+  };
+  std::vector<Part> placed;
+  for (const routing::Shipment& s : d->plans[0].shipments) {
+    for (size_t k = 0; k < s.lines.size(); ++k) {
+      const uint32_t r = s.lines[k];
+      Part p{line_of[r], 0, 0, s.quantities.empty() ? requests[r].quantity : s.quantities[k]};
+      placed_at(s, r, &p.node, &p.ship);
+      placed.push_back(p);
+    }
+  }
+  std::stable_sort(placed.begin(), placed.end(), [](const Part& a, const Part& b) { return a.record < b.record; });
+  std::vector<LineRecord> out;
+  out.reserve(lines.size() + placed.size());
+  size_t k = 0;
+  for (uint32_t j = 0; j < lines.size(); ++j) {
+    if (k == placed.size() || placed[k].record != j) {
+      out.push_back(lines[j]);
+      continue;
+    }
+    for (; k < placed.size() && placed[k].record == j; ++k) {
+      LineRecord& l = out.emplace_back(lines[j]);
+      l.node = placed[k].node;
+      l.ship_node = placed[k].ship;
+      l.quantity = static_cast<int32_t>(placed[k].units);
+    }
+  }
+  std::vector<int64_t> line_units;  // per order line, over its records
+  for (const LineRecord& l : lines) {
+    if (line_units.size() <= l.line) line_units.resize(l.line + 1u, 0);
+    line_units[l.line] += l.quantity;
+  }
+  // Renumbered from the records as they were.
+  std::vector<uint16_t> order_line(line_of.size());
+  for (size_t r = 0; r < line_of.size(); ++r) order_line[r] = lines[line_of[r]].line;
+  lines.swap(out);
   for (routing::Plan& p : d->plans) {
     for (routing::Shipment& s : p.shipments) {
-      for (uint32_t& l : s.lines) l = lines[line_of[l]].line;
-      for (routing::Shipment::Leg& leg : s.transfers) leg.line = lines[line_of[leg.line]].line;
+      bool part = !s.quantities.empty();
+      for (uint32_t r : s.lines) part = part || requests[r].quantity != line_units[order_line[r]];
+      if (part && s.quantities.empty()) {
+        for (uint32_t r : s.lines) s.quantities.push_back(requests[r].quantity);
+      }
+      for (uint32_t& l : s.lines) l = order_line[l];
+      for (routing::Shipment::Leg& leg : s.transfers) leg.line = order_line[leg.line];
     }
   }
 }
@@ -286,6 +285,14 @@ bool Engine::Reroutable(const OrderRecord& o) const {
   const std::span<const LineRecord> lines = o.block.lines();
   return std::none_of(lines.begin(), lines.end(), [](const LineRecord& l) { return l.shipped > 0; }) &&
          std::any_of(lines.begin(), lines.end(), [](const LineRecord& l) { return l.reserved > 0; });
+}
+
+void Engine::PriceAsPlaced(uint32_t idx, const RouteContext& rc, RouteResult* r) const {
+  const std::span<const LineRecord> current = orders_[idx].block.lines();
+  std::vector<LineRecord> same(current.begin(), current.end());
+  for (LineRecord& l : same) l.reserved = 0;
+  const std::optional<Status> st = Route(same, {}, orders_[idx].flags, rc, r);
+  if (!st || !st->ok()) r->routed = false;
 }
 
 void Engine::SettlePlan(uint32_t idx) {
@@ -531,10 +538,7 @@ Outcome Engine::ApplyReroute(const Reroute& c, Micros now, Changes* ch) {
     before.cost = it->second.cost;
     before.p_on_time = it->second.p_on_time;
   } else {
-    std::vector<LineRecord> same(current.begin(), current.end());
-    for (LineRecord& l : same) l.reserved = 0;
-    const RouteContext rc{o.tenant, region, now, o.promise_at, nullptr, credits};
-    if (std::optional<Status> st = Route(same, {}, o.flags, rc, &before); !st || !st->ok()) before.routed = false;
+    PriceAsPlaced(idx, RouteContext{o.tenant, region, now, o.promise_at, nullptr, credits, false}, &before);
   }
   std::vector<LineRecord> lines = Unplaced(current);
   RouteContext rc{o.tenant, region, now, o.promise_at, &ov, credits};

@@ -93,11 +93,8 @@ bool Engine::ReplanOrder(uint32_t idx, Micros now, std::string_view actor, std::
   AddLoad(o.tenant, current, -1, &aside.taken);
   // The current plan, priced now; not routable: broken.
   auto price_current = [&](RouteResult* r) {
-    std::vector<LineRecord> same(current.begin(), current.end());
-    for (LineRecord& l : same) l.reserved = 0;
     r->lean = true;
-    const std::optional<Status> st = Route(same, {}, o.flags, rc, r);
-    if (!st || !st->ok()) r->routed = false;
+    PriceAsPlaced(idx, rc, r);
   };
   RouteResult before;
   bool priced = false;
@@ -175,14 +172,10 @@ int64_t Engine::Swaps(std::span<const uint32_t> open, Micros now, const Replan& 
   // The order's plan priced where it is; not routable: nullopt.
   auto price_current = [&](uint32_t idx, const std::string& region) -> std::optional<double> {
     const std::vector<std::pair<uint64_t, int64_t>> credits = Holdings(idx);
-    const std::span<const LineRecord> current = std::as_const(orders_[idx].block).lines();
-    std::vector<LineRecord> same(current.begin(), current.end());
-    for (LineRecord& l : same) l.reserved = 0;
     RouteResult r;
     r.lean = true;
-    const std::optional<Status> st = Route(same, {}, orders_[idx].flags, context(idx, region, credits), &r);
-    if (!st || !st->ok() || !r.routed) return std::nullopt;
-    return r.score;
+    PriceAsPlaced(idx, context(idx, region, credits), &r);
+    return r.routed ? std::optional<double>(r.score) : std::nullopt;
   };
   int64_t swaps = 0;
   for (uint32_t a : open) {
