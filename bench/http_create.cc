@@ -186,6 +186,9 @@ int HttpCreate(int argc, char** argv) {
   const double commit_ms = batches > 0 ? static_cast<double>(ws.commit_micros_total.load()) / batches / 1000 : 0;
   // Commits of 50 ms or more: a stalled disk shows up in the p99 as this.
   const uint64_t slow_commits = ws.commit_ms_buckets[5].load();
+  std::cerr << "commits by duration (<1, <2, <5, <10, <50, >=50 ms):";
+  for (const auto& b : ws.commit_ms_buckets) std::cerr << " " << b.load();
+  std::cerr << "\n";
   const std::string trivial = RunWrk(trivial_lua, base + "/healthz", connections, seconds);
   // A benchmark that fails requests must say why: one more second, reporting.
   if (Field(create, "non_2xx") > 0) RunWrk(failure_lua, base + "/v1/orders", connections, 1);

@@ -13,6 +13,10 @@
 namespace orderhub::store {
 namespace {
 
+// The checkpointer has caught up when it left no more than this (1 MiB) to copy.
+constexpr int kWalCaughtUpFrames = 256;
+constexpr int kPageBytes = 4096;  // SQLite's default page size, one WAL frame each
+
 // 'OHB1': marks a file as an OrderHub store.
 constexpr int kApplicationId = 0x4F484231;
 constexpr int kSchemaVersion = 6;
@@ -151,8 +155,10 @@ Result<std::unique_ptr<SqliteStore::Conn>> OpenConn(const std::string& path, boo
 
 }  // namespace
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, Durability durability) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, Durability durability,
+                                                       int64_t wal_limit_bytes) {
   std::unique_ptr<SqliteStore> s(new SqliteStore(path));
+  s->wal_limit_frames_ = static_cast<int>(std::clamp<int64_t>(wal_limit_bytes / kPageBytes, 1, int64_t{1} << 30));
   auto w = OpenConn(path, true);
   if (!w.ok()) return w.status();
   s->writer_ = std::move(*w);
@@ -206,6 +212,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   OH_RETURN_IF_ERROR(c.Exec(durability == Durability::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
   OH_RETURN_IF_ERROR(c.Exec("PRAGMA cache_size=-65536"));
   OH_RETURN_IF_ERROR(c.Exec("PRAGMA wal_autocheckpoint=0"));  // the checkpointer thread does it
+  OH_RETURN_IF_ERROR(c.Exec(("PRAGMA journal_size_limit=" + std::to_string(int64_t{s->wal_limit_frames_} * kPageBytes)).c_str()));
+  sqlite3_wal_hook(
+      c.db_,
+      [](void* store, sqlite3*, const char*, int frames) {
+        static_cast<SqliteStore*>(store)->wal_frames_.store(frames, std::memory_order_relaxed);
+        return SQLITE_OK;
+      },
+      s.get());
   auto ck = OpenConn(path, false);
   if (!ck.ok()) return ck.status();
   s->checkpointer_conn_ = std::move(*ck);
@@ -232,9 +246,19 @@ void SqliteStore::CheckpointLoop() {
   std::unique_lock<std::mutex> lock(checkpoint_mu_);
   while (!checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_; })) {
     lock.unlock();
-    // PASSIVE: copies what it can without waiting for the writer or readers;
-    // what is left goes next time. The WAL starts over once all of it is in.
-    sqlite3_wal_checkpoint_v2(checkpointer_conn_->db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    // PASSIVE: copies what it can without waiting for the writer or readers.
+    // Rounds repeat while they gain on the commits arriving meanwhile, so
+    // that the backlog left for MaybeRestartWal is a commit or two.
+    int log = 0, copied = 0, before = -1;
+    for (int round = 0; round < 64; ++round) {
+      if (sqlite3_wal_checkpoint_v2(checkpointer_conn_->db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) !=
+              SQLITE_OK ||
+          copied >= log || copied <= before) {
+        break;
+      }
+      before = copied;
+    }
+    wal_copied_.store(copied, std::memory_order_relaxed);
     lock.lock();
   }
 }
@@ -274,8 +298,25 @@ struct ReaderLease {
   auto name##_release = [this](Conn* c) { ReleaseReader(c); }; \
   ReaderLease<decltype(name##_release)> name##_lease{&name, name##_release}
 
+// The WAL starts over only when a write begins with every frame already in
+// the database, a moment the checkpointer never sees while commits follow
+// each other without a pause: under a steady load the file would grow
+// without end (every commit then extends the file, and its fsync carries the
+// file system's metadata too; a restart after a crash reads all of it). So
+// the committer, the one writer, copies the last few frames itself (PASSIVE
+// waits for nobody; a reader still on old frames just postpones the restart).
+void SqliteStore::MaybeRestartWal() {
+  const int frames = wal_frames_.load(std::memory_order_relaxed);
+  const int copied = wal_copied_.load(std::memory_order_relaxed);
+  // A count copied from before the last start-over exceeds the frames now.
+  if (frames < wal_limit_frames_ || copied > frames || frames - copied > kWalCaughtUpFrames) return;
+  wal_frames_.store(0, std::memory_order_relaxed);  // the next commit's hook tells the truth
+  sqlite3_wal_checkpoint_v2(writer_->db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+}
+
 Status SqliteStore::Commit(Batch& b) {
   Conn& c = *writer_;
+  MaybeRestartWal();
   OH_RETURN_IF_ERROR(c.Exec("BEGIN"));
   auto fail = [&](Status st) {
     c.Exec("ROLLBACK");

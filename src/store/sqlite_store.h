@@ -11,6 +11,7 @@
 
 #include <condition_variable>
 #include <memory>
+#include <atomic>
 #include <mutex>
 #include <thread>
 #include <string>
@@ -29,7 +30,11 @@ enum class Durability {
 
 class SqliteStore final : public Store {
  public:
-  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, Durability durability);
+  // Past `wal_limit_bytes` the WAL starts over as soon as the checkpointer
+  // has caught up, and a WAL that grew beyond it is cut back to it then.
+  static constexpr int64_t kDefaultWalLimit = int64_t{64} << 20;
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, Durability durability,
+                                                   int64_t wal_limit_bytes = kDefaultWalLimit);
   ~SqliteStore() override;
 
   Status Commit(Batch& batch) override;
@@ -66,6 +71,7 @@ class SqliteStore final : public Store {
   Result<Conn*> AcquireReader();
   void ReleaseReader(Conn* c);
   void CheckpointLoop();
+  void MaybeRestartWal();
 
   std::string path_;
   std::unique_ptr<Conn> writer_;
@@ -77,6 +83,11 @@ class SqliteStore final : public Store {
   std::condition_variable checkpoint_cv_;
   bool stopping_ = false;                           // GUARDED_BY(checkpoint_mu_)
   std::thread checkpointer_;
+  // Frames in the WAL after the last commit, and how many of them the
+  // checkpointer had copied into the database when it last stopped.
+  int wal_limit_frames_ = 0;
+  std::atomic<int> wal_frames_{0};
+  std::atomic<int> wal_copied_{0};
 };
 
 }  // namespace orderhub::store

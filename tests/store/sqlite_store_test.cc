@@ -145,5 +145,36 @@ TEST_F(SqliteStoreTest, CheckpointsMoveTheLogIntoTheDatabaseWithoutACommitDoingI
   EXPECT_GT(fs::file_size(Path()), empty + 500'000);
 }
 
+// Under a load with no pause between commits the checkpointer never finds
+// the WAL all copied at the moment a write begins, which is when SQLite
+// starts it over: without the committer's help the log grows by everything
+// written (and a restart after a crash reads all of it).
+TEST_F(SqliteStoreTest, TheLogStartsOverUnderASteadyLoadInsteadOfGrowingWithIt) {
+  constexpr int64_t kLimit = 1 << 20;
+  // Durable commits, as the hub makes them: each waits for its fsync, which
+  // paces them as a real load is paced.
+  auto s = SqliteStore::Open(Path(), Durability::kFull, kLimit);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  // At least 8 MiB of journal, and for at least a second: ten of the
+  // checkpointer's periods.
+  const auto start = std::chrono::steady_clock::now();
+  int64_t written = 0;
+  for (int i = 0; written < (int64_t{8} << 20) || std::chrono::steady_clock::now() - start < std::chrono::seconds(1);
+       ++i) {
+    Batch b = Records(20, i * 20);
+    ASSERT_TRUE((*s)->Commit(b).ok());
+    written += 20 * 400;
+  }
+  const fs::path wal = Path() + "-wal";
+  ASSERT_TRUE(fs::exists(wal));
+  // Cut back to the limit when it starts over; a start-over every few
+  // periods at most leaves it a few limits long.
+  EXPECT_LT(static_cast<int64_t>(fs::file_size(wal)), 6 * kLimit) << written << " bytes written";
+  // Nothing of it lost.
+  auto last = (*s)->LastJournalPosition();
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last->seq, written / 400);
+}
+
 }  // namespace
 }  // namespace orderhub::store
