@@ -23,7 +23,20 @@
 namespace orderhub::bench {
 namespace {
 
+// jemalloc's control call, present when the hub is linked with it (CMake's
+// OH_JEMALLOC); glibc's mallinfo2 then sees none of the heap.
+extern "C" int mallctl(const char* name, void* old, size_t* old_len, void* value, size_t len)
+    __attribute__((weak));
+
 size_t HeapInUse() {
+  if (mallctl != nullptr) {
+    uint64_t epoch = 1;
+    size_t len = sizeof epoch;
+    mallctl("epoch", &epoch, &len, &epoch, len);  // its statistics are cached until asked to refresh
+    size_t allocated = 0;
+    len = sizeof allocated;
+    if (mallctl("stats.allocated", &allocated, &len, nullptr, 0) == 0) return allocated;
+  }
   struct mallinfo2 mi = mallinfo2();
   return mi.uordblks + mi.hblkhd;
 }

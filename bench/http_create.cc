@@ -2,6 +2,7 @@
 // (Debian's package) from the same machine, 3-line orders, every answer after
 // its group commit. Then the same server's trivial endpoint (/healthz) as the
 // ceiling, and the ratio of the two.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -106,6 +107,14 @@ std::string RunWrk(const std::string& script_path, const std::string& url, int c
   return summary;
 }
 
+// CPU seconds (user + system) of this process or of its waited-for children.
+double CpuSeconds(int who) {
+  rusage u{};
+  getrusage(who, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 double Field(const std::string& json, const std::string& key) {
   const size_t at = json.find("\"" + key + "\":");
   return at == std::string::npos ? 0 : std::atof(json.c_str() + at + key.size() + 3);
@@ -180,7 +189,11 @@ int HttpCreate(int argc, char** argv) {
   std::ofstream(trivial_lua) << kSummaryScript;
   std::cerr << "http_create: " << connections << " connections, " << seconds << " s, durability " << durability
             << "\n";
+  // CPU per order tells a change's cost apart from the neighbours' load on a
+  // shared VM, which moves the rates by a third from run to run.
+  const double server_cpu0 = CpuSeconds(RUSAGE_SELF), wrk_cpu0 = CpuSeconds(RUSAGE_CHILDREN);
   const std::string create = RunWrk(create_lua, base + "/v1/orders", connections, seconds);
+  const double server_cpu = CpuSeconds(RUSAGE_SELF) - server_cpu0, wrk_cpu = CpuSeconds(RUSAGE_CHILDREN) - wrk_cpu0;
   const writer::WriterStats& ws = (*hub)->writer_stats();
   const double batches = static_cast<double>(ws.batches.load()), commands = static_cast<double>(ws.commands.load());
   const double commit_ms = batches > 0 ? static_cast<double>(ws.commit_micros_total.load()) / batches / 1000 : 0;
@@ -200,13 +213,16 @@ int HttpCreate(int argc, char** argv) {
   }
   std::cerr << "create:  " << create << "\ntrivial: " << trivial << "\n";
   const double rate = Field(create, "req_per_s"), ceiling = Field(trivial, "req_per_s");
+  const double requests = Field(create, "requests");
   std::printf(
       "{\"bench\":\"http_create\",\"sourcing\":\"%s\",\"orders_per_s\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"non_2xx\":%.0f,"
       "\"ceiling_req_per_s\":%.0f,\"ceiling_p99_ms\":%.3f,\"ratio_to_ceiling\":%.3f,\"connections\":%d,"
-      "\"durability\":\"%s\",\"mean_batch\":%.1f,\"mean_commit_ms\":%.3f,\"commits_over_50ms\":%llu}\n",
+      "\"durability\":\"%s\",\"mean_batch\":%.1f,\"mean_commit_ms\":%.3f,\"commits_over_50ms\":%llu,"
+      "\"server_cpu_us_per_order\":%.1f,\"wrk_cpu_us_per_order\":%.1f}\n",
       routed ? "routed" : "stock", rate, Field(create, "p50_ms"), Field(create, "p99_ms"), Field(create, "non_2xx"), ceiling,
       Field(trivial, "p99_ms"), ceiling > 0 ? rate / ceiling : 0, connections, durability.c_str(),
-      batches > 0 ? commands / batches : 0, commit_ms, static_cast<unsigned long long>(slow_commits));
+      batches > 0 ? commands / batches : 0, commit_ms, static_cast<unsigned long long>(slow_commits),
+      requests > 0 ? server_cpu / requests * 1e6 : 0, requests > 0 ? wrk_cpu / requests * 1e6 : 0);
   return Field(create, "non_2xx") == 0 ? 0 : 1;
 }
 

@@ -7,6 +7,14 @@
 // inside a commit, where they would stall every client of that batch. Opening checks
 // that the file is ours (PRAGMA application_id) and of a schema version we
 // know, and refuses anything else with a message that names the file.
+//
+// Durability kFull: the writer connection commits without a sync (SQLite's
+// synchronous=NORMAL) and Sync() fdatasyncs the WAL file, so that the
+// committer writes batch N+1 while the disk flushes batch N. SQLite's WAL
+// keeps its own consistency either way (frames carry checksums chained from
+// the header; a start-over of the log happens only after a checkpoint made
+// the database file durable); the explicit sync only decides when a
+// transaction is acknowledged.
 #pragma once
 
 #include <condition_variable>
@@ -37,7 +45,9 @@ class SqliteStore final : public Store {
                                                    int64_t wal_limit_bytes = kDefaultWalLimit);
   ~SqliteStore() override;
 
-  Status Commit(Batch& batch) override;
+  Status Commit(Batch& batch) override;  // Write, then Sync
+  Status Write(Batch& batch) override;
+  Status Sync() override;
   Status ReadJournal(int64_t from, const std::function<Status(const JournalRecord&)>& fn) override;
   Result<JournalPosition> LastJournalPosition() override;
   Result<std::vector<model::OrderEvent>> OrderEvents(const std::string& tenant, const std::string& order_id) override;
@@ -74,6 +84,8 @@ class SqliteStore final : public Store {
   void MaybeRestartWal();
 
   std::string path_;
+  Durability durability_ = Durability::kFull;
+  int wal_fd_ = -1;  // the WAL file, for Sync
   std::unique_ptr<Conn> writer_;
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Conn>> all_readers_;  // GUARDED_BY(readers_mu_)

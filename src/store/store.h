@@ -142,6 +142,14 @@ class Store {
   // Writes the batch in one durable transaction and assigns journal seqs.
   // A failure is final: the caller must stop accepting writes (fail-stop).
   virtual Status Commit(Batch& batch) = 0;
+  // Commit in two steps, so that a committer can write the next batch while
+  // the disk makes the last one durable: Write returns once the transaction
+  // is in the store and visible; Sync (callable from another thread, also
+  // while a Write runs) returns once everything written before it began is
+  // durable. Failures are final as for Commit. A store whose commits are
+  // durable anyway keeps these.
+  virtual Status Write(Batch& batch) { return Commit(batch); }
+  virtual Status Sync() { return Status::OK(); }
   // Calls `fn` for every journal record from seq `from` on, in seq order.
   virtual Status ReadJournal(int64_t from, const std::function<Status(const JournalRecord&)>& fn) = 0;
   // The last committed record (seq 0 when none). Committer thread, or when

@@ -68,6 +68,10 @@ void Writer::Start() {
     pthread_setname_np(pthread_self(), "oh-committer");
     CommitterLoop();
   });
+  syncer_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "oh-syncer");
+    SyncerLoop();
+  });
 }
 
 Status Writer::SetAuditKey(const audit::SigningKey* key) {
@@ -127,6 +131,7 @@ void Writer::Stop() {
   in_cv_.notify_all();
   if (writer_thread_.joinable()) writer_thread_.join();
   if (committer_thread_.joinable()) committer_thread_.join();
+  if (syncer_thread_.joinable()) syncer_thread_.join();
 }
 
 void Writer::Submit(Submission s) {
@@ -257,62 +262,96 @@ void Writer::CommitterLoop() {
     {
       std::unique_lock<std::mutex> lock(out_mu_);
       out_cv_.wait(lock, [&] { return writer_done_ || !out_.empty(); });
-      if (out_.empty()) {
-        // The trail's last entries get their signature before the hub stops.
-        store::Batch last;
-        if (sealer_ && !failed_.load() && sealer_->Checkpoint(last)) store_->Commit(last);
-        return;
-      }
-      // Every batch the writer applied while the last commit ran goes into
-      // this one transaction: one fsync for all of them.
+      if (out_.empty()) break;
+      // Every batch the writer applied while the last write ran goes into
+      // this one transaction.
       batch = std::move(out_.front());
       out_.pop_front();
       merged = 1;
       for (; !out_.empty(); out_.pop_front(), ++merged) Append(std::move(out_.front()), &batch);
       out_cv_.notify_all();
     }
-    bool ok = !failed_.load();
+    Written w;
+    w.merged = merged;
+    w.began = std::chrono::steady_clock::now();
     // Here and not on the writer: the writer's thread is the hub's bottleneck.
     for (model::NewOrderEvent& e : batch.rows.events) e.RenderLate();
     if (sealer_) sealer_->Seal(batch.rows);
-    if (ok && !batch.rows.empty()) {
-      const auto t0 = std::chrono::steady_clock::now();
-      const Status st = store_->Commit(batch.rows);
-      const uint64_t us = static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
-      if (!st.ok()) {
-        failed_.store(true);
-        ok = false;
-      } else if (!batch.rows.journal.empty()) {
-        const store::JournalRecord& last = batch.rows.journal.back();
-        std::lock_guard<std::mutex> lock(out_mu_);
-        committed_ = store::JournalPosition{last.seq, last.crc};
+    if (!failed_.load() && !batch.rows.empty()) {
+      w.wrote = true;
+      if (!store_->Write(batch.rows).ok()) failed_.store(true);
+      if (!batch.rows.journal.empty()) {
+        w.last = store::JournalPosition{batch.rows.journal.back().seq, batch.rows.journal.back().crc};
       }
-      stats_.batches.fetch_add(1);
-      stats_.commands.fetch_add(batch.rows.journal.size());
-      stats_.commit_micros_total.fetch_add(us);
-      const size_t n = batch.rows.journal.size();
-      stats_.batch_size_buckets[n <= 1 ? 0 : n <= 8 ? 1 : n <= 64 ? 2 : n <= 512 ? 3 : 4].fetch_add(1);
-      const uint64_t ms = us / 1000;
-      stats_.commit_ms_buckets[ms < 1 ? 0 : ms < 2 ? 1 : ms < 5 ? 2 : ms < 10 ? 3 : ms < 50 ? 4 : 5].fetch_add(1);
+      w.commands = batch.rows.journal.size();
     }
-    for (auto& [done, reply] : batch.replies) {
-      if (!ok) {
-        done(Unavailable("the store failed to commit; the hub stopped accepting writes"));
-        continue;
-      }
-      if (!reply.replay_key.empty()) {
-        auto stored = store_->GetIdempotency(reply.replay_tenant, reply.replay_key);
-        if (stored.ok() && stored->has_value()) {
-          reply.status = (*stored)->status;
-          reply.body = (*stored)->body;
+    w.replies = std::move(batch.replies);
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    written_.push_back(std::move(w));
+    sync_cv_.notify_one();
+  }
+  // The trail's last entries get their signature before the hub stops.
+  store::Batch last;
+  if (sealer_ && !failed_.load() && sealer_->Checkpoint(last)) store_->Commit(last);
+  std::lock_guard<std::mutex> lock(sync_mu_);
+  committer_done_ = true;
+  sync_cv_.notify_one();
+}
+
+void Writer::SyncerLoop() {
+  std::vector<Written> taken;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(sync_mu_);
+      sync_cv_.wait(lock, [&] { return committer_done_ || !written_.empty(); });
+      if (written_.empty()) return;
+      taken.assign(std::make_move_iterator(written_.begin()), std::make_move_iterator(written_.end()));
+      written_.clear();
+    }
+    // One sync for every batch written since the last one began.
+    const bool wrote = std::any_of(taken.begin(), taken.end(), [](const Written& w) { return w.wrote; });
+    if (wrote && !failed_.load() && !store_->Sync().ok()) failed_.store(true);
+    const bool ok = !failed_.load();
+    const auto now = std::chrono::steady_clock::now();
+    for (Written& w : taken) {
+      if (w.wrote && ok) {
+        const uint64_t us =
+            static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - w.began).count());
+        stats_.batches.fetch_add(1);
+        stats_.commands.fetch_add(w.commands);
+        stats_.commit_micros_total.fetch_add(us);
+        const size_t n = w.commands;
+        stats_.batch_size_buckets[n <= 1 ? 0 : n <= 8 ? 1 : n <= 64 ? 2 : n <= 512 ? 3 : 4].fetch_add(1);
+        const uint64_t ms = us / 1000;
+        stats_.commit_ms_buckets[ms < 1 ? 0 : ms < 2 ? 1 : ms < 5 ? 2 : ms < 10 ? 3 : ms < 50 ? 4 : 5].fetch_add(1);
+        if (w.last.seq != 0) {
+          std::lock_guard<std::mutex> lock(out_mu_);
+          committed_ = w.last;
         }
       }
-      done(std::move(reply));
+      Answer(w.replies, ok);
+      std::lock_guard<std::mutex> lock(out_mu_);
+      in_flight_ -= w.merged;
+      out_cv_.notify_all();
     }
-    std::lock_guard<std::mutex> lock(out_mu_);
-    in_flight_ -= merged;
-    out_cv_.notify_all();
+    taken.clear();
+  }
+}
+
+void Writer::Answer(std::vector<std::pair<Done, Reply>>& replies, bool ok) const {
+  for (auto& [done, reply] : replies) {
+    if (!ok) {
+      done(Unavailable("the store failed to commit; the hub stopped accepting writes"));
+      continue;
+    }
+    if (!reply.replay_key.empty()) {
+      auto stored = store_->GetIdempotency(reply.replay_tenant, reply.replay_key);
+      if (stored.ok() && stored->has_value()) {
+        reply.status = (*stored)->status;
+        reply.body = (*stored)->body;
+      }
+    }
+    done(std::move(reply));
   }
 }
 

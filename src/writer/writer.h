@@ -1,22 +1,29 @@
-// The write path: one writer thread applies commands to the engine, one
-// committer thread makes each batch durable, and only then are callers
-// answered (group commit, after LevelDB's DBImpl::Write).
+// The write path: one writer thread applies commands to the engine, a
+// committer thread writes each batch to the store, a syncer thread makes what
+// was written durable, and only then are callers answered (group commit,
+// after LevelDB's DBImpl::Write, with the sync as a stage of its own).
 //
 //   I/O threads ──Submit──▶ queue ──▶ writer: stamp time, Apply, render reply,
 //                                     build query-table rows
 //                                          │ batch (journal + rows + replies)
 //                                          ▼
-//                                  committer: Store::Commit (one transaction,
-//                                  one fsync) ──▶ answer every caller of the batch
+//                                  committer: Store::Write (one transaction)
+//                                          │ replies
+//                                          ▼
+//                                  syncer: Store::Sync (one fsync for every
+//                                  batch written meanwhile) ──▶ answer them
 //
-// While batch N commits, the writer already applies batch N+1; replies of N+1
-// wait for N+1's commit, which follows N's, so nobody hears of a state that is
-// not durable. A failed commit is final: the writer fail-stops and every later
+// While batch N syncs, the committer writes batch N+1 and the writer applies
+// N+2: a commit costs the longer of its CPU and its fsync, not their sum.
+// Replies leave in batch order, each after a sync that began after its batch
+// was written, so nobody hears of a state that is not durable (a query's
+// answer included: it waits behind the commands applied before it). A failed commit is final: the writer fail-stops and every later
 // submission is answered 503 (the engine is ahead of the store and only a
 // restart, replaying the journal, makes them agree again).
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -73,7 +80,7 @@ struct Submission {
 struct WriterStats {
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> commands{0};
-  std::atomic<uint64_t> commit_micros_total{0};
+  std::atomic<uint64_t> commit_micros_total{0};  // from the start of a batch's write to the end of its sync
   // Histogram buckets of batch sizes (1, 2-8, 9-64, 65-512, >512) and commit latency (ms: <1, <2, <5, <10, <50, >=50).
   std::atomic<uint64_t> batch_size_buckets[5]{};
   std::atomic<uint64_t> commit_ms_buckets[6]{};
@@ -87,7 +94,7 @@ class Writer {
   ~Writer();  // Stop()s
 
   void Start();
-  // Answers everything queued, then stops both threads.
+  // Answers everything queued, then stops its threads.
   void Stop();
 
   // Thread-safe. The submission's `done` is always called exactly once.
@@ -117,8 +124,19 @@ class Writer {
     store::Batch rows;
     std::vector<std::pair<Done, Reply>> replies;
   };
+  // A batch in the store, waiting for the sync that makes it durable.
+  struct Written {
+    std::vector<std::pair<Done, Reply>> replies;
+    store::JournalPosition last;  // its last journal record; seq 0: none
+    int merged = 0;               // batches of the writer it holds
+    bool wrote = false;           // something went to the store
+    std::chrono::steady_clock::time_point began;  // its write's start
+    size_t commands = 0;
+  };
   void WriterLoop();
   void CommitterLoop();
+  void SyncerLoop();
+  void Answer(std::vector<std::pair<Done, Reply>>& replies, bool ok) const;
   void MaybeSnapshot();  // writer thread
   // The timed re-plans when due (writer thread).
   void MaybeReplan(Micros now, engine::Changes* changes, store::Batch* rows);
@@ -148,6 +166,11 @@ class Writer {
   SnapshotHook snapshot_hook_;
   int64_t since_snapshot_ = 0;            // journaled commands; writer thread only
 
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::deque<Written> written_;           // GUARDED_BY(sync_mu_)
+  bool committer_done_ = false;           // GUARDED_BY(sync_mu_)
+
   std::unique_ptr<audit::Sealer> sealer_;  // committer thread once started
 
   std::atomic<bool> failed_{false};
@@ -155,7 +178,7 @@ class Writer {
   Micros replan_every_ = 0;               // 0: never
   Micros next_replan_ = 0;                // writer thread only
   WriterStats stats_;
-  std::thread writer_thread_, committer_thread_;
+  std::thread writer_thread_, committer_thread_, syncer_thread_;
 };
 
 }  // namespace orderhub::writer

@@ -4,8 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
+#include <set>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -56,6 +60,56 @@ TEST(DataKeys, IndexHashesAreKeyedAndStable) {
       "other");
   ASSERT_TRUE(other.ok());
   EXPECT_NE((*other)->IndexHash("13800138000"), TestKeys().IndexHash("13800138000"));
+}
+
+// Stored phone hashes must keep matching: the index hash is plain
+// HMAC-SHA256 (RFC 2104), the first 8 bytes little-endian, whichever ring the
+// calling thread used before. Checked against `openssl dgst -sha256 -mac HMAC`.
+TEST(DataKeys, IndexHashesAreHmacSha256WhateverRingTheThreadUsedBefore) {
+  constexpr uint64_t kExpected = 0x28739369815c36f0;  // f0365c81699373 28...
+  EXPECT_EQ(TestKeys().IndexHash("13800138000"), kExpected);
+  auto other = DataKeys::FromText(
+      "index ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\n"
+      "key 1 202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\n",
+      "other");
+  ASSERT_TRUE(other.ok());
+  const uint64_t theirs = (*other)->IndexHash("13800138000");
+  EXPECT_EQ(TestKeys().IndexHash("13800138000"), kExpected);
+  EXPECT_EQ((*other)->IndexHash("13800138000"), theirs);
+  uint64_t on_another_thread = 0;
+  std::thread([&] { on_another_thread = TestKeys().IndexHash("13800138000"); }).join();
+  EXPECT_EQ(on_another_thread, kExpected);
+}
+
+TEST(DataKeys, EverySealHasItsOwnNonceAlsoAcrossThreadsAndAFork) {
+  auto nonce = [](const std::string& sealed) { return sealed.substr(4, 12); };
+  std::set<std::string> seen;
+  std::vector<std::string> sealed_elsewhere;
+  std::thread([&] {
+    for (int i = 0; i < 2000; ++i) sealed_elsewhere.push_back(TestKeys().Seal("x"));
+  }).join();
+  for (int i = 0; i < 2000; ++i) EXPECT_TRUE(seen.insert(nonce(TestKeys().Seal("x"))).second);
+  for (const std::string& s : sealed_elsewhere) {
+    EXPECT_TRUE(seen.insert(nonce(s)).second);
+    EXPECT_EQ(*TestKeys().Open(s), "x");  // opened on another thread than sealed
+  }
+  // A forked child starts from a copy of this thread's state: its next nonce
+  // must not be the one this process draws next.
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string n = nonce(TestKeys().Seal("x"));
+    _exit(write(fds[1], n.data(), n.size()) == static_cast<ssize_t>(n.size()) ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  std::string from_child(12, '\0');
+  ASSERT_EQ(read(fds[0], from_child.data(), from_child.size()), 12);
+  close(fds[0]);
+  close(fds[1]);
+  EXPECT_NE(from_child, nonce(TestKeys().Seal("x")));
 }
 
 TEST(DataKeys, BrokenRingsAreRefusedWithTheirLine) {
