@@ -197,6 +197,8 @@ int HttpCreate(int argc, char** argv) {
   const writer::WriterStats& ws = (*hub)->writer_stats();
   const double batches = static_cast<double>(ws.batches.load()), commands = static_cast<double>(ws.commands.load());
   const double commit_ms = batches > 0 ? static_cast<double>(ws.commit_micros_total.load()) / batches / 1000 : 0;
+  const double syncs = static_cast<double>(ws.syncs.load());
+  const double sync_ms = syncs > 0 ? static_cast<double>(ws.sync_micros_total.load()) / syncs / 1000 : 0;
   // Commits of 50 ms or more: a stalled disk shows up in the p99 as this.
   const uint64_t slow_commits = ws.commit_ms_buckets[5].load();
   std::cerr << "commits by duration (<1, <2, <5, <10, <50, >=50 ms):";
@@ -217,11 +219,11 @@ int HttpCreate(int argc, char** argv) {
   std::printf(
       "{\"bench\":\"http_create\",\"sourcing\":\"%s\",\"orders_per_s\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"non_2xx\":%.0f,"
       "\"ceiling_req_per_s\":%.0f,\"ceiling_p99_ms\":%.3f,\"ratio_to_ceiling\":%.3f,\"connections\":%d,"
-      "\"durability\":\"%s\",\"mean_batch\":%.1f,\"mean_commit_ms\":%.3f,\"commits_over_50ms\":%llu,"
+      "\"durability\":\"%s\",\"mean_batch\":%.1f,\"mean_commit_ms\":%.3f,\"mean_sync_ms\":%.3f,\"commits_over_50ms\":%llu,"
       "\"server_cpu_us_per_order\":%.1f,\"wrk_cpu_us_per_order\":%.1f}\n",
       routed ? "routed" : "stock", rate, Field(create, "p50_ms"), Field(create, "p99_ms"), Field(create, "non_2xx"), ceiling,
       Field(trivial, "p99_ms"), ceiling > 0 ? rate / ceiling : 0, connections, durability.c_str(),
-      batches > 0 ? commands / batches : 0, commit_ms, static_cast<unsigned long long>(slow_commits),
+      batches > 0 ? commands / batches : 0, commit_ms, sync_ms, static_cast<unsigned long long>(slow_commits),
       requests > 0 ? server_cpu / requests * 1e6 : 0, requests > 0 ? wrk_cpu / requests * 1e6 : 0);
   return Field(create, "non_2xx") == 0 ? 0 : 1;
 }

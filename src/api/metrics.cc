@@ -95,6 +95,11 @@ std::string Metrics::Render(const std::map<std::pair<std::string, std::string>, 
                 static_cast<double>(w.commit_micros_total.load()) / 1e6,
                 static_cast<unsigned long long>(w.batches.load()));
   out += buf;
+  out += "# HELP orderhub_sync_duration_seconds Time of one flush of the store (one or more group commits).\n"
+         "# TYPE orderhub_sync_duration_seconds summary\n";
+  std::snprintf(buf, sizeof buf, "orderhub_sync_duration_seconds_sum %.6f\norderhub_sync_duration_seconds_count %llu\n",
+                static_cast<double>(w.sync_micros_total.load()) / 1e6, static_cast<unsigned long long>(w.syncs.load()));
+  out += buf;
   return out;
 }
 

@@ -310,7 +310,13 @@ void Writer::SyncerLoop() {
     }
     // One sync for every batch written since the last one began.
     const bool wrote = std::any_of(taken.begin(), taken.end(), [](const Written& w) { return w.wrote; });
-    if (wrote && !failed_.load() && !store_->Sync().ok()) failed_.store(true);
+    if (wrote && !failed_.load()) {
+      const auto t0 = std::chrono::steady_clock::now();
+      if (!store_->Sync().ok()) failed_.store(true);
+      stats_.syncs.fetch_add(1);
+      stats_.sync_micros_total.fetch_add(static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count()));
+    }
     const bool ok = !failed_.load();
     const auto now = std::chrono::steady_clock::now();
     for (Written& w : taken) {

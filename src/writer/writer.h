@@ -81,6 +81,8 @@ struct WriterStats {
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> commands{0};
   std::atomic<uint64_t> commit_micros_total{0};  // from the start of a batch's write to the end of its sync
+  std::atomic<uint64_t> syncs{0};                // Store::Sync calls, each for one or more batches
+  std::atomic<uint64_t> sync_micros_total{0};
   // Histogram buckets of batch sizes (1, 2-8, 9-64, 65-512, >512) and commit latency (ms: <1, <2, <5, <10, <50, >=50).
   std::atomic<uint64_t> batch_size_buckets[5]{};
   std::atomic<uint64_t> commit_ms_buckets[6]{};

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <future>
 
 #include <gtest/gtest.h>
@@ -363,11 +365,40 @@ TEST_F(HttpApiTest, OperationalEndpoints) {
   EXPECT_NE(m.body.find("orderhub_http_request_duration_seconds_bucket{route=\"POST /v1/orders\""), std::string::npos);
   EXPECT_NE(m.body.find("orderhub_orders{order_type=\"standard\",state=\"created\"} 1"), std::string::npos) << m.body;
   EXPECT_NE(m.body.find("orderhub_commit_batch_size_count"), std::string::npos);
+  // The order above was answered after a flush of the store.
+  const size_t syncs = m.body.find("orderhub_sync_duration_seconds_count ");
+  ASSERT_NE(syncs, std::string::npos);
+  EXPECT_GE(std::atoi(m.body.c_str() + syncs + std::strlen("orderhub_sync_duration_seconds_count ")), 1);
   HttpResponse doc = anonymous.Send("GET", "/v1/openapi.json");
   EXPECT_EQ(doc.status, 200);
   EXPECT_NE(doc.body.find("\"openapi\": \"3.1"), std::string::npos);
   EXPECT_EQ(anonymous.Send("DELETE", "/v1/orders").status, 405);
   EXPECT_EQ(anonymous.Send("GET", "/v2/nothing").status, 404);
+}
+
+// A client may send its next request before the answer to the last
+// (pipelining): the server reads it from what it already buffered instead of
+// waiting for the socket to have more.
+TEST_F(HttpApiTest, PipelinedRequestsAreAllAnswered) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(hub_->port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval five{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &five, sizeof five);
+  const std::string two = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::send(fd, two.data(), two.size(), MSG_NOSIGNAL), static_cast<ssize_t>(two.size()));
+  std::string got;
+  char buf[4096];
+  ssize_t n;
+  while (got.find("{\"ready\":true}") == std::string::npos && (n = ::recv(fd, buf, sizeof buf, 0)) > 0) {
+    got.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+  EXPECT_NE(got.find("{\"ready\":true}"), std::string::npos) << got;
 }
 
 TEST_F(HttpApiTest, PersonalFieldsAreMaskedUnlessUnmaskedWithAReason) {
