@@ -160,6 +160,7 @@ int HttpCreate(int argc, char** argv) {
   std::filesystem::remove_all(dir);
   app::HubOptions o;
   o.prefault_memory = true;  // as `orderhub serve`
+  o.preallocate_wal = true;
   o.data_dir = dir.string();
   o.durability = durability == "full" ? store::Durability::kFull : store::Durability::kNormal;
   o.server.port = 0;

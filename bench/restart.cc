@@ -48,6 +48,7 @@ int Restart(int argc, char** argv) {
   if (!filled) std::filesystem::remove_all(dir);
   app::HubOptions o;
   o.prefault_memory = true;  // as `orderhub serve`
+  o.preallocate_wal = true;
   o.data_dir = dir.string();
   o.durability = store::Durability::kNormal;  // filling only; the restart reads the same file either way
   o.server.port = 0;

@@ -84,6 +84,7 @@ int Serve(int argc, char** argv) {
   if (!args.positional.empty()) return Usage("unexpected argument " + args.positional[0]);
   HubOptions o;
   o.prefault_memory = true;  // a server: worth a helper thread (engine/arena.h)
+  o.preallocate_wal = true;  // and 64 MiB of disk written out at start
   std::string listen = "127.0.0.1:8080";
   if (args.values.count("config")) {
     if (Status st = ApplyConfigFile(args.values["config"], &o, &listen); !st.ok()) return Fail(st);

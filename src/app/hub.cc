@@ -51,7 +51,8 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& options, const Clock* c
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return Status::IOError("cannot create data directory " + options.data_dir + ": " + ec.message());
-  auto st = store::SqliteStore::Open(options.data_dir + "/orderhub.db", options.durability);
+  auto st = store::SqliteStore::Open(options.data_dir + "/orderhub.db", options.durability,
+                                     store::SqliteStore::kDefaultWalLimit, options.preallocate_wal);
   if (!st.ok()) return st.status();
   hub->store_ = std::move(*st);
   // Data residency: a store holds one region's data; a hub configured for

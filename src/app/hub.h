@@ -39,6 +39,10 @@ struct HubOptions {
   // A helper thread touches the engine's next memory ahead of the writer
   // (engine/arena.h). `orderhub serve` turns it on; off here for embedders.
   bool prefault_memory = false;
+  // The store's WAL is written out to its limit at start (store/sqlite_store.h):
+  // no sync of the first 64 MiB of commits waits for a file-system journal
+  // commit. `orderhub serve` turns it on; off for embedders and tests.
+  bool preallocate_wal = false;
   // The Ed25519 seed that signs audit checkpoints; created when missing.
   // Empty: `<data_dir>/audit.key`. Keep it off the data volume in production.
   std::string audit_key_file;

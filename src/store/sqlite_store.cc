@@ -1,6 +1,7 @@
 #include "store/sqlite_store.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -160,7 +161,7 @@ Result<std::unique_ptr<SqliteStore::Conn>> OpenConn(const std::string& path, boo
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, Durability durability,
-                                                       int64_t wal_limit_bytes) {
+                                                       int64_t wal_limit_bytes, bool preallocate_wal) {
   std::unique_ptr<SqliteStore> s(new SqliteStore(path));
   s->wal_limit_frames_ = static_cast<int>(std::clamp<int64_t>(wal_limit_bytes / kPageBytes, 1, int64_t{1} << 30));
   auto w = OpenConn(path, true);
@@ -231,6 +232,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   // that at its first sync of the file, which Sync() now does instead.
   s->wal_fd_ = ::open((path + "-wal").c_str(), O_RDWR | O_CLOEXEC);
   if (s->wal_fd_ < 0) return Status::IOError("cannot open " + path + "-wal: " + std::strerror(errno));
+  if (durability == Durability::kFull && preallocate_wal) OH_RETURN_IF_ERROR(s->PreallocateWal());
   if (durability == Durability::kFull) {
     const std::string dir = std::filesystem::path(path).parent_path().string();
     const int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -331,6 +333,26 @@ void SqliteStore::MaybeRestartWal() {
   if (frames < wal_limit_frames_ || copied > frames || frames - copied > kWalCaughtUpFrames) return;
   wal_frames_.store(0, std::memory_order_relaxed);  // the next commit's hook tells the truth
   sqlite3_wal_checkpoint_v2(writer_->db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+}
+
+// Zeros from the file's end to the limit, written (not fallocated: the first
+// write into an unwritten extent changes metadata too) and synced. SQLite
+// reads a log only up to its first frame that fails its checksum, and a
+// zeroed header is an empty log, so the zeros are never taken for frames.
+Status SqliteStore::PreallocateWal() {
+  struct stat st {};
+  if (::fstat(wal_fd_, &st) != 0) return Status::IOError("cannot stat " + path_ + "-wal: " + std::strerror(errno));
+  const int64_t limit = int64_t{wal_limit_frames_} * kPageBytes;
+  if (st.st_size >= limit) return Status::OK();
+  const std::string zeros(size_t{1} << 20, '\0');
+  for (int64_t at = st.st_size; at < limit;) {
+    const size_t n = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(zeros.size()), limit - at));
+    const ssize_t w = ::pwrite(wal_fd_, zeros.data(), n, at);
+    if (w <= 0) return Status::IOError("cannot preallocate " + path_ + "-wal: " + std::strerror(errno));
+    at += w;
+  }
+  if (::fdatasync(wal_fd_) != 0) return Status::IOError("cannot sync " + path_ + "-wal: " + std::strerror(errno));
+  return Status::OK();
 }
 
 Status SqliteStore::Commit(Batch& b) {

@@ -41,8 +41,13 @@ class SqliteStore final : public Store {
   // Past `wal_limit_bytes` the WAL starts over as soon as the checkpointer
   // has caught up, and a WAL that grew beyond it is cut back to it then.
   static constexpr int64_t kDefaultWalLimit = int64_t{64} << 20;
+  // `preallocate_wal` (a server's choice; kFull only): the WAL file is
+  // written out to the limit at once, so that no later sync carries a change
+  // of its size (a file-system journal commit: the slowest syncs of a fresh
+  // store, until the log first started over).
   static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, Durability durability,
-                                                   int64_t wal_limit_bytes = kDefaultWalLimit);
+                                                   int64_t wal_limit_bytes = kDefaultWalLimit,
+                                                   bool preallocate_wal = false);
   ~SqliteStore() override;
 
   Status Commit(Batch& batch) override;  // Write, then Sync
@@ -82,6 +87,7 @@ class SqliteStore final : public Store {
   void ReleaseReader(Conn* c);
   void CheckpointLoop();
   void MaybeRestartWal();
+  Status PreallocateWal();
 
   std::string path_;
   Durability durability_ = Durability::kFull;
