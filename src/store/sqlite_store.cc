@@ -20,7 +20,6 @@ namespace {
 
 // The checkpointer has caught up when it left no more than this (1 MiB) to copy.
 constexpr int kWalCaughtUpFrames = 256;
-constexpr int kPageBytes = 4096;  // SQLite's default page size, one WAL frame each
 
 // 'OHB1': marks a file as an OrderHub store.
 constexpr int kApplicationId = 0x4F484231;
@@ -163,7 +162,7 @@ Result<std::unique_ptr<SqliteStore::Conn>> OpenConn(const std::string& path, boo
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, Durability durability,
                                                        int64_t wal_limit_bytes, bool preallocate_wal) {
   std::unique_ptr<SqliteStore> s(new SqliteStore(path));
-  s->wal_limit_frames_ = static_cast<int>(std::clamp<int64_t>(wal_limit_bytes / kPageBytes, 1, int64_t{1} << 30));
+  s->wal_limit_bytes_ = std::max<int64_t>(wal_limit_bytes, 1);
   auto w = OpenConn(path, true);
   if (!w.ok()) return w.status();
   s->writer_ = std::move(*w);
@@ -219,7 +218,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   s->durability_ = durability;
   OH_RETURN_IF_ERROR(c.Exec("PRAGMA cache_size=-65536"));
   OH_RETURN_IF_ERROR(c.Exec("PRAGMA wal_autocheckpoint=0"));  // the checkpointer thread does it
-  OH_RETURN_IF_ERROR(c.Exec(("PRAGMA journal_size_limit=" + std::to_string(int64_t{s->wal_limit_frames_} * kPageBytes)).c_str()));
+  // The limit counts frames of the store's own page size (4 KiB unless the
+  // file was made otherwise).
+  st = c.Prepare("PRAGMA page_size");
+  const int page_bytes = st != nullptr && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 4096;
+  sqlite3_reset(st);
+  s->wal_limit_frames_ =
+      static_cast<int>(std::clamp<int64_t>(s->wal_limit_bytes_ / std::max(page_bytes, 512), 1, int64_t{1} << 30));
+  OH_RETURN_IF_ERROR(c.Exec(("PRAGMA journal_size_limit=" + std::to_string(s->wal_limit_bytes_)).c_str()));
   sqlite3_wal_hook(
       c.db_,
       [](void* store, sqlite3*, const char*, int frames) {
@@ -227,9 +233,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
         return SQLITE_OK;
       },
       s.get());
-  // The connection created the WAL file on reaching the database in WAL
-  // mode. Its directory entry is made durable here, once: SQLite would do
-  // that at its first sync of the file, which Sync() now does instead.
+  // A read in WAL mode has the connection create the WAL file if it is not
+  // there (a store that was switched out of WAL mode by hand). Its directory
+  // entry is made durable here, once: SQLite would do that at its first sync
+  // of the file, which Sync() now does instead.
+  st = c.Prepare("SELECT count(*) FROM sqlite_schema");
+  if (st == nullptr || sqlite3_step(st) != SQLITE_ROW) return c.Error("reading the schema in WAL mode");
+  sqlite3_reset(st);
   s->wal_fd_ = ::open((path + "-wal").c_str(), O_RDWR | O_CLOEXEC);
   if (s->wal_fd_ < 0) return Status::IOError("cannot open " + path + "-wal: " + std::strerror(errno));
   if (durability == Durability::kFull && preallocate_wal) OH_RETURN_IF_ERROR(s->PreallocateWal());
@@ -342,7 +352,7 @@ void SqliteStore::MaybeRestartWal() {
 Status SqliteStore::PreallocateWal() {
   struct stat st {};
   if (::fstat(wal_fd_, &st) != 0) return Status::IOError("cannot stat " + path_ + "-wal: " + std::strerror(errno));
-  const int64_t limit = int64_t{wal_limit_frames_} * kPageBytes;
+  const int64_t limit = wal_limit_bytes_;
   if (st.st_size >= limit) return Status::OK();
   const std::string zeros(size_t{1} << 20, '\0');
   for (int64_t at = st.st_size; at < limit;) {

@@ -103,6 +103,7 @@ class SqliteStore final : public Store {
   std::thread checkpointer_;
   // Frames in the WAL after the last commit, and how many of them the
   // checkpointer had copied into the database when it last stopped.
+  int64_t wal_limit_bytes_ = 0;
   int wal_limit_frames_ = 0;
   std::atomic<int> wal_frames_{0};
   std::atomic<int> wal_copied_{0};

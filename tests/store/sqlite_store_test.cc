@@ -176,6 +176,52 @@ TEST_F(SqliteStoreTest, TheLogStartsOverUnderASteadyLoadInsteadOfGrowingWithIt) 
   EXPECT_EQ(last->seq, written / 400);
 }
 
+int PageSize(const std::string& path) {
+  sqlite3* db = nullptr;
+  sqlite3_stmt* st = nullptr;
+  int size = 0;
+  if (sqlite3_open(path.c_str(), &db) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    size = sqlite3_column_int(st, 0);
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return size;
+}
+
+// A store switched out of WAL mode by hand, with pages of another size:
+// it opens in WAL mode again, its log written out to the limit in bytes.
+TEST_F(SqliteStoreTest, AStoreTakenOutOfWalModeWithOtherPagesOpensAndGoesOn) {
+  {
+    auto s = SqliteStore::Open(Path(), Durability::kNormal);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    Batch b = Records(3, 0);
+    ASSERT_TRUE((*s)->Commit(b).ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA journal_mode=DELETE; PRAGMA page_size=8192; VACUUM;", nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  ASSERT_EQ(PageSize(Path()), 8192);
+  ASSERT_FALSE(fs::exists(Path() + "-wal"));
+  {
+    auto s = SqliteStore::Open(Path(), Durability::kFull, 1 << 20, /*preallocate_wal=*/true);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    EXPECT_EQ(static_cast<int64_t>(fs::file_size(Path() + "-wal")), 1 << 20);
+    Batch b = Records(1, 3);
+    ASSERT_TRUE((*s)->Commit(b).ok());
+    int n = 0;
+    ASSERT_TRUE((*s)->ReadJournal(1, [&](const JournalRecord&) {
+      ++n;
+      return Status::OK();
+    }).ok());
+    EXPECT_EQ(n, 4);
+  }
+  EXPECT_EQ(PageSize(Path()), 8192);
+}
+
 // A server writes its WAL out to the limit at start; SQLite must still read
 // back exactly what was committed, zeros after it, also after a crash (the
 // files copied as they are while the store is open: no checkpoint at close).
