@@ -41,6 +41,21 @@ class SqliteStoreTest : public ::testing::Test {
     return b;
   }
 
+  // A store holding records 0..2, then `sql` run on its file as another
+  // program (or an earlier build) would.
+  void ThreeRecordsThen(const char* sql) {
+    {
+      auto s = SqliteStore::Open(Path(), Durability::kNormal);
+      ASSERT_TRUE(s.ok()) << s.status().ToString();
+      Batch b = Records(3, 0);
+      ASSERT_TRUE((*s)->Commit(b).ok());
+    }
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+
   fs::path dir_;
 };
 
@@ -66,22 +81,9 @@ TEST_F(SqliteStoreTest, JournalComesBackInOrderFromAnySeqWithItsChecksum) {
 // An expired key's answer is deleted before the batch's own answers are
 // stored, so the key can be taken again by a create in the same batch.
 TEST_F(SqliteStoreTest, AVersion5StoreIsUpgradedInPlaceAndItsRecordsStillCheckOut) {
-  {
-    auto s = SqliteStore::Open(Path(), Durability::kNormal);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    Batch b = Records(3, 0);
-    ASSERT_TRUE((*s)->Commit(b).ok());
-  }
   // Take the file back to version 5 as an earlier build wrote it.
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "DROP TABLE tenants; DROP TABLE settings; ALTER TABLE journal DROP COLUMN region;"
-                         " PRAGMA user_version=5;",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK)
-      << sqlite3_errmsg(db);
-  sqlite3_close(db);
+  ThreeRecordsThen(
+      "DROP TABLE tenants; DROP TABLE settings; ALTER TABLE journal DROP COLUMN region; PRAGMA user_version=5;");
 
   auto s = SqliteStore::Open(Path(), Durability::kNormal);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -192,18 +194,7 @@ int PageSize(const std::string& path) {
 // A store switched out of WAL mode by hand, with pages of another size:
 // it opens in WAL mode again, its log written out to the limit in bytes.
 TEST_F(SqliteStoreTest, AStoreTakenOutOfWalModeWithOtherPagesOpensAndGoesOn) {
-  {
-    auto s = SqliteStore::Open(Path(), Durability::kNormal);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    Batch b = Records(3, 0);
-    ASSERT_TRUE((*s)->Commit(b).ok());
-  }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "PRAGMA journal_mode=DELETE; PRAGMA page_size=8192; VACUUM;", nullptr, nullptr, nullptr),
-            SQLITE_OK)
-      << sqlite3_errmsg(db);
-  sqlite3_close(db);
+  ThreeRecordsThen("PRAGMA journal_mode=DELETE; PRAGMA page_size=8192; VACUUM;");
   ASSERT_EQ(PageSize(Path()), 8192);
   ASSERT_FALSE(fs::exists(Path() + "-wal"));
   {
