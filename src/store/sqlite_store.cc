@@ -1,15 +1,15 @@
 #include "store/sqlite_store.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -241,9 +241,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   if (st == nullptr || sqlite3_step(st) != SQLITE_ROW) return c.Error("reading the schema in WAL mode");
   sqlite3_reset(st);
   s->wal_fd_ = ::open((path + "-wal").c_str(), O_RDWR | O_CLOEXEC);
-  if (s->wal_fd_ < 0) return Status::IOError("cannot open " + path + "-wal: " + std::strerror(errno));
-  if (durability == Durability::kFull && preallocate_wal) OH_RETURN_IF_ERROR(s->PreallocateWal());
+  if (s->wal_fd_ < 0) return s->WalError("open");
   if (durability == Durability::kFull) {
+    if (preallocate_wal) OH_RETURN_IF_ERROR(s->PreallocateWal());
     const std::string dir = std::filesystem::path(path).parent_path().string();
     const int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     const bool synced = dir_fd >= 0 && ::fsync(dir_fd) == 0;
@@ -345,23 +345,26 @@ void SqliteStore::MaybeRestartWal() {
   sqlite3_wal_checkpoint_v2(writer_->db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
 }
 
+Status SqliteStore::WalError(const char* what) const {
+  return Status::IOError(std::string("cannot ") + what + " " + path_ + "-wal: " + std::strerror(errno));
+}
+
 // Zeros from the file's end to the limit, written (not fallocated: the first
 // write into an unwritten extent changes metadata too) and synced. SQLite
 // reads a log only up to its first frame that fails its checksum, and a
 // zeroed header is an empty log, so the zeros are never taken for frames.
 Status SqliteStore::PreallocateWal() {
   struct stat st {};
-  if (::fstat(wal_fd_, &st) != 0) return Status::IOError("cannot stat " + path_ + "-wal: " + std::strerror(errno));
-  const int64_t limit = wal_limit_bytes_;
-  if (st.st_size >= limit) return Status::OK();
+  if (::fstat(wal_fd_, &st) != 0) return WalError("stat");
+  if (st.st_size >= wal_limit_bytes_) return Status::OK();
   const std::string zeros(size_t{1} << 20, '\0');
-  for (int64_t at = st.st_size; at < limit;) {
-    const size_t n = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(zeros.size()), limit - at));
+  for (int64_t at = st.st_size; at < wal_limit_bytes_;) {
+    const size_t n = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(zeros.size()), wal_limit_bytes_ - at));
     const ssize_t w = ::pwrite(wal_fd_, zeros.data(), n, at);
-    if (w <= 0) return Status::IOError("cannot preallocate " + path_ + "-wal: " + std::strerror(errno));
+    if (w <= 0) return WalError("preallocate");
     at += w;
   }
-  if (::fdatasync(wal_fd_) != 0) return Status::IOError("cannot sync " + path_ + "-wal: " + std::strerror(errno));
+  if (::fdatasync(wal_fd_) != 0) return WalError("sync");
   return Status::OK();
 }
 
@@ -374,7 +377,7 @@ Status SqliteStore::Commit(Batch& b) {
 // file, not per descriptor, so this one covers what the writer connection wrote.
 Status SqliteStore::Sync() {
   if (durability_ != Durability::kFull) return Status::OK();
-  if (::fdatasync(wal_fd_) != 0) return Status::IOError("cannot sync " + path_ + "-wal: " + std::strerror(errno));
+  if (::fdatasync(wal_fd_) != 0) return WalError("sync");
   return Status::OK();
 }
 

@@ -88,6 +88,7 @@ class SqliteStore final : public Store {
   void CheckpointLoop();
   void MaybeRestartWal();
   Status PreallocateWal();
+  Status WalError(const char* what) const;  // names the WAL file and errno
 
   std::string path_;
   Durability durability_ = Durability::kFull;

@@ -17,7 +17,8 @@
 // N+2: a commit costs the longer of its CPU and its fsync, not their sum.
 // Replies leave in batch order, each after a sync that began after its batch
 // was written, so nobody hears of a state that is not durable (a query's
-// answer included: it waits behind the commands applied before it). A failed commit is final: the writer fail-stops and every later
+// answer included: it waits behind the commands applied before it).
+// A failed commit is final: the writer fail-stops and every later
 // submission is answered 503 (the engine is ahead of the store and only a
 // restart, replaying the journal, makes them agree again).
 #pragma once
