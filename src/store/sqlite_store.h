@@ -3,8 +3,9 @@
 // One writer connection (the committer thread), a pool of reader
 // connections, and a checkpointer thread with its own connection; WAL lets
 // readers run while a batch commits. Checkpoints (copying the WAL into the
-// database file, with its fsync) run on the checkpointer every 100 ms, not
-// inside a commit, where they would stall every client of that batch. Opening checks
+// database file, with its fsync) run on the checkpointer soon after commits,
+// in small steps (at most one per 5 ms), not inside a commit, where they
+// would stall every client of that batch; an idle store does none. Opening checks
 // that the file is ours (PRAGMA application_id) and of a schema version we
 // know, and refuses anything else with a message that names the file.
 //
@@ -101,6 +102,7 @@ class SqliteStore final : public Store {
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool stopping_ = false;                           // GUARDED_BY(checkpoint_mu_)
+  std::atomic<bool> checkpoint_due_{false};         // a commit came since the last checkpoint began
   std::thread checkpointer_;
   // Frames in the WAL after the last commit, and how many of them the
   // checkpointer had copied into the database when it last stopped.
