@@ -566,11 +566,13 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
       return e.FindOrder(tenant, id) ? OrderDoc(e, tenant, id) : std::string();
     };
   };
-  // Renders the order after a command, or the problem.
-  auto order_reply = [tenant](int ok_status) {
-    return [tenant, ok_status](const engine::Engine& e, const engine::Outcome& out) {
+  // Renders order `id` after a command, or the problem.
+  auto order_reply = [tenant](int ok_status, std::string id) {
+    return [tenant, ok_status, id = std::move(id)](const engine::Engine& e, const engine::Outcome& out) {
       if (!out.status.ok()) return Problem(out.status);
-      return Json(ok_status, OrderDoc(e, tenant, out.order_id));
+      Reply r = Json(ok_status, OrderDoc(e, tenant, out.order_id));
+      r.body_describes_target = out.order_id == id;  // order_doc(id)
+      return r;
     };
   };
   if (route >= kFirstExportRoute) return Exports(req, route - kFirstExportRoute, p, who, std::move(done));
@@ -595,8 +597,9 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
       store::JournalRecord r = record(codec::kCreateOrder, writer_->NewOrderId(), req.body);
       r.idempotency_key = key;
       writer::Describe describe = order_doc(r.target);
+      std::string id = r.target;  // before `r` moves
       SubmitCommand(std::move(r),
-                    [tenant, key](const engine::Engine& e, const engine::Outcome& out) {
+                    [tenant, key, id = std::move(id)](const engine::Engine& e, const engine::Outcome& out) {
                       if (out.status.code() == Code::kAlreadyExists && !out.order_id.empty()) {
                         std::string extra;
                         JsonWriter w(&extra);
@@ -607,6 +610,7 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
                       }
                       if (!out.status.ok()) return Problem(out.status);
                       Reply rep = Json(201, OrderDoc(e, tenant, out.order_id));
+                      rep.body_describes_target = out.order_id == id;  // not a replay: order_doc(id)
                       rep.headers.emplace_back("Location", "/v1/orders/" + std::string(out.order_id));
                       if (out.replayed) {
                         rep.replay_tenant = tenant;
@@ -695,11 +699,11 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
       std::string body;
       JsonWriter w(&body);
       w.BeginObject().Field("event", "cancel").Field("reason", *reason).EndObject();
-      return SubmitCommand(record(codec::kFireEvent, p[0], std::move(body)), order_reply(200), std::move(done), entry(),
-                           order_doc(p[0]), scope(p[0]));
+      return SubmitCommand(record(codec::kFireEvent, p[0], std::move(body)), order_reply(200, p[0]), std::move(done),
+                           entry(), order_doc(p[0]), scope(p[0]));
     }
     case 8:  // POST /v1/orders/{id}/events
-      return SubmitCommand(record(codec::kFireEvent, p[0], req.body), order_reply(200), std::move(done), entry(),
+      return SubmitCommand(record(codec::kFireEvent, p[0], req.body), order_reply(200, p[0]), std::move(done), entry(),
                            order_doc(p[0]), scope(p[0]));
     case 9:  // POST /v1/orders/{id}/tracking
       return SubmitCommand(record(codec::kTracking, p[0], req.body),
@@ -897,7 +901,7 @@ void Router::Dispatch(const Request& req, size_t route, const std::vector<std::s
           std::move(done));
     }
     case 24:  // POST /v1/orders/{id}/reroute
-      return SubmitCommand(record(codec::kReroute, p[0], req.body), order_reply(200), std::move(done), entry(),
+      return SubmitCommand(record(codec::kReroute, p[0], req.body), order_reply(200, p[0]), std::move(done), entry(),
                            order_doc(p[0]), scope(p[0]));
     case 25:    // GET /v1/routing/network
     case 26:    // PUT /v1/routing/lanes

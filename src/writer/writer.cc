@@ -212,7 +212,7 @@ void Writer::WriterLoop() {
           store::AuditEntry& a = *s.audit;
           a.at = now;
           a.before = std::move(before);
-          if (s.describe && apply) a.after = Digest(s.describe(*engine_));
+          if (s.describe && apply) a.after = Digest(reply.body_describes_target ? reply.body : s.describe(*engine_));
           a.detail = a.detail.empty() ? std::to_string(reply.status) : std::to_string(reply.status) + " " + a.detail;
           batch.rows.audit.push_back(std::move(a));
         }

@@ -51,6 +51,9 @@ struct Reply {
   // Set for an idempotent replay: the committer answers with the stored
   // original response instead of `body`.
   std::string replay_tenant, replay_key;
+  // The body is the call's target exactly as its Describe renders it: the
+  // writer digests the body for the audit instead of rendering it again.
+  bool body_describes_target = false;
 };
 
 // Renders the answer from the engine's state right after the command applied

@@ -13,6 +13,7 @@
 
 #include "app/hub.h"
 #include "app/keys.h"
+#include "codec/json_reader.h"
 #include "store/sqlite_store.h"
 #include "testing/http_client.h"
 #include "testing/test_path.h"
@@ -237,6 +238,56 @@ TEST(AuditEndToEnd, CallsAreAuditedAndTheCommandFindsTampering) {
   sqlite3_close(db);
   EXPECT_EQ(run(verify, &out), 1) << out;
   EXPECT_NE(out.find("TAMPERED: entry 2 was edited"), std::string::npos) << out;
+  std::filesystem::remove_all(dir);
+}
+
+// An order's entries carry digests of the order's document as the API shows
+// it: the create's "after" is the document answered (and read back), the
+// cancel's "before" is that same document and its "after" the cancelled one.
+TEST(AuditEndToEnd, OrderEntriesDigestTheDocumentsTheApiAnswers) {
+  const std::filesystem::path dir = orderhub::testing::TestPath("oh-audit-orders");
+  std::filesystem::remove_all(dir);
+  SystemClock clock;
+  app::HubOptions o;
+  o.data_dir = dir.string();
+  o.durability = store::Durability::kNormal;
+  o.server.port = 0;
+  auto hub = app::Hub::Open(o, &clock);
+  ASSERT_TRUE(hub.ok()) << hub.status().ToString();
+  ASSERT_TRUE((*hub)->Serve().ok());
+  orderhub::testing::HttpClient admin((*hub)->port(), *app::CreateKey((*hub)->store(), "t1", "admin", 0));
+  ASSERT_EQ(admin.Send("PUT", "/v1/nodes/WH1", R"({"name":"仓","region_code":"310100","lat":31,"lng":121})").status, 200);
+  ASSERT_EQ(admin.Send("PUT", "/v1/skus/A", R"({"name":"杯"})").status, 200);
+  ASSERT_EQ(admin.Send("PUT", "/v1/inventory/A/WH1", R"({"on_hand":5,"reason":"count"})").status, 200);
+  const std::string order =
+      R"({"channel":"tmall","channel_order_id":"D1","customer_id":"C1","currency":"CNY",)"
+      R"("lines":[{"sku":"A","quantity":1,"unit_price":100}],)"
+      R"("ship_to":{"region_code":"310115","address":"浦东新区世纪大道1号","name":"张三","phone":"13800138000"}})";
+  const auto created = admin.Send("POST", "/v1/orders", order);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const size_t at = created.body.find("\"id\":\"") + 6;
+  const std::string id = created.body.substr(at, created.body.find('"', at) - at);
+  const auto read = admin.Send("GET", "/v1/orders/" + id);
+  ASSERT_EQ(read.status, 200);
+  const auto cancelled = admin.Send("POST", "/v1/orders/" + id + "/cancel", R"({"reason":"customer asked"})");
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  // The same order again: a duplicate, answered with the existing one; nothing was created.
+  ASSERT_EQ(admin.Send("POST", "/v1/orders", order).status, 409);
+  std::vector<store::AuditEntry> all;
+  ASSERT_TRUE((*hub)->store().ReadAudit(1, [&](const store::AuditEntry& e) {
+    if (e.action.find("/v1/orders") != std::string::npos) all.push_back(e);
+    return Status::OK();
+  }).ok());
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].before, "");
+  EXPECT_EQ(all[0].after, codec::Sha256Hex(created.body));
+  EXPECT_EQ(all[0].after, codec::Sha256Hex(read.body));
+  EXPECT_EQ(all[1].before, all[0].after);
+  EXPECT_EQ(all[1].after, codec::Sha256Hex(cancelled.body));
+  EXPECT_NE(all[1].after, all[1].before);
+  EXPECT_EQ(all[2].detail, "409");
+  EXPECT_EQ(all[2].after, "");  // the id it would have had does not exist
+  (*hub)->Stop();
   std::filesystem::remove_all(dir);
 }
 
