@@ -184,6 +184,18 @@ TEST_F(AuditTrailTest, AKeyFileThatIsNotAKeyIsRefused) {
   EXPECT_NE(k.status().message().find("bad.key is not an audit signing key"), std::string::npos);
 }
 
+// A hub on `dir`, serving on a free port.
+Result<std::unique_ptr<app::Hub>> ServeHub(const std::filesystem::path& dir, const Clock* clock) {
+  app::HubOptions o;
+  o.data_dir = dir.string();
+  o.durability = store::Durability::kNormal;
+  o.server.port = 0;
+  auto hub = app::Hub::Open(o, clock);
+  if (!hub.ok()) return hub.status();
+  OH_RETURN_IF_ERROR((*hub)->Serve());
+  return hub;
+}
+
 // The hub end to end: mutations, refusals and unmasking leave entries that
 // `orderhub audit verify` accepts, and it names an entry edited afterwards.
 TEST(AuditEndToEnd, CallsAreAuditedAndTheCommandFindsTampering) {
@@ -191,13 +203,8 @@ TEST(AuditEndToEnd, CallsAreAuditedAndTheCommandFindsTampering) {
   std::filesystem::remove_all(dir);
   {
     SystemClock clock;
-    app::HubOptions o;
-    o.data_dir = dir.string();
-    o.durability = store::Durability::kNormal;
-    o.server.port = 0;
-    auto hub = app::Hub::Open(o, &clock);
+    auto hub = ServeHub(dir, &clock);
     ASSERT_TRUE(hub.ok()) << hub.status().ToString();
-    ASSERT_TRUE((*hub)->Serve().ok());
     orderhub::testing::HttpClient admin((*hub)->port(), *app::CreateKey((*hub)->store(), "t1", "admin", 0));
     orderhub::testing::HttpClient carrier((*hub)->port(), *app::CreateKey((*hub)->store(), "t1", "carrier", 0));
     EXPECT_EQ(admin.Send("PUT", "/v1/skus/A", R"({"name":"杯"})").status, 200);
@@ -248,13 +255,8 @@ TEST(AuditEndToEnd, OrderEntriesDigestTheDocumentsTheApiAnswers) {
   const std::filesystem::path dir = orderhub::testing::TestPath("oh-audit-orders");
   std::filesystem::remove_all(dir);
   SystemClock clock;
-  app::HubOptions o;
-  o.data_dir = dir.string();
-  o.durability = store::Durability::kNormal;
-  o.server.port = 0;
-  auto hub = app::Hub::Open(o, &clock);
+  auto hub = ServeHub(dir, &clock);
   ASSERT_TRUE(hub.ok()) << hub.status().ToString();
-  ASSERT_TRUE((*hub)->Serve().ok());
   orderhub::testing::HttpClient admin((*hub)->port(), *app::CreateKey((*hub)->store(), "t1", "admin", 0));
   ASSERT_EQ(admin.Send("PUT", "/v1/nodes/WH1", R"({"name":"仓","region_code":"310100","lat":31,"lng":121})").status, 200);
   ASSERT_EQ(admin.Send("PUT", "/v1/skus/A", R"({"name":"杯"})").status, 200);
