@@ -301,6 +301,9 @@ void SqliteStore::CheckpointLoop() {
       before = copied;
     }
     wal_copied_.store(copied, std::memory_order_relaxed);
+    // A reader on an old snapshot held the copy back: try again, so that an
+    // idle store's log still reaches the file (and, under kNormal, the disk).
+    if (copied < log) checkpoint_due_.store(true, std::memory_order_relaxed);
     lock.lock();
     if (checkpoint_cv_.wait_for(lock, kCheckpointPace, [&] { return stopping_; })) return;
   }
