@@ -6,7 +6,6 @@
 #include <atomic>
 #include <chrono>
 #include <list>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -25,60 +24,69 @@ int64_t NowMs() {
 }
 
 struct HttpServer::Impl {
+  // Every handler runs on a concrete io_context executor, not Asio's
+  // type-erased default: each completion of the erased one copied, compared
+  // and destroyed executors through function pointers.
+  using Executor = asio::io_context::executor_type;
+  using Socket = asio::basic_stream_socket<tcp, Executor>;
+  using Timer = asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>,
+                                           Executor>;
+  template <typename T>
+  using Task = asio::awaitable<T, Executor>;
+  static constexpr asio::use_awaitable_t<Executor> kAwait{};
+
   // Deadlines without a timer per connection. Re-arming a stream timer at
   // every read and write cost a kernel timer update most times (the earliest
   // deadline moves) and a third of the trivial-request rate (BENCHMARKS.md).
-  // A connection stores its deadline; a sweeper closes, once a second, those
-  // past it, on their own strand.
-  using Strand = asio::strand<asio::io_context::executor_type>;
+  // A connection stores its deadline; its loop's sweeper closes, once a
+  // second, those past it.
   struct Conn {
-    explicit Conn(Strand s) : strand(std::move(s)) {}
-    Strand strand;
-    std::atomic<int64_t> deadline_ms{INT64_MAX};
-    tcp::socket* socket = nullptr;  // null once the session ended; on `strand` only
+    int64_t deadline_ms = INT64_MAX;
+    Socket* socket;
   };
-  std::mutex conns_mu;
-  std::list<std::shared_ptr<Conn>> conns;  // GUARDED_BY(conns_mu)
-  std::atomic<int> connections{0};
-  // Above: declared before `ioc`, so they outlive the sessions its
-  // destruction ends.
+  // One event loop per I/O thread, and a connection stays on the loop that
+  // accepted it: its handlers never race, so it needs no strand, and a loop
+  // run by one thread queues the handlers it posts itself without a lock
+  // (concurrency hint 1). Replies from the syncer are the only posts from
+  // other threads.
+  struct Loop {
+    std::list<Conn*> conns;  // on this loop's thread only; outlives `ioc`, whose end ends the sessions
+    asio::io_context ioc{1};
+    std::thread thread;
+  };
 
+  std::atomic<int> connections{0};
   Router* router;
   ServerOptions options;
-  asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
-  std::vector<std::thread> threads;
+  std::vector<std::unique_ptr<Loop>> loops;  // declared before the acceptor, which lives on loops[0]
+  std::unique_ptr<asio::basic_socket_acceptor<tcp, Executor>> acceptor;
   uint16_t port = 0;
 
-  void Arm(Conn& c) const { c.deadline_ms.store(NowMs() + int64_t{options.idle_timeout_s} * 1000); }
+  void Arm(Conn& c) const { c.deadline_ms = NowMs() + int64_t{options.idle_timeout_s} * 1000; }
 
-  asio::awaitable<void> Sweep() {
-    asio::steady_timer timer(ioc);
+  static Task<void> Sweep(Loop& loop) {
+    Timer timer(loop.ioc);
     for (;;) {
       timer.expires_after(std::chrono::seconds(1));
       beast::error_code ec;
-      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      co_await timer.async_wait(asio::redirect_error(kAwait, ec));
       if (ec) co_return;
       const int64_t now = NowMs();
-      std::lock_guard<std::mutex> lock(conns_mu);
-      for (const std::shared_ptr<Conn>& c : conns) {
-        if (c->deadline_ms.load() > now) continue;
-        asio::post(c->strand, [c] {
-          if (c->socket == nullptr) return;
-          beast::error_code ignored;
-          c->socket->close(ignored);
-        });
+      for (Conn* c : loop.conns) {
+        if (c->deadline_ms > now) continue;
+        beast::error_code ignored;
+        c->socket->close(ignored);
       }
     }
   }
 
   // Bridges the Router's callback into a coroutine: resumes on the
-  // connection's executor once the reply is ready (possibly after commit).
+  // connection's loop once the reply is ready (possibly after commit).
   template <typename Token>
   auto AsyncHandle(Request req, Token&& token) {
     return asio::async_initiate<Token, void(writer::Reply)>(
         [this](auto handler, Request req) {
-          auto ex = asio::get_associated_executor(handler, ioc.get_executor());
+          auto ex = asio::get_associated_executor(handler);
           auto shared = std::make_shared<decltype(handler)>(std::move(handler));
           router->Handle(req, [shared, ex](writer::Reply reply) {
             asio::post(ex, [shared, reply = std::move(reply)]() mutable { (*shared)(std::move(reply)); });
@@ -98,48 +106,41 @@ struct HttpServer::Impl {
     return res;
   }
 
-  asio::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Conn> conn) {
-    beast::tcp_stream stream(std::move(socket));
+  Task<void> Session(Socket socket, Loop& loop) {
     beast::flat_buffer buffer;
     // Room for a whole order request in one read: Beast reads at most the
     // buffer's free capacity (512 bytes at first), and a receive costs a
     // system call.
     buffer.reserve(8 << 10);
-    conn->socket = &stream.socket();
+    Conn conn{INT64_MAX, &socket};
     beast::error_code peer_ec;
-    const tcp::endpoint peer = stream.socket().remote_endpoint(peer_ec);
+    const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
     const std::string source = peer_ec ? "" : peer.address().to_string() + ":" + std::to_string(peer.port());
-    std::list<std::shared_ptr<Conn>>::iterator registered;
-    {
-      std::lock_guard<std::mutex> lock(conns_mu);
-      registered = conns.insert(conns.end(), conn);
-    }
     struct Leave {
       Impl& impl;
-      std::list<std::shared_ptr<Conn>>::iterator it;
+      Loop& loop;
+      std::list<Conn*>::iterator it;
       ~Leave() {
-        (*it)->socket = nullptr;
-        std::lock_guard<std::mutex> lock(impl.conns_mu);
-        impl.conns.erase(it);
+        loop.conns.erase(it);
         --impl.connections;
       }
-    } leave{*this, registered};
+    } leave{*this, loop, loop.conns.insert(loop.conns.end(), &conn)};
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(options.max_body_bytes);
       parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
       // One deadline for the whole request: a client trickling bytes
       // (slowloris) is cut off like an idle one.
-      Arm(*conn);
+      Arm(conn);
       beast::error_code ec;
       // Between requests of a keep-alive client, wait for the socket to be
       // readable before reading: a read tried at once (Asio's default) fails
       // with EAGAIN nearly every time here, a wasted system call per request.
       if (buffer.size() == 0) {
-        co_await stream.socket().async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+        co_await socket.async_wait(tcp::socket::wait_read, asio::redirect_error(kAwait, ec));
       }
-      if (!ec) co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-      conn->deadline_ms.store(INT64_MAX);  // the hub's own time does not count
+      if (!ec) co_await http::async_read(socket, buffer, parser, asio::redirect_error(kAwait, ec));
+      conn.deadline_ms = INT64_MAX;  // the hub's own time does not count
       if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::operation_aborted ||
           ec == asio::error::bad_descriptor || ec == asio::error::connection_reset) {
         break;
@@ -157,8 +158,8 @@ struct HttpServer::Impl {
           r = Problem(Status::InvalidArgument("malformed_http", "malformed HTTP request: " + ec.message(), ""));
         }
         auto res = ToResponse(std::move(r), 11, false);
-        Arm(*conn);
-        co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+        Arm(conn);
+        co_await http::async_write(socket, res, asio::redirect_error(kAwait, ec));
         break;
       }
       http::request<http::string_body> req = parser.release();
@@ -173,23 +174,24 @@ struct HttpServer::Impl {
       r.source = source;
       r.from_network = true;
       const bool keep_alive = req.keep_alive();
-      writer::Reply reply = co_await AsyncHandle(std::move(r), asio::use_awaitable);
+      writer::Reply reply = co_await AsyncHandle(std::move(r), kAwait);
       auto res = ToResponse(std::move(reply), req.version(), keep_alive);
-      Arm(*conn);  // a client that does not read its answer is cut off too
+      Arm(conn);  // a client that does not read its answer is cut off too
       beast::error_code wec;
-      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, wec));
+      co_await http::async_write(socket, res, asio::redirect_error(kAwait, wec));
       if (wec || !keep_alive) break;
     }
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
   }
 
-  asio::awaitable<void> Accept() {
-    for (;;) {
+  Task<void> Accept() {
+    for (size_t next = 0;; next = (next + 1) % loops.size()) {
+      Loop& loop = *loops[next];
       beast::error_code ec;
-      tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      Socket socket = co_await acceptor->async_accept(loop.ioc, asio::redirect_error(kAwait, ec));
       if (ec) {
-        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
         continue;  // e.g. EMFILE: keep serving the connections we have
       }
       if (connections.load() >= options.max_connections) {
@@ -199,8 +201,7 @@ struct HttpServer::Impl {
       }
       ++connections;
       socket.set_option(tcp::no_delay(true));
-      auto conn = std::make_shared<Conn>(asio::make_strand(ioc));
-      asio::co_spawn(conn->strand, Session(std::move(socket), conn), asio::detached);
+      asio::co_spawn(loop.ioc, Session(std::move(socket), loop), asio::detached);
     }
   }
 };
@@ -213,23 +214,26 @@ HttpServer::HttpServer(Router* router, ServerOptions options) : impl_(std::make_
 HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Start() {
+  Impl& m = *impl_;
+  for (int i = 0; i < m.options.threads; ++i) m.loops.push_back(std::make_unique<Impl::Loop>());
+  m.acceptor = std::make_unique<asio::basic_socket_acceptor<tcp, Impl::Executor>>(m.loops[0]->ioc);
   beast::error_code ec;
-  auto addr = asio::ip::make_address(impl_->options.host, ec);
-  if (ec) return Status::InvalidArgument("invalid_listen", "cannot parse host '" + impl_->options.host + "'", "");
-  tcp::endpoint ep(addr, impl_->options.port);
-  impl_->acceptor.open(ep.protocol(), ec);
-  if (!ec) impl_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) impl_->acceptor.bind(ep, ec);
-  if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  auto addr = asio::ip::make_address(m.options.host, ec);
+  if (ec) return Status::InvalidArgument("invalid_listen", "cannot parse host '" + m.options.host + "'", "");
+  tcp::endpoint ep(addr, m.options.port);
+  m.acceptor->open(ep.protocol(), ec);
+  if (!ec) m.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) m.acceptor->bind(ep, ec);
+  if (!ec) m.acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return Status::IOError("cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) +
-                           ": " + ec.message());
+    return Status::IOError("cannot listen on " + m.options.host + ":" + std::to_string(m.options.port) + ": " +
+                           ec.message());
   }
-  impl_->port = impl_->acceptor.local_endpoint().port();
-  asio::co_spawn(impl_->ioc, impl_->Accept(), asio::detached);
-  asio::co_spawn(impl_->ioc, impl_->Sweep(), asio::detached);
-  for (int i = 0; i < impl_->options.threads; ++i) {
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  m.port = m.acceptor->local_endpoint().port();
+  asio::co_spawn(m.loops[0]->ioc, m.Accept(), asio::detached);
+  for (auto& loop : m.loops) {
+    asio::co_spawn(loop->ioc, Impl::Sweep(*loop), asio::detached);
+    loop->thread = std::thread([l = loop.get()] { l->ioc.run(); });
   }
   return Status::OK();
 }
@@ -237,14 +241,18 @@ Status HttpServer::Start() {
 uint16_t HttpServer::port() const { return impl_->port; }
 
 void HttpServer::Stop() {
-  if (impl_->threads.empty()) return;
-  asio::post(impl_->ioc, [this] {
+  Impl& m = *impl_;
+  if (m.loops.empty() || !m.loops[0]->thread.joinable()) return;
+  asio::post(m.loops[0]->ioc, [&m] {
     beast::error_code ignored;
-    impl_->acceptor.close(ignored);
+    m.acceptor->close(ignored);
   });
-  impl_->ioc.stop();
-  for (std::thread& t : impl_->threads) t.join();
-  impl_->threads.clear();
+  for (auto& loop : m.loops) loop->ioc.stop();
+  for (auto& loop : m.loops) {
+    if (loop->thread.joinable()) loop->thread.join();
+  }
+  // The loops stay until the server is destroyed: a reply that arrives after
+  // the stop is posted to a stopped loop, not to a destroyed one.
 }
 
 }  // namespace orderhub::api

@@ -20,10 +20,11 @@ bool SplitStockTarget(const std::string& target, std::string* sku, std::string* 
   return !sku->empty() && !node->empty();
 }
 
-constexpr std::string_view kSealedPrefix = "sealed:";
+// Bodies sealed before the journal took binary ones: "sealed:" and base64.
+constexpr std::string_view kSealedTextPrefix = "sealed:";
 
-Result<std::string> OpenBody(std::string_view body, const crypto::DataKeys& keys) {
-  body.remove_prefix(kSealedPrefix.size());
+Result<std::string> OpenTextBody(std::string_view body, const crypto::DataKeys& keys) {
+  body.remove_prefix(kSealedTextPrefix.size());
   std::string raw(body.size() / 4 * 3 + 3, '\0');
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(raw.data()),
                                 reinterpret_cast<const unsigned char*>(body.data()), static_cast<int>(body.size()));
@@ -36,12 +37,8 @@ Result<std::string> OpenBody(std::string_view body, const crypto::DataKeys& keys
 }  // namespace
 
 std::string SealBody(std::string_view body, const crypto::DataKeys& keys) {
-  const std::string sealed = keys.Seal(body);
-  std::string out(kSealedPrefix);
-  out.resize(kSealedPrefix.size() + (sealed.size() + 2) / 3 * 4 + 1);
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()) + kSealedPrefix.size(),
-                                reinterpret_cast<const unsigned char*>(sealed.data()), static_cast<int>(sealed.size()));
-  out.resize(kSealedPrefix.size() + static_cast<size_t>(n));
+  std::string out(1, kSealedBody);
+  out += keys.Seal(body);
   return out;
 }
 
@@ -50,8 +47,12 @@ Result<engine::CommandBody> DecodeCommand(const store::JournalRecord& r, const c
   if (kind == kCreateOrder) {
     // Journals written before sealing hold plain bodies; both replay.
     std::string opened;
-    if (std::string_view(r.body).substr(0, kSealedPrefix.size()) == kSealedPrefix) {
-      auto b = OpenBody(r.body, keys);
+    if (!r.body.empty() && r.body[0] == kSealedBody) {
+      auto b = keys.Open(std::string_view(r.body).substr(1));
+      if (!b.ok()) return b.status();
+      opened = std::move(*b);
+    } else if (std::string_view(r.body).substr(0, kSealedTextPrefix.size()) == kSealedTextPrefix) {
+      auto b = OpenTextBody(r.body, keys);
       if (!b.ok()) return b.status();
       opened = std::move(*b);
     }

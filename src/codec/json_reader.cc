@@ -160,10 +160,23 @@ Status DuplicateField(const std::string& pointer) {
   return Status::InvalidArgument("duplicate_field", "field appears more than once", pointer);
 }
 
+// EVP_Digest with EVP_sha256() looks the digest up in OpenSSL's provider
+// store, under a lock, and allocates a context at every call: half the cost
+// of hashing an order document (three hashes per created order: the API key,
+// the audit digest, the audit chain). The digest is fetched once; each thread
+// keeps its context.
 std::string Sha256Hex(std::string_view data) {
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct Context {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Context() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Context c;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex2(c.ctx, kSha256, nullptr);
+  EVP_DigestUpdate(c.ctx, data.data(), data.size());
+  EVP_DigestFinal_ex(c.ctx, md, &len);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(len * 2, '0');
   for (unsigned i = 0; i < len; ++i) {

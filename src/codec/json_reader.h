@@ -68,7 +68,8 @@ class SeenFields {
   uint64_t seen_ = 0;
 };
 
-// Lowercase hex SHA-256 of `data` (request digests for idempotency).
+// Lowercase hex SHA-256 of `data`: request digests for idempotency, API key
+// hashes, audit digests and the audit chain.
 std::string Sha256Hex(std::string_view data);
 
 }  // namespace orderhub::codec

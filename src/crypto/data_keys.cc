@@ -312,9 +312,12 @@ Result<std::string> DataKeys::Open(std::string_view sealed) const {
   const auto* p = reinterpret_cast<const unsigned char*>(sealed.data());
   const size_t len = sealed.size() - kHeader - kTag;
   std::string out(len, '\0');
+  // A restart opens every journaled create: the cipher is fetched once, not
+  // looked up per call (see ThreadContexts).
+  static EVP_CIPHER* const kAesGcm = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
   int n = 0;
-  EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key->data(), p + 4);
+  EVP_DecryptInit_ex(ctx, kAesGcm, nullptr, key->data(), p + 4);
   EVP_DecryptUpdate(ctx, nullptr, &n, p, 4);
   EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(out.data()), &n, p + kHeader, static_cast<int>(len));
   EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTag, const_cast<unsigned char*>(p + kHeader + len));

@@ -141,11 +141,56 @@ void BindText(sqlite3_stmt* st, int i, std::string_view s) {
   sqlite3_bind_text(st, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
 }
 
+// Text with a NUL in it (a sealed journal body) is a blob: as TEXT, SQLite
+// and its tools would treat it as ending at the NUL.
+void BindTextOrBlob(sqlite3_stmt* st, int i, std::string_view s) {
+  if (s.find('\0') == std::string_view::npos) return BindText(st, i, s);
+  sqlite3_bind_blob(st, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+}
+
+std::string ColBytes(sqlite3_stmt* st, int i) {
+  const void* p = sqlite3_column_blob(st, i);
+  return p == nullptr ? std::string() : std::string(static_cast<const char*>(p),
+                                                    static_cast<size_t>(sqlite3_column_bytes(st, i)));
+}
+
 std::string ColText(sqlite3_stmt* st, int i) {
   const unsigned char* p = sqlite3_column_text(st, i);
   return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p),
                                                     static_cast<size_t>(sqlite3_column_bytes(st, i)));
 }
+
+// An audit digest (lowercase hex SHA-256) is kept as its 32 bytes: half the
+// room, in a row written for every change. Anything else stays text, and
+// trails written before hold text digests; both read back as hex.
+constexpr size_t kDigestBytes = 32;
+int HexNibble(char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; }
+
+void BindDigest(sqlite3_stmt* st, int i, std::string_view hex) {
+  unsigned char raw[kDigestBytes];
+  bool is_digest = hex.size() == 2 * kDigestBytes;
+  for (size_t k = 0; is_digest && k < kDigestBytes; ++k) {
+    const int hi = HexNibble(hex[2 * k]), lo = HexNibble(hex[2 * k + 1]);
+    is_digest = hi >= 0 && lo >= 0;
+    raw[k] = static_cast<unsigned char>(hi << 4 | lo);
+  }
+  if (!is_digest) return BindText(st, i, hex);
+  sqlite3_bind_blob(st, i, raw, kDigestBytes, SQLITE_TRANSIENT);
+}
+
+std::string ColDigest(sqlite3_stmt* st, int i) {
+  if (sqlite3_column_type(st, i) != SQLITE_BLOB) return ColText(st, i);
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto* p = static_cast<const unsigned char*>(sqlite3_column_blob(st, i));
+  const size_t n = static_cast<size_t>(sqlite3_column_bytes(st, i));
+  std::string out(2 * n, '0');
+  for (size_t k = 0; k < n; ++k) {
+    out[2 * k] = kHex[p[k] >> 4];
+    out[2 * k + 1] = kHex[p[k] & 15];
+  }
+  return out;
+}
+
 
 // Runs a prepared statement that returns no rows.
 Status Step(SqliteStore::Conn& c, sqlite3_stmt* st, const char* what) {
@@ -415,7 +460,7 @@ Status SqliteStore::Write(Batch& b) {
     BindText(st, 4, r.target);
     BindText(st, 5, r.actor);
     BindText(st, 6, r.idempotency_key);
-    BindText(st, 7, r.body);
+    BindTextOrBlob(st, 7, r.body);
     r.crc = RecordCrc(r);
     sqlite3_bind_int64(st, 8, r.crc);
     BindText(st, 9, r.region);
@@ -480,10 +525,10 @@ Status SqliteStore::Write(Batch& b) {
     sqlite3_bind_int64(st, 1, a.seq);
     sqlite3_bind_int64(st, 2, a.at);
     int i = 3;
-    for (const std::string* f : {&a.tenant, &a.actor, &a.source, &a.action, &a.target, &a.detail, &a.before,
-                                 &a.after, &a.prev_hash, &a.hash}) {
+    for (const std::string* f : {&a.tenant, &a.actor, &a.source, &a.action, &a.target, &a.detail}) {
       BindText(st, i++, *f);
     }
+    for (const std::string* f : {&a.before, &a.after, &a.prev_hash, &a.hash}) BindDigest(st, i++, *f);
     if (Status s = Step(c, st, "audit insert"); !s.ok()) return fail(s);
   }
   st = c.Prepare("INSERT INTO audit_checkpoints(seq, hash, signature) VALUES(?,?,?)");
@@ -516,10 +561,8 @@ Status SqliteStore::ReadAudit(int64_t from, const std::function<Status(const Aud
     a.seq = sqlite3_column_int64(st, 0);
     a.at = sqlite3_column_int64(st, 1);
     int i = 2;
-    for (std::string* f : {&a.tenant, &a.actor, &a.source, &a.action, &a.target, &a.detail, &a.before, &a.after,
-                           &a.prev_hash, &a.hash}) {
-      *f = ColText(st, i++);
-    }
+    for (std::string* f : {&a.tenant, &a.actor, &a.source, &a.action, &a.target, &a.detail}) *f = ColText(st, i++);
+    for (std::string* f : {&a.before, &a.after, &a.prev_hash, &a.hash}) *f = ColDigest(st, i++);
     if (Status s = fn(a); !s.ok()) {
       sqlite3_reset(st);
       return s;
@@ -537,7 +580,7 @@ Result<Store::AuditTail> SqliteStore::LastAudit() {
   if (st == nullptr) return c.Error("audit read");
   if (sqlite3_step(st) == SQLITE_ROW) {
     tail.seq = sqlite3_column_int64(st, 0);
-    tail.hash = ColText(st, 1);
+    tail.hash = ColDigest(st, 1);
   }
   sqlite3_reset(st);
   st = c.Prepare("SELECT max(seq) FROM audit_checkpoints");
@@ -580,7 +623,7 @@ Status SqliteStore::ReadJournal(int64_t from, const std::function<Status(const J
     r.target = ColText(st, 4);
     r.actor = ColText(st, 5);
     r.idempotency_key = ColText(st, 6);
-    r.body = ColText(st, 7);
+    r.body = ColBytes(st, 7);
     r.crc = static_cast<uint32_t>(sqlite3_column_int64(st, 8));
     r.region = ColText(st, 9);
     if (r.seq != expected) {

@@ -20,8 +20,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   r.kind = codec::kCreateOrder;
   r.tenant = "t1";
   r.target = "01JC0Z8X6M4B1T9P2R3S5V7W8Y";
-  r.body = "sealed:" + std::string(in);
-  OH_FUZZ_CHECK(!codec::DecodeCommand(r, testing::TestKeys()).ok());
+  for (const std::string prefix : {std::string("sealed:"), std::string(1, codec::kSealedBody)}) {
+    r.body = prefix + std::string(in);
+    OH_FUZZ_CHECK(!codec::DecodeCommand(r, testing::TestKeys()).ok());
+  }
   codec::OrderDetail d;
   if (codec::DecodeOrderDetail(in, &d)) OH_FUZZ_CHECK(!codec::OpenPersonal(d, testing::TestKeys()).ok());
   codec::LineDetail l;

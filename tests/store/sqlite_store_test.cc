@@ -78,6 +78,61 @@ TEST_F(SqliteStoreTest, JournalComesBackInOrderFromAnySeqWithItsChecksum) {
   EXPECT_EQ(seqs, (std::vector<int64_t>{7, 8, 9, 10}));
 }
 
+// A sealed create body is binary, NULs included; it must come back byte for
+// byte, checksum and all, not cut at its first NUL as TEXT would be.
+TEST_F(SqliteStoreTest, BinaryBodiesComeBackWholeWithTheirChecksum) {
+  auto s = SqliteStore::Open(Path(), Durability::kNormal);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Batch b = Records(2, 0);
+  b.journal[0].body = std::string("\0\x01\x02\0sealed\xff\0", 12);
+  ASSERT_TRUE((*s)->Commit(b).ok());
+  std::vector<std::string> bodies;
+  ASSERT_TRUE((*s)->ReadJournal(1, [&](const JournalRecord& r) {
+    bodies.push_back(r.body);
+    return Status::OK();
+  }).ok());
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_EQ(bodies[0], b.journal[0].body);
+  EXPECT_EQ(bodies[1], b.journal[1].body);
+}
+
+// Audit digests are stored as their bytes but read back as the hex the chain
+// hashes; a value that is not a lowercase SHA-256 hex (an empty "before", or a
+// digest from elsewhere) is kept exactly as given.
+TEST_F(SqliteStoreTest, AuditDigestsReadBackExactlyAsWritten) {
+  auto s = SqliteStore::Open(Path(), Durability::kNormal);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const std::string digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  std::string upper = digest;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  Batch b;
+  for (const std::string& before : {std::string(), upper, digest.substr(1) + "g"}) {
+    AuditEntry a;
+    a.seq = static_cast<int64_t>(b.audit.size()) + 1;
+    a.at = 1;
+    a.tenant = "t1";
+    a.before = before;
+    a.after = digest;
+    a.prev_hash = b.audit.empty() ? "" : b.audit.back().hash;
+    a.hash = digest.substr(0, 63) + std::to_string(a.seq);
+    b.audit.push_back(a);
+  }
+  ASSERT_TRUE((*s)->Commit(b).ok());
+  size_t i = 0;
+  ASSERT_TRUE((*s)->ReadAudit(1, [&](const AuditEntry& a) {
+    EXPECT_EQ(a.before, b.audit[i].before);
+    EXPECT_EQ(a.after, b.audit[i].after);
+    EXPECT_EQ(a.prev_hash, b.audit[i].prev_hash);
+    EXPECT_EQ(a.hash, b.audit[i].hash);
+    ++i;
+    return Status::OK();
+  }).ok());
+  EXPECT_EQ(i, 3u);
+  auto tail = (*s)->LastAudit();
+  ASSERT_TRUE(tail.ok());
+  EXPECT_EQ(tail->hash, b.audit.back().hash);
+}
+
 // An expired key's answer is deleted before the batch's own answers are
 // stored, so the key can be taken again by a create in the same batch.
 TEST_F(SqliteStoreTest, AVersion5StoreIsUpgradedInPlaceAndItsRecordsStillCheckOut) {
