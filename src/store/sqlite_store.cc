@@ -15,6 +15,8 @@
 #include <fstream>
 #include <unordered_map>
 
+#include "store/wal_write_vfs.h"
+
 namespace orderhub::store {
 namespace {
 
@@ -203,7 +205,7 @@ Status Step(SqliteStore::Conn& c, sqlite3_stmt* st, const char* what) {
 Result<std::unique_ptr<SqliteStore::Conn>> OpenConn(const std::string& path, bool create) {
   auto c = std::make_unique<SqliteStore::Conn>();
   const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path.c_str(), &c->db_, flags, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &c->db_, flags, WalWriteVfs()) != SQLITE_OK) {
     return Status::IOError("cannot open " + path + ": " + sqlite3_errmsg(c->db_));
   }
   sqlite3_busy_timeout(c->db_, 5000);
