@@ -484,6 +484,69 @@ TEST_F(HttpApiTest, IdleAndTricklingConnectionsAreClosedAtTheDeadline) {
   Expect(200, "GET", "/v1/nodes");
 }
 
+// Sends `bytes` on a new connection and reads for up to a second after the
+// last byte arrives; `closed` tells whether the server closed it meanwhile.
+std::string Exchange(uint16_t port, const std::string& bytes, bool* closed) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string got;
+  *closed = false;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
+    pollfd p{fd, POLLIN, 0};
+    char buf[4096];
+    while (::poll(&p, 1, 1000) > 0) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) {
+        *closed = true;
+        break;
+      }
+      got.append(buf, static_cast<size_t>(n));
+    }
+  }
+  ::close(fd);
+  return got;
+}
+
+int Count(const std::string& s, const std::string& what) {
+  int n = 0;
+  for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Answers follow HTTP/1.1 and 1.0 on the wire: each names its length, a
+// connection stays open unless the client asked otherwise (or spoke 1.0
+// without asking to keep it), and a closing answer says so.
+TEST_F(HttpApiTest, AnswersOnTheWireFollowTheConnectionRules) {
+  const uint16_t port = hub_->port();
+  const std::string get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  bool closed = false;
+  std::string got = Exchange(port, get + get, &closed);
+  EXPECT_EQ(Count(got, "HTTP/1.1 200 OK\r\n"), 2) << got;
+  EXPECT_EQ(Count(got, "\r\nContent-Length: 3\r\n\r\nok\n"), 2) << got;
+  EXPECT_EQ(got.find("Connection:"), std::string::npos) << got;
+  EXPECT_FALSE(closed);
+
+  got = Exchange(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" + get, &closed);
+  EXPECT_EQ(Count(got, "HTTP/1.1 200 OK\r\n"), 1) << got;
+  EXPECT_NE(got.find("\r\nConnection: close\r\n"), std::string::npos) << got;
+  EXPECT_TRUE(closed);
+
+  got = Exchange(port, "GET /healthz HTTP/1.0\r\n\r\n", &closed);
+  EXPECT_EQ(got.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << got;
+  EXPECT_TRUE(closed);
+
+  const std::string keep = "GET /nope HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+  got = Exchange(port, keep + keep, &closed);
+  EXPECT_EQ(Count(got, "HTTP/1.0 404 Not Found\r\n"), 2) << got;
+  EXPECT_EQ(Count(got, "\r\nConnection: keep-alive\r\n"), 2) << got;
+  EXPECT_EQ(Count(got, "\r\nContent-Type: application/problem+json\r\n"), 2) << got;
+  EXPECT_FALSE(closed);
+}
+
 TEST_F(HttpApiTest, RestartKeepsEverythingAcknowledged) {
   const std::string id = IdOf(Expect(201, "POST", "/v1/orders", OrderBody("T1")));
   Expect(200, "POST", "/v1/orders/" + id + "/events", R"({"event":"confirm"})");
