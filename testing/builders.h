@@ -8,6 +8,7 @@
 
 #include "engine/engine.h"
 #include "lifecycle/lifecycle.h"
+#include "store/store.h"
 
 namespace orderhub::testing {
 
@@ -98,6 +99,22 @@ inline engine::FireEvent Fire(std::string order_id, std::string event, std::stri
   f.event = std::move(event);
   f.actor = std::move(actor);
   return f;
+}
+
+// A batch of `n` journal records numbered from `from`, each about an order's
+// size; a record's body is one letter repeated, which its number decides.
+inline store::Batch JournalBatch(int n, int64_t from, size_t body_bytes = 400) {
+  store::Batch b;
+  for (int i = 0; i < n; ++i) {
+    store::JournalRecord r;
+    r.at = kT0 + from + i;
+    r.tenant = "t1";
+    r.kind = "create_order";
+    r.target = "O" + std::to_string(from + i);
+    r.body = std::string(body_bytes, static_cast<char>('a' + (from + i) % 26));
+    b.journal.push_back(std::move(r));
+  }
+  return b;
 }
 
 }  // namespace orderhub::testing

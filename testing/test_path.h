@@ -16,4 +16,12 @@ inline std::filesystem::path TestPath(const std::string& prefix, const std::stri
           ::testing::UnitTest::GetInstance()->current_test_info()->name() + suffix);
 }
 
+// TestPath, emptied and created: a directory of the test's own.
+inline std::filesystem::path FreshTestDir(const std::string& prefix) {
+  std::filesystem::path dir = TestPath(prefix);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
 }  // namespace orderhub::testing

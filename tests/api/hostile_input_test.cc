@@ -2,9 +2,6 @@
 // injection through every filter and path, raw header injection, numbers
 // out of every range, broken UTF-8. Each gets a clean 4xx; nothing leaks,
 // nothing changes, the server keeps serving.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -14,6 +11,7 @@
 #include "app/hub.h"
 #include "app/keys.h"
 #include "testing/http_client.h"
+#include "testing/raw_socket.h"
 #include "testing/test_hub.h"
 #include "testing/test_path.h"
 
@@ -148,20 +146,14 @@ TEST_F(HostileInputTest, PathTraversalFindsNoFile) {
 // Sends raw bytes and returns the raw answer (Beast's client would refuse
 // to send what an attacker sends).
 std::string Raw(uint16_t port, const std::string& bytes) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) {
-      out.append(buf, static_cast<size_t>(n));
-      if (out.find("\r\n\r\n") != std::string::npos) break;
-    }
+  const int fd = orderhub::testing::ConnectAndSend(port, bytes);
+  if (fd < 0) return out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) {
+    out.append(buf, static_cast<size_t>(n));
+    if (out.find("\r\n\r\n") != std::string::npos) break;
   }
   ::close(fd);
   return out;

@@ -1,9 +1,6 @@
 // The REST API end to end: a real hub (SQLite store, writer, Beast server on
 // a free port) and real HTTP requests.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,6 +15,7 @@
 #include "app/hub.h"
 #include "app/keys.h"
 #include "testing/http_client.h"
+#include "testing/raw_socket.h"
 #include "testing/test_path.h"
 
 namespace orderhub::api {
@@ -380,16 +378,11 @@ TEST_F(HttpApiTest, OperationalEndpoints) {
 // (pipelining): the server reads it from what it already buffered instead of
 // waiting for the socket to have more.
 TEST_F(HttpApiTest, PipelinedRequestsAreAllAnswered) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(hub_->port());
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string two = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\n\r\n";
+  const int fd = orderhub::testing::ConnectAndSend(hub_->port(), two);
+  ASSERT_GE(fd, 0);
   timeval five{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &five, sizeof five);
-  const std::string two = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\n\r\n";
-  ASSERT_EQ(::send(fd, two.data(), two.size(), MSG_NOSIGNAL), static_cast<ssize_t>(two.size()));
   std::string got;
   char buf[4096];
   ssize_t n;
@@ -427,19 +420,8 @@ TEST_F(HttpApiTest, PersonalFieldsAreMaskedUnlessUnmaskedWithAReason) {
 // Connects and sends `bytes` (maybe a request's beginning), then waits up to
 // `wait_s` for the server to close; returns how long that took, or -1.
 double SecondsUntilClosed(uint16_t port, const std::string& bytes, int wait_s) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  if (!bytes.empty() && ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) < 0) {
-    ::close(fd);
-    return -1;
-  }
+  const int fd = orderhub::testing::ConnectAndSend(port, bytes);
+  if (fd < 0) return -1;
   const auto t0 = std::chrono::steady_clock::now();
   pollfd p{fd, POLLIN, 0};
   char buf[256];
@@ -487,25 +469,19 @@ TEST_F(HttpApiTest, IdleAndTricklingConnectionsAreClosedAtTheDeadline) {
 // Sends `bytes` on a new connection and reads for up to a second after the
 // last byte arrives; `closed` tells whether the server closed it meanwhile.
 std::string Exchange(uint16_t port, const std::string& bytes, bool* closed) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::string got;
   *closed = false;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
-    pollfd p{fd, POLLIN, 0};
-    char buf[4096];
-    while (::poll(&p, 1, 1000) > 0) {
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) {
-        *closed = true;
-        break;
-      }
-      got.append(buf, static_cast<size_t>(n));
+  const int fd = orderhub::testing::ConnectAndSend(port, bytes);
+  if (fd < 0) return got;
+  pollfd p{fd, POLLIN, 0};
+  char buf[4096];
+  while (::poll(&p, 1, 1000) > 0) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      *closed = true;
+      break;
     }
+    got.append(buf, static_cast<size_t>(n));
   }
   ::close(fd);
   return got;

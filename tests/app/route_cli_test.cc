@@ -25,9 +25,7 @@ const std::string kExamples = std::string(OH_SOURCE_DIR) + "/examples/routing/";
 class RouteCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = orderhub::testing::TestPath("oh-route-cli");
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = orderhub::testing::FreshTestDir("oh-route-cli");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string Write(const std::string& name, const std::string& text) {

@@ -24,9 +24,7 @@ namespace {
 class AuditTrailTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = orderhub::testing::TestPath("oh-audit");
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = orderhub::testing::FreshTestDir("oh-audit");
     auto key = SigningKey::LoadOrCreate((dir_ / "audit.key").string());
     ASSERT_TRUE(key.ok()) << key.status().ToString();
     key_ = std::move(*key);

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "testing/builders.h"
 #include "testing/test_path.h"
 
 namespace orderhub::store {
@@ -20,26 +21,12 @@ namespace fs = std::filesystem;
 class SqliteStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = orderhub::testing::TestPath("oh-store");
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = orderhub::testing::FreshTestDir("oh-store");
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::string Path() const { return (dir_ / "orderhub.db").string(); }
 
-  static Batch Records(int n, int from) {
-    Batch b;
-    for (int i = 0; i < n; ++i) {
-      JournalRecord r;
-      r.at = 1'800'000'000'000'000 + from + i;
-      r.tenant = "t1";
-      r.kind = "create_order";
-      r.target = "O" + std::to_string(from + i);
-      r.body = std::string(400, 'x');  // about an order's size
-      b.journal.push_back(std::move(r));
-    }
-    return b;
-  }
+  static Batch Records(int n, int from) { return orderhub::testing::JournalBatch(n, from); }
 
   // A store holding records 0..2, then `sql` run on its file as another
   // program (or an earlier build) would.

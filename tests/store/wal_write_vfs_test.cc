@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "store/sqlite_store.h"
+#include "testing/builders.h"
 #include "testing/test_path.h"
 
 namespace orderhub::store {
@@ -19,19 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Batch Records(int n, int64_t from, size_t body_bytes = 400) {
-  Batch b;
-  for (int i = 0; i < n; ++i) {
-    JournalRecord r;
-    r.at = 1'800'000'000'000'000 + from + i;
-    r.tenant = "t1";
-    r.kind = "create_order";
-    r.target = "O" + std::to_string(from + i);
-    r.body = std::string(body_bytes, 'a' + static_cast<char>((from + i) % 26));
-    b.journal.push_back(std::move(r));
-  }
-  return b;
-}
+Batch Records(int n, int64_t from) { return orderhub::testing::JournalBatch(n, from); }
 
 // Opened with SQLite's default VFS: another program, or a reader that knows
 // nothing of what the writer holds back.
@@ -56,9 +45,7 @@ int64_t CountAndCheck(const std::string& path) {
 class WalWriteVfsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = orderhub::testing::TestPath("oh-walvfs");
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = orderhub::testing::FreshTestDir("oh-walvfs");
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::string Path() const { return (dir_ / "orderhub.db").string(); }

@@ -129,9 +129,7 @@ class HeldSyncStore final : public store::Store {
 class WriterSyncTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = orderhub::testing::TestPath("oh-writer-sync");
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = orderhub::testing::FreshTestDir("oh-writer-sync");
     auto s = store::SqliteStore::Open((dir_ / "orderhub.db").string(), store::Durability::kFull);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     sqlite_ = std::move(*s);
