@@ -116,7 +116,7 @@ TEST_F(PersonalDataTest, OrdersAreFoundByPhoneWithoutStoringIt) {
   HttpResponse r = Client().Send("GET", std::string("/v1/orders?phone=") + kPlanted[1]);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find(a), std::string::npos) << r.body;
-  EXPECT_EQ(r.body.find("P2"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find(R"("channel_order_id":"P2")"), std::string::npos) << r.body;
   EXPECT_EQ(Client().Send("GET", "/v1/orders?phone=13000000000").body, "{\"items\":[],\"next_cursor\":null}");
 }
 
@@ -126,7 +126,7 @@ TEST_F(PersonalDataTest, OrdersAreFoundByEmailInAnyCaseAndAnsweredMasked) {
   HttpResponse r = Client().Send("GET", "/v1/orders?email=Zhang.SanFeng@Wudang.example");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find(a), std::string::npos) << r.body;
-  EXPECT_EQ(r.body.find("P2"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find(R"("channel_order_id":"P2")"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("\"email\":\"z***@wudang.example\""), std::string::npos) << r.body;
   // Both filters at once must both match.
   EXPECT_EQ(Client().Send("GET", std::string("/v1/orders?email=") + kPlanted[6] + "&phone=" + kPlanted[4]).body,
