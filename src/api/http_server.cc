@@ -98,8 +98,8 @@ struct HttpServer::Impl {
 
   // The status line and headers, written by hand: Beast's response type
   // allocated a node per field and its serializer walked them as a buffer
-  // sequence, a tenth of an I/O thread's time for four short headers. The
-  // head and the body then leave in one gathered write.
+  // sequence, for four short headers (1-5% of the create rate, BENCHMARKS.md).
+  // The head and the body leave in one gathered write.
   static std::string ResponseHead(const writer::Reply& r, unsigned version, bool keep_alive) {
     std::string head;
     head.reserve(160);
