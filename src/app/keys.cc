@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "access/access.h"
+#include "base/hex.h"
 #include "codec/json_reader.h"
 
 namespace orderhub::app {
@@ -45,12 +46,7 @@ Result<std::string> CreateKey(store::Store& store, const std::string& tenant, co
   }
   unsigned char raw[24];
   if (RAND_bytes(raw, sizeof raw) != 1) return Status::Internal("no randomness for a key");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string key = "ohk_";
-  for (unsigned char b : raw) {
-    key.push_back(kHex[b >> 4]);
-    key.push_back(kHex[b & 15]);
-  }
+  const std::string key = "ohk_" + HexEncode(raw, sizeof raw);
   if (options.rate_per_s < 0) return Status::InvalidArgument("invalid_rate", "a key's rate is 0 or more", "");
   if ((role == "partner") != !options.node.empty()) {
     return Status::InvalidArgument("invalid_scope", "a partner key needs a node (--node), and only a partner key has one",

@@ -4,34 +4,12 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <vector>
 
 #include "audit/audit.h"
+#include "base/hex.h"
 
 namespace orderhub::audit {
 namespace {
-
-std::string Hex(const unsigned char* p, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kHex[p[i] >> 4];
-    out[2 * i + 1] = kHex[p[i] & 15];
-  }
-  return out;
-}
-
-bool Unhex(std::string_view hex, std::vector<unsigned char>* out) {
-  if (hex.size() % 2 != 0) return false;
-  out->clear();
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    auto v = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; };
-    const int h = v(hex[i]), l = v(hex[i + 1]);
-    if (h < 0 || l < 0) return false;
-    out->push_back(static_cast<unsigned char>(h * 16 + l));
-  }
-  return true;
-}
 
 struct PkeyFree {
   void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
@@ -56,7 +34,7 @@ Result<std::unique_ptr<SigningKey>> SigningKey::LoadOrCreate(const std::string& 
   } else {
     unsigned char seed[32];
     if (RAND_bytes(seed, sizeof seed) != 1) return Status::Internal("no randomness for the audit signing key");
-    hex = Hex(seed, sizeof seed);
+    hex = HexEncode(seed, sizeof seed);
     // O_EXCL: two hubs starting on one directory must not both create one.
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0) return Status::IOError("cannot create the audit signing key " + path);
@@ -65,12 +43,12 @@ Result<std::unique_ptr<SigningKey>> SigningKey::LoadOrCreate(const std::string& 
     ::close(fd);
     if (!ok) return Status::IOError("cannot write the audit signing key " + path);
   }
-  std::vector<unsigned char> seed;
-  if (!Unhex(hex, &seed) || seed.size() != 32) {
+  unsigned char seed[32];
+  if (!HexDecode(hex, seed, sizeof seed)) {
     return Status::Corruption(path + " is not an audit signing key (expected 64 hex digits)");
   }
   std::unique_ptr<SigningKey> k(new SigningKey());
-  k->impl_->pkey.reset(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size()));
+  k->impl_->pkey.reset(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed, sizeof seed));
   if (!k->impl_->pkey) return Status::Internal("OpenSSL refused the audit signing key from " + path);
   return k;
 }
@@ -79,7 +57,7 @@ std::string SigningKey::PublicKeyHex() const {
   unsigned char pub[32];
   size_t n = sizeof pub;
   EVP_PKEY_get_raw_public_key(impl_->pkey.get(), pub, &n);
-  return Hex(pub, n);
+  return HexEncode(pub, n);
 }
 
 std::string SigningKey::Sign(std::string_view message) const {
@@ -88,20 +66,18 @@ std::string SigningKey::Sign(std::string_view message) const {
   size_t n = sizeof sig;
   EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, impl_->pkey.get());
   EVP_DigestSign(ctx.get(), sig, &n, reinterpret_cast<const unsigned char*>(message.data()), message.size());
-  return Hex(sig, n);
+  return HexEncode(sig, n);
 }
 
 bool VerifySignature(const std::string& public_key_hex, std::string_view message, const std::string& signature_hex) {
-  std::vector<unsigned char> pub, sig;
-  if (!Unhex(public_key_hex, &pub) || pub.size() != 32 || !Unhex(signature_hex, &sig) || sig.size() != 64) {
-    return false;
-  }
+  unsigned char pub[32], sig[64];
+  if (!HexDecode(public_key_hex, pub, sizeof pub) || !HexDecode(signature_hex, sig, sizeof sig)) return false;
   std::unique_ptr<EVP_PKEY, PkeyFree> key(
-      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, pub.data(), pub.size()));
+      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, pub, sizeof pub));
   if (!key) return false;
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   return EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
-         EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), reinterpret_cast<const unsigned char*>(message.data()),
+         EVP_DigestVerify(ctx.get(), sig, sizeof sig, reinterpret_cast<const unsigned char*>(message.data()),
                           message.size()) == 1;
 }
 

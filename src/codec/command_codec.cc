@@ -45,7 +45,8 @@ std::string SealBody(std::string_view body, const crypto::DataKeys& keys) {
 Result<engine::CommandBody> DecodeCommand(const store::JournalRecord& r, const crypto::DataKeys& keys) {
   const std::string_view kind = r.kind;
   if (kind == kCreateOrder) {
-    // Journals written before sealing hold plain bodies; both replay.
+    // Sealed binary, sealed as "sealed:" and base64, or plain (journals from
+    // before sealing): every form a journal holds replays.
     std::string opened;
     if (!r.body.empty() && r.body[0] == kSealedBody) {
       auto b = keys.Open(std::string_view(r.body).substr(1));

@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include "base/hex.h"
+
 namespace orderhub::codec {
 
 namespace {
@@ -177,13 +179,7 @@ std::string Sha256Hex(std::string_view data) {
   EVP_DigestInit_ex2(c.ctx, kSha256, nullptr);
   EVP_DigestUpdate(c.ctx, data.data(), data.size());
   EVP_DigestFinal_ex(c.ctx, md, &len);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(len * 2, '0');
-  for (unsigned i = 0; i < len; ++i) {
-    out[2 * i] = kHex[md[i] >> 4];
-    out[2 * i + 1] = kHex[md[i] & 15];
-  }
-  return out;
+  return HexEncode(md, len);
 }
 
 }  // namespace orderhub::codec

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/hex.h"
 #include "crypto/crypto.h"
 
 namespace orderhub::crypto {
@@ -106,31 +107,12 @@ ThreadContexts& ContextsFor(const Ring& ring) {
   return c;
 }
 
-std::string Hex(const unsigned char* p, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kHex[p[i] >> 4];
-    out[2 * i + 1] = kHex[p[i] & 15];
-  }
-  return out;
-}
-
-bool ParseKey(std::string_view hex, Key* out) {
-  if (hex.size() != 64) return false;
-  for (size_t i = 0; i < 32; ++i) {
-    auto v = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; };
-    const int h = v(hex[2 * i]), l = v(hex[2 * i + 1]);
-    if (h < 0 || l < 0) return false;
-    (*out)[i] = static_cast<unsigned char>(h * 16 + l);
-  }
-  return true;
-}
+bool ParseKey(std::string_view hex, Key* out) { return HexDecode(hex, out->data(), out->size()); }
 
 std::string FreshKeyHex() {
   Key k;
   RAND_bytes(k.data(), static_cast<int>(k.size()));
-  return Hex(k.data(), k.size());
+  return HexEncode(k.data(), k.size());
 }
 
 int64_t MtimeOf(const std::string& path) {

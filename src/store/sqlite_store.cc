@@ -15,6 +15,7 @@
 #include <fstream>
 #include <unordered_map>
 
+#include "base/hex.h"
 #include "store/wal_write_vfs.h"
 
 namespace orderhub::store {
@@ -166,33 +167,18 @@ std::string ColText(sqlite3_stmt* st, int i) {
 // room, in a row written for every change. Anything else stays text, and
 // trails written before hold text digests; both read back as hex.
 constexpr size_t kDigestBytes = 32;
-int HexNibble(char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; }
 
 void BindDigest(sqlite3_stmt* st, int i, std::string_view hex) {
   unsigned char raw[kDigestBytes];
-  bool is_digest = hex.size() == 2 * kDigestBytes;
-  for (size_t k = 0; is_digest && k < kDigestBytes; ++k) {
-    const int hi = HexNibble(hex[2 * k]), lo = HexNibble(hex[2 * k + 1]);
-    is_digest = hi >= 0 && lo >= 0;
-    raw[k] = static_cast<unsigned char>(hi << 4 | lo);
-  }
-  if (!is_digest) return BindText(st, i, hex);
-  sqlite3_bind_blob(st, i, raw, kDigestBytes, SQLITE_TRANSIENT);
+  if (!HexDecode(hex, raw, sizeof raw)) return BindText(st, i, hex);
+  sqlite3_bind_blob(st, i, raw, sizeof raw, SQLITE_TRANSIENT);
 }
 
 std::string ColDigest(sqlite3_stmt* st, int i) {
   if (sqlite3_column_type(st, i) != SQLITE_BLOB) return ColText(st, i);
-  static constexpr char kHex[] = "0123456789abcdef";
-  const auto* p = static_cast<const unsigned char*>(sqlite3_column_blob(st, i));
-  const size_t n = static_cast<size_t>(sqlite3_column_bytes(st, i));
-  std::string out(2 * n, '0');
-  for (size_t k = 0; k < n; ++k) {
-    out[2 * k] = kHex[p[k] >> 4];
-    out[2 * k + 1] = kHex[p[k] & 15];
-  }
-  return out;
+  return HexEncode(static_cast<const unsigned char*>(sqlite3_column_blob(st, i)),
+                   static_cast<size_t>(sqlite3_column_bytes(st, i)));
 }
-
 
 // Runs a prepared statement that returns no rows.
 Status Step(SqliteStore::Conn& c, sqlite3_stmt* st, const char* what) {
