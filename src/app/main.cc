@@ -5,29 +5,13 @@
 
 #include "app/cli.h"
 
-// The engine keeps millions of small allocations, and on virtual machines a
-// page fault costs microseconds: with 4 KiB pages, restarts and order
-// creation spend much of their time faulting and missing the TLB. Both
-// allocators are asked to put the heap on transparent huge pages (the
-// machine's THP mode is usually `madvise`, which needs the asking).
-#if defined(OH_WITH_JEMALLOC)
-
-// jemalloc reads this at its first allocation; an operator's MALLOC_CONF
-// still overrides it. On engine_create: 7-19% more creates per second and
-// the p99 of a create 8 -> 2.5 us (BENCHMARKS.md, 2026-12-05).
-extern "C" {
-extern const char* malloc_conf;
-const char* malloc_conf = "thp:always,metadata_thp:always";
-}
-
-int main(int argc, char** argv) { return orderhub::app::Main(argc, argv); }
-
-#else
-
 namespace {
 
-// glibc does so when asked by this tunable, which it reads only at start, so
-// the process asks once and runs itself again. An operator's own
+// The engine keeps millions of small allocations, and on virtual machines a
+// page fault costs microseconds: with 4 KiB pages, restarts and order
+// creation spend most of their time faulting. glibc puts its heap on
+// transparent huge pages when asked by this tunable, which it reads only at
+// start, so the process asks once and runs itself again. An operator's own
 // GLIBC_TUNABLES is left alone.
 void UseHugePagesForTheHeap(char** argv) {
   if (std::getenv("GLIBC_TUNABLES") != nullptr) return;
@@ -47,5 +31,3 @@ int main(int argc, char** argv) {
   UseHugePagesForTheHeap(argv);
   return orderhub::app::Main(argc, argv);
 }
-
-#endif
