@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "engine/arena.h"
+#include "engine/huge_pages.h"
 #include "engine/command.h"
 #include "engine/inventory_pool.h"
 #include "engine/order_record.h"
@@ -411,8 +412,8 @@ class Engine {
   Names tenants_, channels_;
   Arena arena_;                                     // records and blocks; outlives orders_
   Records orders_;                                  // by index; a deque never moves a record
-  absl::flat_hash_set<Slot, ById, ById> order_by_id_;
-  absl::flat_hash_set<Slot, ByChannel, ByChannel> order_by_channel_id_;
+  absl::flat_hash_set<Slot, ById, ById, HugePageAllocator<Slot>> order_by_id_;
+  absl::flat_hash_set<Slot, ByChannel, ByChannel, HugePageAllocator<Slot>> order_by_channel_id_;
   absl::flat_hash_map<uint32_t, std::vector<model::Shipment>> shipments_;  // by order index
   std::unordered_map<std::string, IdempotencyEntry> idempotency_;         // JoinKey(tenant, key)
   std::deque<std::string> idempotency_fifo_;        // the same keys, oldest first
@@ -429,12 +430,13 @@ class Engine {
   std::vector<CodeMap> sku_by_code_;                // by tenant NameId
   InventoryPool pool_;
   std::set<std::pair<Micros, uint32_t>> expiries_;  // (reserved_until, order)
-  std::vector<std::vector<uint32_t>> orders_by_tenant_;  // by tenant NameId, sorted by id
+  std::vector<std::vector<uint32_t, HugePageAllocator<uint32_t>>> orders_by_tenant_;  // by tenant NameId, sorted by id
   std::vector<std::vector<uint32_t>> orders_by_sku_;  // by SkuIndex, sorted by id
   // Most customers place a few orders: their postings stay inside the map's
   // slot (the same 24 bytes a std::vector takes), without an allocation.
   using CustomerPostings = absl::InlinedVector<uint32_t, 4>;
-  using Postings = absl::flat_hash_map<std::string, CustomerPostings, StringHash, StringHash>;
+  using Postings = absl::flat_hash_map<std::string, CustomerPostings, StringHash, StringHash,
+                                       HugePageAllocator<std::pair<const std::string, CustomerPostings>>>;
   std::vector<Postings> orders_by_customer_;          // by tenant NameId, then customer id
   OrderId max_id_;                                    // greatest id indexed so far
   std::vector<std::vector<int64_t>> state_counts_;  // [type][state]
