@@ -310,7 +310,7 @@ Status Engine::PlanReservations(std::vector<LineRecord>& lines, uint32_t flags, 
   if (first_open == lines.size()) return Status::OK();
   auto is_open = [&](const LineRecord& l) { return !l.is_service && l.reserved == 0 && l.node == model::kNone; };
   if (route != nullptr && !route->region.empty()) {
-    std::vector<uint32_t> open;
+    absl::InlinedVector<uint32_t, 8> open;  // no allocation per create for usual orders
     for (size_t i = first_open; i < lines.size(); ++i) {
       if (is_open(lines[i])) open.push_back(static_cast<uint32_t>(i));
     }
