@@ -5,14 +5,17 @@
 
 #include "app/cli.h"
 
+// The engine keeps millions of small allocations, and on virtual machines a
+// page fault costs microseconds. Its largest tables ask for transparent huge
+// pages themselves (engine/huge_pages.h, engine/arena.h). Built without
+// jemalloc, the process also asks glibc to put its heap on them, by a tunable
+// glibc reads only at start: the process sets it and runs itself again. An
+// operator's own GLIBC_TUNABLES is left alone. (jemalloc ignores the tunable;
+// its heap on huge pages made the routed HTTP path slower, BENCHMARKS.md
+// 2026-12-05.)
+#if !defined(OH_WITH_JEMALLOC)
 namespace {
 
-// The engine keeps millions of small allocations, and on virtual machines a
-// page fault costs microseconds: with 4 KiB pages, restarts and order
-// creation spend most of their time faulting. glibc puts its heap on
-// transparent huge pages when asked by this tunable, which it reads only at
-// start, so the process asks once and runs itself again. An operator's own
-// GLIBC_TUNABLES is left alone.
 void UseHugePagesForTheHeap(char** argv) {
   if (std::getenv("GLIBC_TUNABLES") != nullptr) return;
   // The binary's own path, not /proc/self/exe: the process keeps its name.
@@ -26,8 +29,11 @@ void UseHugePagesForTheHeap(char** argv) {
 }
 
 }  // namespace
+#endif
 
 int main(int argc, char** argv) {
+#if !defined(OH_WITH_JEMALLOC)
   UseHugePagesForTheHeap(argv);
+#endif
   return orderhub::app::Main(argc, argv);
 }
