@@ -13,6 +13,7 @@
 #include <regex>
 #include <sstream>
 
+#include "testing/hub_process.h"
 #include "testing/test_path.h"
 
 namespace orderhub::app {
@@ -36,36 +37,6 @@ std::string TourScript() {
   return script;
 }
 
-struct Hub {
-  pid_t pid = -1;
-  int port = 0;
-};
-
-// Starts the demo hub on a port of the kernel's choosing and reads it from
-// the banner's first line.
-Hub StartDemo(const std::filesystem::path& dir) {
-  int fds[2];
-  EXPECT_EQ(pipe(fds), 0);
-  Hub hub;
-  hub.pid = fork();
-  if (hub.pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    const std::string data = (dir / "data").string();
-    execl(OH_BINARY, OH_BINARY, "serve", "--demo", "--data", data.c_str(), "--listen", "127.0.0.1:0", nullptr);
-    _exit(127);
-  }
-  close(fds[1]);
-  std::string banner;
-  char c;
-  while (read(fds[0], &c, 1) == 1 && c != '\n') banner += c;
-  close(fds[0]);  // later lines go to a closed pipe: the demo prints only at start
-  const size_t at = banner.find("http://127.0.0.1:");
-  EXPECT_NE(at, std::string::npos) << banner;
-  if (at != std::string::npos) hub.port = std::atoi(banner.c_str() + at + 17);
-  return hub;
-}
-
 std::string RunShell(const std::string& cmd, int* status) {
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
@@ -82,7 +53,8 @@ TEST(ReadmeTourTest, EveryCommandOfTheTourAnswersAsTheReadmeSays) {
   const std::filesystem::path dir = orderhub::testing::FreshTestDir("oh-tour");
   std::string script = TourScript();
   ASSERT_TRUE(Has(script, "HUB=http://127.0.0.1:8080\n")) << script;
-  const Hub hub = StartDemo(dir);
+  const orderhub::testing::HubProcess hub = orderhub::testing::StartHubProcess(
+      OH_BINARY, {"serve", "--demo", "--data", (dir / "data").string(), "--listen", "127.0.0.1:0"});
   ASSERT_GT(hub.port, 0);
   script.replace(script.find("127.0.0.1:8080"), 14, "127.0.0.1:" + std::to_string(hub.port));
   std::ofstream(dir / "tour.sh") << script;

@@ -16,17 +16,13 @@
 #include <thread>
 
 #include "testing/http_client.h"
+#include "testing/hub_process.h"
 
 namespace orderhub {
 namespace {
 
 using testing::HttpClient;
 
-struct Server {
-  pid_t pid = -1;
-  uint16_t port = 0;
-  std::string banner;  // the line it printed when ready
-};
 
 std::string RunCommand(const std::string& cmd) {
   std::string out;
@@ -37,29 +33,10 @@ std::string RunCommand(const std::string& cmd) {
   return out;
 }
 
-// Starts `orderhub serve` and reads the port it printed.
-Server Start(const std::string& dir, const std::string& config) {
-  int fds[2];
-  EXPECT_EQ(pipe(fds), 0);
-  Server s;
-  s.pid = fork();
-  if (s.pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    execl(OH_BINARY, OH_BINARY, "serve", "--data", dir.c_str(), "--listen", "127.0.0.1:0", "--durability", "full",
-          "--config", config.c_str(), nullptr);
-    _exit(127);
-  }
-  close(fds[1]);
-  std::string out;
-  char c;
-  while (read(fds[0], &c, 1) == 1 && c != '\n') out += c;
-  close(fds[0]);
-  const size_t at = out.find("http://127.0.0.1:");
-  EXPECT_NE(at, std::string::npos) << out;
-  if (at != std::string::npos) s.port = static_cast<uint16_t>(std::atoi(out.c_str() + at + 17));
-  s.banner = out;
-  return s;
+// Starts `orderhub serve` with its background snapshots configured.
+testing::HubProcess Start(const std::string& dir, const std::string& config) {
+  return testing::StartHubProcess(OH_BINARY, {"serve", "--data", dir, "--listen", "127.0.0.1:0", "--durability",
+                                              "full", "--config", config});
 }
 
 TEST(Kill9Test, EveryAcknowledgedOrderSurvivesExactlyOnceAndStockAddsUp) {
@@ -71,7 +48,7 @@ TEST(Kill9Test, EveryAcknowledgedOrderSurvivesExactlyOnceAndStockAddsUp) {
   const std::string config = dir + "/orderhub.yaml";
   std::ofstream(config) << "snapshot_every: 50\n";
 
-  Server s = Start(dir, config);
+  testing::HubProcess s = Start(dir, config);
   ASSERT_NE(s.port, 0);
   HttpClient setup(s.port, key);
   ASSERT_EQ(setup.Send("PUT", "/v1/nodes/WH1", R"({"name":"a","region_code":"310100","lat":31,"lng":121})").status, 200);
@@ -116,7 +93,7 @@ TEST(Kill9Test, EveryAcknowledgedOrderSurvivesExactlyOnceAndStockAddsUp) {
   for (std::thread& c : clients) c.join();
   ASSERT_GT(acked.size(), 0u);
 
-  Server again = Start(dir, config);
+  testing::HubProcess again = Start(dir, config);
   ASSERT_NE(again.port, 0);
   // "snapshot after journal record N, M records replayed": a snapshot taken
   // while serving, not at a stop (there was none).
