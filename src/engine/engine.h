@@ -43,8 +43,8 @@
 #include <vector>
 
 #include "engine/arena.h"
-#include "engine/huge_pages.h"
 #include "engine/command.h"
+#include "engine/huge_pages.h"
 #include "engine/inventory_pool.h"
 #include "engine/order_record.h"
 #include "engine/sourcing.h"
