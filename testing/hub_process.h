@@ -18,7 +18,7 @@ struct HubProcess {
   std::string banner;  // the first line it printed, once listening
 };
 
-// Runs OH_BINARY with `args` (which should listen on 127.0.0.1:0) and reads
+// Runs `binary` with `args` (which should listen on 127.0.0.1:0) and reads
 // the port from the first line it prints. Later output goes to a closed pipe.
 inline HubProcess StartHubProcess(const std::string& binary, const std::vector<std::string>& args) {
   int fds[2];

@@ -23,7 +23,6 @@ namespace {
 
 using testing::HttpClient;
 
-
 std::string RunCommand(const std::string& cmd) {
   std::string out;
   FILE* f = popen(cmd.c_str(), "r");
